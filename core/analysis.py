@@ -1,0 +1,154 @@
+"""The one orchestrator: decode once, stream blocks through every measure, share the spectral pass.
+
+Memory is bounded by the block size: blocks are fed to the loudness, dynamics, stereo and frame
+accumulators and dropped; only per-frame reductions (~100 floats a frame) outlive the block.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+
+from core.audio import DEFAULT_BLOCK_FRAMES, DEFAULT_MAX_DURATION_S, Source, open_audio
+from core.dynamics import DynamicsAccumulator
+from core.frames import FrameAccumulator, mono_downmix
+from core.loudness import LoudnessAccumulator
+from core.patterns import detect_patterns
+from core.quality import assess_quality
+from core.results import AudioSummary, TrackAnalysis
+from core.rhythm import estimate_rhythm
+from core.spectrum import measure_spectrum
+from core.stereo import StereoAccumulator
+from core.structure import detect_sections
+from core.tonal import estimate_key
+
+#: Bump whenever any measure's output can change: it is part of every cache key.
+ANALYZER_VERSION = "1.0.0"
+
+ProgressCallback = Callable[[float, str], None]
+
+
+@dataclass(frozen=True)
+class AnalysisParams:
+    """Parameters that change results (and so the cache key)."""
+
+    max_duration_s: float = DEFAULT_MAX_DURATION_S
+
+    def to_dict(self) -> dict[str, object]:
+        return asdict(self)
+
+
+def sha256_of(source: Source) -> str:
+    """Content hash: of the file's bytes, or of the samples and rate for arrays."""
+    h = hashlib.sha256()
+    if isinstance(source, tuple):
+        y, sr = source
+        h.update(f"array:{int(sr)}:{np.asarray(y).shape}".encode())
+        h.update(np.ascontiguousarray(y, dtype=np.float32).tobytes())
+    elif isinstance(source, bytes | bytearray | memoryview):
+        h.update(source)
+    else:
+        with open(os.fspath(source), "rb") as f:
+            for chunk in iter(lambda: f.read(1 << 20), b""):
+                h.update(chunk)
+    return h.hexdigest()
+
+
+def cache_key(sha256: str, params: AnalysisParams = AnalysisParams()) -> str:
+    """The key a result is cached under: a pure function of content, parameters and analyser version."""
+    payload = json.dumps(
+        {"sha256": sha256, "params": params.to_dict(), "version": ANALYZER_VERSION}, sort_keys=True
+    )
+    return "analysis:v" + ANALYZER_VERSION + ":" + hashlib.sha256(payload.encode()).hexdigest()
+
+
+def analyze(
+    source: Source,
+    *,
+    name: str | None = None,
+    params: AnalysisParams = AnalysisParams(),
+    sha256: str | None = None,
+    on_progress: ProgressCallback | None = None,
+    block_frames: int = DEFAULT_BLOCK_FRAMES,
+) -> TrackAnalysis:
+    """Analyse one track. Raises a core.errors.CodetteError subclass for bad input.
+
+    Parameters
+    ----------
+    source : path, bytes or (y, sr)
+    name : str, optional
+        Shown in results and messages; defaults to the file name.
+    sha256 : str, optional
+        The content hash when the caller already knows it (the worker does); computed otherwise.
+    on_progress : callable(fraction, stage), optional
+        Called as decoding proceeds (0-0.8) and after each stage.
+    """
+    if name is None:
+        name = Path(os.fspath(source)).name if isinstance(source, str | os.PathLike) else "track"
+    digest = sha256 or sha256_of(source)
+    report = on_progress or (lambda fraction, stage: None)
+
+    with open_audio(source, max_duration_s=params.max_duration_s, name=name) as reader:
+        info = reader.info
+        loudness_acc = LoudnessAccumulator(sr=info.sr, layout=info.layout)
+        dynamics_acc = DynamicsAccumulator(sr=info.sr, layout=info.layout)
+        stereo_acc = StereoAccumulator(sr=info.sr) if info.channels >= 2 else None
+        frame_acc = FrameAccumulator(info.sr)
+        done = 0
+        report(0.0, "decoding")
+        for block in reader.blocks(block_frames):
+            loudness_acc.update(block)
+            dynamics_acc.update(block)
+            if stereo_acc is not None:
+                stereo_acc.update(block[:2])
+            frame_acc.update(mono_downmix(block, info.layout))
+            done += block.shape[1]
+            report(0.8 * done / info.frames, "measuring")
+
+    loudness = loudness_acc.result()
+    dynamics = dynamics_acc.result()
+    stereo = stereo_acc.result() if stereo_acc is not None else None
+    frames = frame_acc.result()
+    spectrum = measure_spectrum(frames)
+    report(0.85, "rhythm")
+    rhythm = estimate_rhythm(frames)
+    report(0.9, "tonal")
+    tonal = estimate_key(frames)
+    structure = detect_sections(frames, rhythm=rhythm)
+    patterns = detect_patterns(frames, rhythm=rhythm, tonal=tonal, dynamics=dynamics)
+    report(0.95, "quality")
+    quality = assess_quality(
+        loudness=loudness, spectrum=spectrum, dynamics=dynamics, stereo=stereo, frames=frames
+    )
+    result = TrackAnalysis(
+        name=name,
+        cache_key=cache_key(digest, params),
+        analyzer_version=ANALYZER_VERSION,
+        audio=AudioSummary(
+            sr=info.sr,
+            channels=info.channels,
+            frames=info.frames,
+            duration_s=info.duration_s,
+            format=info.format,
+            subtype=info.subtype,
+            layout=info.layout,
+        ),
+        loudness=loudness,
+        spectrum=spectrum,
+        dynamics=dynamics,
+        stereo=stereo,
+        rhythm=rhythm,
+        tonal=tonal,
+        structure=structure,
+        patterns=patterns,
+        quality=quality,
+        params=params.to_dict(),
+    )
+    report(1.0, "done")
+    return result

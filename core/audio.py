@@ -1,0 +1,225 @@
+"""Decoding and validation: the only file I/O in core.
+
+Audio is never loaded whole. ``open_audio`` validates the header and yields float32 blocks of shape
+``(channels, n)``, so every measure runs in memory bounded by the block size, not the duration.
+Sources: a path, the file's bytes, or an ``(y, sr)`` array pair for in-process callers.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import soundfile as sf
+
+from core.errors import (
+    AudioTooLong,
+    CorruptAudio,
+    EmptyAudio,
+    InvalidAudio,
+    InvalidParameter,
+    NonFiniteSamples,
+    UnsupportedChannels,
+    UnsupportedFormat,
+    UnsupportedSampleRate,
+)
+
+MIN_SR = 8_000
+MAX_SR = 192_000
+MAX_CHANNELS = 8
+MIN_DURATION_S = 0.05
+DEFAULT_MAX_DURATION_S = 30 * 60.0
+DEFAULT_BLOCK_FRAMES = 1 << 17
+#: Containers we accept (libsndfile's format names).
+SUPPORTED_FORMATS = frozenset({"WAV", "WAVEX", "RF64", "W64", "AIFF", "FLAC", "OGG", "MP3", "CAF"})
+
+#: Channel order by channel count (WAVE_FORMAT_EXTENSIBLE order; 5.0 = L R C Ls Rs, 5.1 = L R C LFE Ls Rs).
+CHANNEL_LAYOUTS: dict[int, tuple[str, ...]] = {
+    1: ("M",),
+    2: ("L", "R"),
+    3: ("L", "R", "C"),
+    4: ("L", "R", "Ls", "Rs"),
+    5: ("L", "R", "C", "Ls", "Rs"),
+    6: ("L", "R", "C", "LFE", "Ls", "Rs"),
+    7: ("L", "R", "C", "LFE", "Cs", "Ls", "Rs"),
+    8: ("L", "R", "C", "LFE", "Lrs", "Rrs", "Ls", "Rs"),
+}
+
+Source = str | os.PathLike[str] | bytes | tuple[np.ndarray, int]
+
+
+@dataclass(frozen=True)
+class AudioInfo:
+    """What the header (or the array) says, validated."""
+
+    sr: int
+    channels: int
+    frames: int
+    format: str
+    subtype: str
+    layout: tuple[str, ...]
+
+    @property
+    def duration_s(self) -> float:
+        return self.frames / self.sr
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "sr": self.sr,
+            "channels": self.channels,
+            "frames": self.frames,
+            "duration_s": round(self.duration_s, 6),
+            "format": self.format,
+            "subtype": self.subtype,
+            "layout": list(self.layout),
+        }
+
+
+def _check_layout(*, sr: int, channels: int, frames: int, max_duration_s: float, what: str) -> None:
+    if channels < 1:
+        raise UnsupportedChannels(f"{what} has {channels} channels; at least 1 is needed")
+    if channels > MAX_CHANNELS:
+        raise UnsupportedChannels(f"{what} has {channels} channels; at most {MAX_CHANNELS} are supported")
+    if not MIN_SR <= sr <= MAX_SR:
+        raise UnsupportedSampleRate(f"{what} has sample rate {sr} Hz; supported is {MIN_SR}-{MAX_SR} Hz")
+    if frames <= 0:
+        raise EmptyAudio(f"{what} contains no samples")
+    duration = frames / sr
+    if duration < MIN_DURATION_S:
+        raise InvalidAudio(
+            f"{what} is too short: {frames} samples ({duration:.4f} s); at least {MIN_DURATION_S} s is needed"
+        )
+    if duration > max_duration_s:
+        raise AudioTooLong(f"{what} lasts {duration:.1f} s; the limit is {max_duration_s:.0f} s")
+
+
+def check_finite(block: np.ndarray, *, offset: int, sr: int) -> None:
+    """Raise NonFiniteSamples naming the first NaN/Inf sample of a (channels, n) block."""
+    if np.isfinite(block).all():
+        return
+    ch, idx = np.argwhere(~np.isfinite(block))[0]
+    kind = "NaN" if np.isnan(block[ch, idx]) else "infinite"
+    pos = offset + int(idx)
+    raise NonFiniteSamples(f"sample {pos} ({pos / sr:.3f} s) of channel {int(ch) + 1} is {kind}")
+
+
+class AudioReader:
+    """Validated audio: ``info`` plus ``blocks()``. Create with ``open_audio``."""
+
+    def __init__(self, info: AudioInfo, sf_file: sf.SoundFile | None, array: np.ndarray | None, what: str):
+        self.info = info
+        self._file = sf_file
+        self._array = array
+        self._what = what
+
+    def blocks(self, block_frames: int = DEFAULT_BLOCK_FRAMES) -> Iterator[np.ndarray]:
+        """Yield float32 blocks of shape (channels, n), checked for NaN/Inf; once per reader."""
+        if block_frames <= 0:
+            raise InvalidParameter(f"block_frames={block_frames} must be positive")
+        sr = self.info.sr
+        if self._array is not None:
+            for start in range(0, self._array.shape[1], block_frames):
+                block = self._array[:, start : start + block_frames]
+                check_finite(block, offset=start, sr=sr)
+                yield block
+            return
+        assert self._file is not None
+        offset = 0
+        while True:
+            try:
+                data = self._file.read(block_frames, dtype="float32", always_2d=True)
+            except (sf.LibsndfileError, RuntimeError, ValueError) as exc:
+                raise CorruptAudio(f"{self._what} could not be decoded after {offset} samples: {exc}") from exc
+            if data.shape[0] == 0:
+                break
+            block = np.ascontiguousarray(data.T)
+            check_finite(block, offset=offset, sr=sr)
+            offset += block.shape[1]
+            yield block
+        if offset == 0:
+            raise EmptyAudio(f"{self._what} contains no decodable samples")
+
+
+def _as_array(y: np.ndarray, sr: int) -> np.ndarray:
+    try:
+        arr = np.asarray(y, dtype=np.float32)
+    except (TypeError, ValueError) as exc:
+        raise InvalidAudio(f"samples are not numeric: {exc}") from exc
+    if arr.ndim == 1:
+        arr = arr[np.newaxis, :]
+    if arr.ndim != 2:
+        raise InvalidAudio(f"samples must have shape (n,) or (channels, n), not {arr.shape}")
+    if not isinstance(sr, int | np.integer) or isinstance(sr, bool):
+        raise InvalidParameter(f"sr={sr!r} must be an integer sample rate")
+    return np.ascontiguousarray(arr)
+
+
+@contextmanager
+def open_audio(
+    source: Source, *, max_duration_s: float = DEFAULT_MAX_DURATION_S, name: str | None = None
+) -> Iterator[AudioReader]:
+    """Open and validate ``source``; raise a CodetteError subclass naming any problem.
+
+    Parameters
+    ----------
+    source : path, bytes, or (y, sr)
+        A file path, the file's bytes, or samples of shape (n,) or (channels, n) with their rate.
+    max_duration_s : float, keyword-only
+        Longer audio raises AudioTooLong before anything is decoded.
+    name : str, optional
+        How to name the input in messages (defaults to the path's file name).
+    """
+    if isinstance(source, tuple):
+        y, sr = source
+        arr = _as_array(y, sr)
+        what = name or "the samples"
+        _check_layout(sr=int(sr), channels=arr.shape[0], frames=arr.shape[1], max_duration_s=max_duration_s,
+                      what=what)
+        info = AudioInfo(int(sr), arr.shape[0], arr.shape[1], "array", "FLOAT", CHANNEL_LAYOUTS[arr.shape[0]])
+        yield AudioReader(info, None, arr, what)
+        return
+
+    if isinstance(source, bytes | bytearray | memoryview):
+        what = name or "the upload"
+        if len(source) == 0:
+            raise EmptyAudio(f"{what} is empty (0 bytes)")
+        handle: object = io.BytesIO(bytes(source))
+    else:
+        path = Path(source)
+        what = name or path.name
+        try:
+            size = path.stat().st_size
+        except OSError as exc:
+            raise InvalidAudio(f"{what} cannot be read: {exc.strerror}") from exc
+        if size == 0:
+            raise EmptyAudio(f"{what} is empty (0 bytes)")
+        handle = str(path)
+
+    try:
+        f = sf.SoundFile(handle)  # type: ignore[arg-type]
+    except (sf.LibsndfileError, RuntimeError, ValueError, TypeError) as exc:
+        text = str(exc)
+        if "not recogni" in text.lower() or "unknown format" in text.lower():
+            raise UnsupportedFormat(f"{what} is not a recognised audio file (WAV, AIFF, FLAC, OGG, MP3)") from exc
+        raise CorruptAudio(f"{what} is corrupt or truncated: {text}") from exc
+    with f:
+        if f.format not in SUPPORTED_FORMATS:
+            raise UnsupportedFormat(f"{what} is {f.format}; supported are WAV, AIFF, FLAC, OGG/Vorbis and MP3")
+        frames = int(f.frames)
+        _check_layout(sr=int(f.samplerate), channels=int(f.channels), frames=frames,
+                      max_duration_s=max_duration_s, what=what)
+        info = AudioInfo(int(f.samplerate), int(f.channels), frames, str(f.format), str(f.subtype),
+                         CHANNEL_LAYOUTS[int(f.channels)])
+        yield AudioReader(info, f, None, what)
+
+
+def read_all(source: Source, *, max_duration_s: float = DEFAULT_MAX_DURATION_S) -> tuple[np.ndarray, int]:
+    """Decode a whole (short) source to (channels, n) float32; for tests and small inputs only."""
+    with open_audio(source, max_duration_s=max_duration_s) as reader:
+        blocks = list(reader.blocks())
+        return np.concatenate(blocks, axis=1), reader.info.sr

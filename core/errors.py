@@ -1,0 +1,73 @@
+"""The one error tree. Every error has a stable ``code`` and a message that names the bad value.
+
+Library errors (soundfile, numpy, librosa) are translated once, at the boundary, with
+``raise ... from exc``; callers never see a traceback from deep inside numpy.
+"""
+
+from __future__ import annotations
+
+
+class CodetteError(Exception):
+    """Root of every error Codette raises on purpose."""
+
+    code = "codette_error"
+    #: HTTP status the API answers with when this error reaches a request.
+    http_status = 400
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+    def to_dict(self) -> dict[str, str]:
+        return {"code": self.code, "message": self.message}
+
+
+class InvalidAudio(CodetteError):
+    """The bytes are audio we cannot use (corrupt, truncated, empty, non-finite, ...)."""
+
+    code = "invalid_audio"
+    http_status = 422
+
+
+class EmptyAudio(InvalidAudio):
+    code = "empty_audio"
+
+
+class CorruptAudio(InvalidAudio):
+    code = "corrupt_audio"
+
+
+class NonFiniteSamples(InvalidAudio):
+    code = "non_finite_samples"
+
+
+class UnsupportedFormat(InvalidAudio):
+    """Not a container/codec we decode, or a layout outside what we support."""
+
+    code = "unsupported_format"
+    http_status = 415
+
+
+class UnsupportedChannels(UnsupportedFormat):
+    code = "unsupported_channels"
+
+
+class UnsupportedSampleRate(UnsupportedFormat):
+    code = "unsupported_sample_rate"
+
+
+class AudioTooLong(InvalidAudio):
+    code = "audio_too_long"
+    http_status = 413
+
+
+class InvalidParameter(CodetteError):
+    """A caller passed a value outside a function's domain (wrong type, range, unknown name)."""
+
+    code = "invalid_parameter"
+    http_status = 422
+
+
+class NotFound(CodetteError):
+    code = "not_found"
+    http_status = 404

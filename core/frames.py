@@ -1,0 +1,242 @@
+"""The shared spectral pass: one STFT of the mono downmix, computed in chunks, reduced per frame.
+
+The full spectrogram is never kept (a 10-minute file would need ~200 MB); each chunk of frames is
+reduced at once to the per-frame features every measure needs (band powers, chroma, onset
+strength, centroid, roll-off, flatness) and to a long-term average spectrum. A second, finer
+Welch average (~3 Hz bins) serves hum, rumble, band energies and the 1/3-octave spectrum.
+
+Frames follow librosa's ``center=True`` convention: frame ``k`` is centred on sample ``k * hop_length``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import numpy as np
+
+from core.filters import band_matrix, chroma_filterbank, hann, mel_filterbank
+
+#: Per-frame feature settings (librosa defaults, scaled with the sample rate).
+N_MELS = 128
+ROLLOFF_PERCENT = 0.85
+TOP_DB = 80.0
+AMIN = 1e-10
+FINE_RESOLUTION_HZ = 3.0
+CHUNK_FRAMES = 1024
+
+
+def frame_size(sr: int) -> tuple[int, int]:
+    """(n_fft, hop_length) for ``sr``: 2048/512 at 44.1-48 kHz, scaled by powers of two."""
+    n_fft = 2048
+    while sr / n_fft > 24.0 * 1.01:
+        n_fft *= 2
+    while sr / n_fft < 12.0 * 0.99 and n_fft > 256:
+        n_fft //= 2
+    return n_fft, n_fft // 4
+
+
+def fine_size(sr: int) -> int:
+    """Welch segment length giving bins of at most FINE_RESOLUTION_HZ."""
+    return int(2 ** np.ceil(np.log2(sr / FINE_RESOLUTION_HZ)))
+
+
+@dataclass(frozen=True)
+class FrameFeatures:
+    """Per-frame reductions of the mono STFT and two long-term spectra.
+
+    Attributes
+    ----------
+    sr, n_fft, hop_length : int
+    n_samples : int
+        Length of the mono signal.
+    band_power : ndarray, shape (7, n_frames)
+        Summed power |X|^2 per band of core.bands.BANDS.
+    total_power : ndarray, shape (n_frames,)
+        Summed power over all bins.
+    chroma : ndarray, shape (12, n_frames)
+        Unnormalised chroma energy (librosa.filters.chroma applied to |X|^2), C first.
+    onset_env : ndarray, shape (n_frames,)
+        Spectral flux of the log-mel spectrogram (librosa.onset.onset_strength's method).
+    centroid_hz, rolloff_hz, flatness : ndarray, shape (n_frames,)
+    ltas_power : ndarray, shape (n_fft // 2 + 1,)
+        Mean |X|^2 over frames.
+    fine_freqs_hz, fine_psd : ndarray
+        Welch power spectral density (Hann, 50 % overlap), power per Hz of the mono signal.
+    """
+
+    sr: int
+    n_fft: int
+    hop_length: int
+    n_samples: int
+    band_power: np.ndarray
+    total_power: np.ndarray
+    chroma: np.ndarray
+    onset_env: np.ndarray
+    centroid_hz: np.ndarray
+    rolloff_hz: np.ndarray
+    flatness: np.ndarray
+    ltas_power: np.ndarray
+    fine_freqs_hz: np.ndarray
+    fine_psd: np.ndarray
+
+    @property
+    def n_frames(self) -> int:
+        return int(self.total_power.shape[0])
+
+    @property
+    def freqs_hz(self) -> np.ndarray:
+        return np.fft.rfftfreq(self.n_fft, 1.0 / self.sr)
+
+    @property
+    def times_s(self) -> np.ndarray:
+        return np.arange(self.n_frames) * (self.hop_length / self.sr)
+
+
+class _Framer:
+    """Cut a stream into centred, overlapping frames (librosa center=True with zero padding)."""
+
+    def __init__(self, n_fft: int, hop: int) -> None:
+        self.n_fft, self.hop = n_fft, hop
+        self._buf = np.zeros(n_fft // 2, dtype=np.float32)
+        self._emitted = 0
+
+    def push(self, x: np.ndarray) -> np.ndarray:
+        buf = np.concatenate([self._buf, x.astype(np.float32, copy=False)])
+        n = 0 if len(buf) < self.n_fft else 1 + (len(buf) - self.n_fft) // self.hop
+        frames = np.lib.stride_tricks.sliding_window_view(buf, self.n_fft)[:: self.hop][:n]
+        frames = frames.copy()
+        self._buf = buf[n * self.hop :]
+        self._emitted += n
+        return frames
+
+    def flush(self, n_samples: int) -> np.ndarray:
+        """The last frames, so that there are exactly 1 + n_samples // hop in all."""
+        remaining = max(1 + n_samples // self.hop - self._emitted, 0)
+        tail = np.concatenate([self._buf, np.zeros(self.n_fft, dtype=np.float32)])
+        frames = np.lib.stride_tricks.sliding_window_view(tail, self.n_fft)[:: self.hop][:remaining]
+        self._emitted += len(frames)
+        return frames.copy()
+
+
+class FrameAccumulator:
+    """Feed mono blocks, then ``result()``. One per analysis call; never shared between calls."""
+
+    def __init__(self, sr: int) -> None:
+        self.sr = sr
+        self.n_fft, self.hop = frame_size(sr)
+        self._framer = _Framer(self.n_fft, self.hop)
+        self._window = hann(self.n_fft)
+        freqs = np.fft.rfftfreq(self.n_fft, 1.0 / sr)
+        self._freqs = freqs.astype(np.float32)
+        self._band_masks = band_matrix(sr=sr, n_fft=self.n_fft)
+        self._mel = mel_filterbank(sr=sr, n_fft=self.n_fft, n_mels=N_MELS)
+        self._chroma_fb = chroma_filterbank(sr=sr, n_fft=self.n_fft)
+        self._prev_logmel: np.ndarray | None = None
+        self._parts: dict[str, list[np.ndarray]] = {
+            k: [] for k in ("band_power", "total_power", "chroma", "onset", "centroid", "rolloff", "flatness")
+        }
+        self._ltas = np.zeros(len(freqs), dtype=np.float64)
+        self._n_samples = 0
+        self._pending = np.zeros((0, self.n_fft), dtype=np.float32)
+        # Fine Welch spectrum
+        self._fine_n = fine_size(sr)
+        self._fine_framer = _Framer(self._fine_n, self._fine_n // 2)
+        self._fine_window = hann(self._fine_n)
+        self._fine_sum = np.zeros(self._fine_n // 2 + 1, dtype=np.float64)
+        self._fine_count = 0
+
+    def update(self, mono: np.ndarray) -> None:
+        self._n_samples += mono.shape[0]
+        self._consume(self._framer.push(mono))
+        self._consume_fine(self._fine_framer.push(mono))
+
+    def _consume(self, frames: np.ndarray) -> None:
+        frames = np.concatenate([self._pending, frames]) if len(self._pending) else frames
+        usable = (len(frames) // CHUNK_FRAMES) * CHUNK_FRAMES
+        for start in range(0, usable, CHUNK_FRAMES):
+            self._reduce(frames[start : start + CHUNK_FRAMES])
+        self._pending = frames[usable:]
+
+    def _consume_fine(self, frames: np.ndarray) -> None:
+        if len(frames) == 0:
+            return
+        spec = np.fft.rfft(frames * self._fine_window, axis=1)
+        self._fine_sum += (np.abs(spec) ** 2).sum(axis=0)
+        self._fine_count += len(frames)
+
+    def _reduce(self, frames: np.ndarray) -> None:
+        if len(frames) == 0:
+            return
+        spec = np.fft.rfft(frames * self._window, axis=1)
+        power = (spec.real**2 + spec.imag**2).astype(np.float32)  # (n, bins)
+        self._ltas += power.sum(axis=0, dtype=np.float64)
+        total = power.sum(axis=1)
+        self._parts["total_power"].append(total)
+        self._parts["band_power"].append(power @ self._band_masks.T)
+        self._parts["chroma"].append(power @ self._chroma_fb.T)
+        # Centroid and roll-off weight the magnitude, flatness the power (librosa.feature's conventions).
+        magnitude = np.sqrt(power)
+        mag_total = magnitude.sum(axis=1)
+        self._parts["centroid"].append((magnitude @ self._freqs) / np.maximum(mag_total, AMIN))
+        cumulative = np.cumsum(magnitude, axis=1)
+        idx = (cumulative < ROLLOFF_PERCENT * cumulative[:, -1:]).sum(axis=1)
+        self._parts["rolloff"].append(self._freqs[np.minimum(idx, len(self._freqs) - 1)])
+        floored = np.maximum(power, AMIN)
+        gmean = np.exp(np.mean(np.log(floored), axis=1))
+        self._parts["flatness"].append(gmean / np.mean(floored, axis=1))
+        # Spectral flux on log-mel (librosa.onset.onset_strength: lag 1, mean over mel bands).
+        logmel = 10.0 * np.log10(np.maximum(power @ self._mel.T, AMIN))
+        logmel = np.maximum(logmel, logmel.max() - TOP_DB)
+        prev = self._prev_logmel if self._prev_logmel is not None else logmel[:1]
+        flux = np.maximum(0.0, np.diff(np.concatenate([prev, logmel]), axis=0)).mean(axis=1)
+        self._prev_logmel = logmel[-1:]
+        self._parts["onset"].append(flux.astype(np.float32))
+
+    def result(self) -> FrameFeatures:
+        self._consume(self._framer.flush(self._n_samples))
+        self._reduce(self._pending)
+        self._pending = np.zeros((0, self.n_fft), dtype=np.float32)
+        if self._fine_count == 0:
+            self._consume_fine(self._fine_framer.flush(self._n_samples))
+        parts = {k: np.concatenate(v, axis=0) if v else np.zeros(0, np.float32) for k, v in self._parts.items()}
+        n_frames = len(parts["total_power"])
+        # Delay the flux by half a window, as librosa does with center=True: frame k starts
+        # seeing an onset n_fft/2 samples before it happens.
+        delay = min(self.n_fft // (2 * self.hop), n_frames)
+        parts["onset"] = np.concatenate([np.zeros(delay, np.float32), parts["onset"][: n_frames - delay]])
+        fine_scale = 1.0 / (self.sr * float((self._fine_window**2).sum()) * max(self._fine_count, 1))
+        fine_psd = self._fine_sum * fine_scale
+        fine_psd[1:-1] *= 2.0  # one-sided
+        return FrameFeatures(
+            sr=self.sr,
+            n_fft=self.n_fft,
+            hop_length=self.hop,
+            n_samples=self._n_samples,
+            band_power=parts["band_power"].T.reshape(-1, n_frames) if n_frames else np.zeros((7, 0)),
+            total_power=parts["total_power"],
+            chroma=parts["chroma"].T.reshape(12, n_frames) if n_frames else np.zeros((12, 0)),
+            onset_env=parts["onset"],
+            centroid_hz=parts["centroid"],
+            rolloff_hz=parts["rolloff"],
+            flatness=parts["flatness"],
+            ltas_power=(self._ltas / max(n_frames, 1)).astype(np.float64),
+            fine_freqs_hz=np.fft.rfftfreq(self._fine_n, 1.0 / self.sr),
+            fine_psd=fine_psd,
+        )
+
+
+def mono_downmix(block: np.ndarray, layout: tuple[str, ...]) -> np.ndarray:
+    """Mean of the channels of a (channels, n) block, LFE excluded."""
+    keep = [i for i, label in enumerate(layout) if label != "LFE"]
+    if len(keep) == block.shape[0]:
+        return block.mean(axis=0) if block.shape[0] > 1 else block[0]
+    return block[keep].mean(axis=0)
+
+
+def compute_frames(blocks: Iterable[np.ndarray], *, sr: int) -> FrameFeatures:
+    """Frame features of a mono signal given as blocks of shape (n,)."""
+    acc = FrameAccumulator(sr)
+    for block in blocks:
+        acc.update(block)
+    return acc.result()

@@ -1,0 +1,256 @@
+"""The analysis result schema: frozen dataclasses, and the one JSON converter for all of them.
+
+Field names are part of the public API (clients rely on them); units are in the names.
+Silence or too-short input gives ``None``, never NaN or inf. ``to_dict`` refuses non-finite floats,
+so a measure that lets one through fails loudly in tests instead of emitting invalid JSON.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import types
+import typing
+from dataclasses import dataclass, field
+from typing import Any, Literal, TypeVar
+
+import numpy as np
+
+SCHEMA_VERSION = 1
+
+Severity = Literal["info", "warning", "critical"]
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Curve:
+    """A regularly sampled curve: ``values[i]`` at ``start_s + i * hop_s``; None where undefined."""
+
+    hop_s: float
+    values: tuple[float | None, ...]
+    start_s: float = 0.0
+
+
+@dataclass(frozen=True)
+class LoudnessResult:
+    """EBU R128 / ITU-R BS.1770-4 loudness; EBU Tech 3342 loudness range."""
+
+    integrated_lufs: float | None
+    range_lu: float | None
+    momentary_max_lufs: float | None
+    short_term_max_lufs: float | None
+    true_peak_dbtp: float | None
+    sample_peak_dbfs: float | None
+    plr_db: float | None
+    short_term_curve: Curve
+    true_peak_per_channel_dbtp: tuple[float | None, ...] = ()
+
+
+@dataclass(frozen=True)
+class BandEnergy:
+    name: str
+    low_hz: float
+    high_hz: float
+    energy_db: float | None
+    share: float
+
+
+@dataclass(frozen=True)
+class ThirdOctaveLevel:
+    centre_hz: float
+    level_db: float | None
+
+
+@dataclass(frozen=True)
+class BandCurves:
+    """Band energies over time, (7, n) in dB (None = silent), for masking and arrangement."""
+
+    hop_s: float
+    names: tuple[str, ...]
+    values_db: tuple[tuple[float | None, ...], ...]
+
+
+@dataclass(frozen=True)
+class SpectrumResult:
+    bands: tuple[BandEnergy, ...]
+    centroid_hz: float | None
+    rolloff_hz: float | None
+    flatness: float | None
+    tilt_db_per_octave: float | None
+    third_octave: tuple[ThirdOctaveLevel, ...]
+    band_curves: BandCurves
+
+
+@dataclass(frozen=True)
+class DynamicsResult:
+    rms_dbfs: float | None
+    peak_dbfs: float | None
+    crest_factor_db: float | None
+    dynamic_range_db: float | None
+    clipped_samples: int
+    dc_offset: float
+    silence_ratio: float
+    noise_floor_dbfs: float | None
+
+
+@dataclass(frozen=True)
+class StereoResult:
+    correlation: float | None
+    width: float | None
+    balance_db: float | None
+    mono_loss_db: float | None
+
+
+@dataclass(frozen=True)
+class RhythmResult:
+    tempo_bpm: float | None
+    tempo_confidence: float
+    beats_s: tuple[float, ...]
+    onsets_s: tuple[float, ...]
+    onset_rate_hz: float
+
+
+@dataclass(frozen=True)
+class TonalResult:
+    key: str | None
+    key_confidence: float
+    chroma: tuple[float, ...]
+    tonalness: float
+
+
+@dataclass(frozen=True)
+class Section:
+    start_s: float
+    end_s: float
+    label: str
+
+
+@dataclass(frozen=True)
+class StructureResult:
+    sections: tuple[Section, ...]
+
+
+@dataclass(frozen=True)
+class PatternsResult:
+    rhythmic: float
+    tonal: float
+    percussive: float
+    sustained: float
+    detected: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class QualityIssue:
+    code: str
+    severity: Severity
+    message: str
+    evidence: dict[str, float | int | str | None]
+    fix: str
+
+
+@dataclass(frozen=True)
+class QualityResult:
+    score: int
+    issues: tuple[QualityIssue, ...]
+
+
+@dataclass(frozen=True)
+class AudioSummary:
+    sr: int
+    channels: int
+    frames: int
+    duration_s: float
+    format: str
+    subtype: str
+    layout: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class TrackAnalysis:
+    """Everything Codette measures about one track; a pure function of (content, params, version)."""
+
+    name: str
+    cache_key: str
+    analyzer_version: str
+    audio: AudioSummary
+    loudness: LoudnessResult
+    spectrum: SpectrumResult
+    dynamics: DynamicsResult
+    stereo: StereoResult | None
+    rhythm: RhythmResult
+    tonal: TonalResult
+    structure: StructureResult
+    patterns: PatternsResult
+    quality: QualityResult
+    schema_version: int = SCHEMA_VERSION
+    params: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return to_dict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> TrackAnalysis:
+        return from_dict(cls, data)
+
+
+# --- the one converter -------------------------------------------------------------------------
+
+
+def _plain(value: Any, path: str) -> Any:
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: _plain(getattr(value, f.name), f"{path}.{f.name}") for f in dataclasses.fields(value)}
+    if isinstance(value, dict):
+        return {str(k): _plain(v, f"{path}.{k}") for k, v in value.items()}
+    if isinstance(value, list | tuple | np.ndarray):
+        return [_plain(v, f"{path}[{i}]") for i, v in enumerate(value)]
+    if isinstance(value, bool | np.bool_):
+        return bool(value)
+    if isinstance(value, int | np.integer):
+        return int(value)
+    if isinstance(value, float | np.floating):
+        v = float(value)
+        if not math.isfinite(v):
+            raise ValueError(f"{path} is {v}; results must be finite (use None)")
+        return v
+    if value is None or isinstance(value, str):
+        return value
+    raise TypeError(f"{path} has type {type(value).__name__}, which is not JSON")
+
+
+def to_dict(obj: Any) -> Any:
+    """JSON-clean dict of a result dataclass (tuples become lists)."""
+    return _plain(obj, type(obj).__name__)
+
+
+def _build(tp: Any, value: Any) -> Any:
+    origin = typing.get_origin(tp)
+    if value is None:
+        return None
+    if origin in (typing.Union, types.UnionType):
+        args = [a for a in typing.get_args(tp) if a is not type(None)]
+        return _build(args[0], value) if len(args) == 1 else value
+    if dataclasses.is_dataclass(tp):
+        return from_dict(tp, value)
+    if origin is tuple:
+        args = typing.get_args(tp)
+        inner = args[0] if args else Any
+        return tuple(_build(inner, v) for v in value)
+    if origin is dict or tp is Any or origin is Literal:
+        return value
+    if tp is float:
+        return float(value)
+    return value
+
+
+def from_dict(cls: type[T], data: dict[str, Any]) -> T:
+    """Rebuild a result dataclass from ``to_dict`` output (unknown keys are ignored)."""
+    hints = typing.get_type_hints(cls)
+    kwargs = {f.name: _build(hints[f.name], data[f.name]) for f in dataclasses.fields(cls) if f.name in data}  # type: ignore[arg-type]
+    return cls(**kwargs)
+
+
+def db(power_or_amp: float, *, power: bool = True, floor: float = 1e-20) -> float | None:
+    """10·log10 (power) or 20·log10 (amplitude); None at or below ``floor`` (silence)."""
+    if not power_or_amp > floor:
+        return None
+    return float((10.0 if power else 20.0) * np.log10(power_or_amp))
