@@ -52,6 +52,15 @@ CHANNEL_LAYOUTS: dict[int, tuple[str, ...]] = {
 
 Source = str | os.PathLike[str] | bytes | tuple[np.ndarray, int]
 
+#: Leading bytes of the containers we decode (MP3 may start with an ID3 tag or a frame sync).
+_MAGIC = (b"RIFF", b"RIFX", b"RF64", b"BW64", b"riff", b"FORM", b"fLaC", b"OggS", b"ID3", b"caff")
+
+
+def _looks_like_audio(head: bytes) -> bool:
+    if head.startswith(_MAGIC):
+        return True
+    return len(head) >= 2 and head[0] == 0xFF and (head[1] & 0xE0) == 0xE0  # MPEG frame sync
+
 
 @dataclass(frozen=True)
 class AudioInfo:
@@ -188,6 +197,7 @@ def open_audio(
         what = name or "the upload"
         if len(source) == 0:
             raise EmptyAudio(f"{what} is empty (0 bytes)")
+        head = bytes(source[:16])
         handle: object = io.BytesIO(bytes(source))
     else:
         path = Path(source)
@@ -198,15 +208,20 @@ def open_audio(
             raise InvalidAudio(f"{what} cannot be read: {exc.strerror}") from exc
         if size == 0:
             raise EmptyAudio(f"{what} is empty (0 bytes)")
+        with open(path, "rb") as f_head:
+            head = f_head.read(16)
         handle = str(path)
+
+    if not _looks_like_audio(head):
+        raise UnsupportedFormat(f"{what} is not a recognised audio file (WAV, AIFF, FLAC, OGG, MP3)")
 
     try:
         f = sf.SoundFile(handle)  # type: ignore[arg-type]
     except (sf.LibsndfileError, RuntimeError, ValueError, TypeError) as exc:
-        text = str(exc)
-        if "not recogni" in text.lower() or "unknown format" in text.lower():
+        reason = getattr(exc, "error_string", None) or str(exc).rsplit(":", 1)[-1].strip()
+        if "recogni" in reason or "not a regular file" in reason:  # libsndfile: no decoder accepts it
             raise UnsupportedFormat(f"{what} is not a recognised audio file (WAV, AIFF, FLAC, OGG, MP3)") from exc
-        raise CorruptAudio(f"{what} is corrupt or truncated: {text}") from exc
+        raise CorruptAudio(f"{what} is corrupt or truncated ({reason})") from exc
     with f:
         if f.format not in SUPPORTED_FORMATS:
             raise UnsupportedFormat(f"{what} is {f.format}; supported are WAV, AIFF, FLAC, OGG/Vorbis and MP3")

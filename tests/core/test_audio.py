@@ -1,0 +1,206 @@
+"""Decoding and validation: every supported format decodes to the same samples; bad input names its problem."""
+
+from __future__ import annotations
+
+import io
+import struct
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+from core.audio import CHANNEL_LAYOUTS, open_audio, read_all
+from core.errors import (
+    AudioTooLong,
+    CodetteError,
+    CorruptAudio,
+    EmptyAudio,
+    InvalidAudio,
+    NonFiniteSamples,
+    UnsupportedChannels,
+    UnsupportedFormat,
+    UnsupportedSampleRate,
+)
+
+SR = 44100
+
+
+def sine(freq_hz: float = 1000.0, *, seconds: float = 1.0, sr: int = SR, amp: float = 0.5, channels: int = 2):
+    t = np.arange(int(seconds * sr)) / sr
+    y = (amp * np.sin(2 * np.pi * freq_hz * t)).astype(np.float32)
+    return np.tile(y, (channels, 1))
+
+
+def encode(y: np.ndarray, sr: int, fmt: str, subtype: str | None = None) -> bytes:
+    buf = io.BytesIO()
+    sf.write(buf, y.T, sr, format=fmt, subtype=subtype)
+    return buf.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("fmt", "subtype", "tol"),
+    [
+        ("WAV", "PCM_16", 1e-4),
+        ("WAV", "PCM_24", 1e-6),
+        ("WAV", "PCM_32", 1e-6),
+        ("WAV", "FLOAT", 0.0),
+        ("AIFF", "PCM_16", 1e-4),
+        ("AIFF", "PCM_24", 1e-6),
+        ("FLAC", "PCM_16", 1e-4),
+        ("FLAC", "PCM_24", 1e-6),
+    ],
+)
+def test_lossless_formats_decode_to_the_written_samples(fmt, subtype, tol):
+    y = sine(seconds=0.5)
+    decoded, sr = read_all(encode(y, SR, fmt, subtype))
+    assert sr == SR
+    assert decoded.dtype == np.float32
+    assert decoded.shape == y.shape
+    assert np.max(np.abs(decoded - y)) <= tol + 1e-9
+
+
+@pytest.mark.parametrize(("fmt", "subtype"), [("OGG", "VORBIS"), ("MP3", "MPEG_LAYER_III")])
+def test_lossy_formats_decode_with_the_same_level(fmt, subtype):
+    y = sine(seconds=1.0, amp=0.5)
+    decoded, sr = read_all(encode(y, SR, fmt, subtype))
+    assert sr == SR
+    assert decoded.shape[0] == 2
+    # Codec delay and padding change the length a little, never the level.
+    assert abs(decoded.shape[1] - y.shape[1]) < 0.1 * SR
+    rms = np.sqrt(np.mean(decoded[:, SR // 10 : -SR // 10] ** 2))
+    assert rms == pytest.approx(0.5 / np.sqrt(2), rel=0.05)
+
+
+@pytest.mark.parametrize("sr", [8000, 22050, 44100, 48000, 96000, 192000])
+def test_sample_rates_from_8_to_192_khz(sr):
+    with open_audio(encode(sine(seconds=0.2, sr=sr), sr, "WAV", "PCM_24")) as reader:
+        assert reader.info.sr == sr
+        assert reader.info.frames == int(0.2 * sr)
+
+
+@pytest.mark.parametrize("channels", sorted(CHANNEL_LAYOUTS))
+def test_one_to_eight_channels_with_their_layout(channels):
+    with open_audio(encode(sine(seconds=0.2, channels=channels), SR, "WAV", "PCM_16")) as reader:
+        assert reader.info.channels == channels
+        assert len(reader.info.layout) == channels
+    assert CHANNEL_LAYOUTS[5] == ("L", "R", "C", "Ls", "Rs")
+    assert CHANNEL_LAYOUTS[6] == ("L", "R", "C", "LFE", "Ls", "Rs")
+
+
+def test_blocks_cover_the_file_exactly_once():
+    y = sine(seconds=1.3)
+    with open_audio((y, SR)) as reader:
+        blocks = list(reader.blocks(4096))
+    assert all(b.shape[0] == 2 for b in blocks)
+    assert np.array_equal(np.concatenate(blocks, axis=1), y)
+
+
+def test_arrays_in_process_accept_mono_vectors():
+    with open_audio((sine(seconds=0.2, channels=1)[0], SR)) as reader:
+        assert reader.info.channels == 1
+        assert reader.info.layout == ("M",)
+
+
+def _wav_header_only() -> bytes:
+    good = encode(sine(seconds=0.5), SR, "WAV", "PCM_16")
+    return good[:30]
+
+
+BAD_INPUTS = {
+    "empty file": (b"", EmptyAudio, "empty"),
+    "truncated header": (_wav_header_only(), InvalidAudio, "track.wav"),
+    "random bytes": (np.random.default_rng(1).bytes(5000), UnsupportedFormat, "not a recognised audio file"),
+    "text file": (b"hello, this is not audio\n" * 50, UnsupportedFormat, "not a recognised audio file"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_INPUTS))
+def test_bad_bytes_raise_one_typed_error_naming_the_problem(case):
+    data, error, words = BAD_INPUTS[case]
+    with pytest.raises(error) as info, open_audio(data, name="track.wav") as reader:
+        list(reader.blocks())
+    assert isinstance(info.value, CodetteError)
+    assert words in info.value.message
+    assert info.value.code
+
+
+def test_nan_and_inf_samples_are_named_with_their_position():
+    y = sine(seconds=0.5)
+    y[1, 12345] = np.nan
+    with pytest.raises(NonFiniteSamples, match=r"sample 12345 .* channel 2 is NaN"), open_audio(
+        encode(y, SR, "WAV", "FLOAT")
+    ) as reader:
+        list(reader.blocks(1000))
+    y[1, 12345] = np.inf
+    with pytest.raises(NonFiniteSamples, match="infinite"), open_audio((y, SR)) as reader:
+        list(reader.blocks())
+
+
+def test_one_sample_file_is_too_short():
+    with pytest.raises(InvalidAudio, match=r"too short: 1 samples"), open_audio(
+        encode(sine(seconds=1 / SR), SR, "WAV", "PCM_16")
+    ):
+        pass
+
+
+def test_zero_and_nine_channels_are_refused():
+    with pytest.raises(UnsupportedChannels, match="9 channels"), open_audio((np.zeros((9, SR), np.float32), SR)):
+        pass
+    with pytest.raises(UnsupportedChannels, match="0 channels"), open_audio((np.zeros((0, SR), np.float32), SR)):
+        pass
+
+
+def test_384_khz_is_refused_by_rate():
+    with pytest.raises(UnsupportedSampleRate, match="384000 Hz"), open_audio(
+        encode(sine(seconds=0.1, sr=384000), 384000, "WAV", "PCM_16")
+    ):
+        pass
+
+
+def test_duration_limit_is_checked_before_decoding():
+    with pytest.raises(AudioTooLong, match=r"lasts 2.0 s; the limit is 1 s"), open_audio(
+        encode(sine(seconds=2.0), SR, "WAV", "PCM_16"), max_duration_s=1.0
+    ):
+        pass
+
+
+def test_wav_header_declaring_2_gb_reads_what_is_there_or_fails_clearly():
+    good = bytearray(encode(sine(seconds=0.5), SR, "WAV", "PCM_16"))
+    data_at = good.find(b"data")
+    struct.pack_into("<I", good, data_at + 4, 0x7FFF_FFF0)
+    struct.pack_into("<I", good, 4, 0x7FFF_FFF8)
+    try:
+        decoded, _ = read_all(bytes(good))
+    except CodetteError as exc:
+        assert exc.message
+    else:
+        assert decoded.shape[1] <= int(0.5 * SR)
+
+
+def test_garbage_in_the_middle_of_an_mp3_never_escapes_as_a_library_error():
+    data = bytearray(encode(sine(seconds=2.0), SR, "MP3", "MPEG_LAYER_III"))
+    rng = np.random.default_rng(7)
+    middle = len(data) // 2
+    data[middle : middle + 2000] = rng.bytes(2000)
+    try:
+        decoded, _ = read_all(bytes(data))
+    except CodetteError as exc:
+        assert exc.code in {"corrupt_audio", "unsupported_format", "invalid_audio", "empty_audio"}
+    else:
+        assert np.isfinite(decoded).all()
+
+
+def test_missing_file_names_the_path(tmp_path):
+    with pytest.raises(InvalidAudio, match="nope.wav"), open_audio(tmp_path / "nope.wav"):
+        pass
+
+
+def test_corrupt_flac_names_the_file(tmp_path):
+    data = bytearray(encode(sine(seconds=1.0), SR, "FLAC", "PCM_16"))
+    data[200:] = bytes(len(data) - 200)
+    path = tmp_path / "broken.flac"
+    path.write_bytes(bytes(data))
+    with pytest.raises(CodetteError) as info, open_audio(path) as reader:
+        list(reader.blocks())
+    assert isinstance(info.value, CorruptAudio | InvalidAudio)
+    assert "broken.flac" in info.value.message
