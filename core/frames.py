@@ -94,16 +94,28 @@ class FrameFeatures:
 
 
 class _Framer:
-    """Cut a stream into centred, overlapping frames (librosa center=True with zero padding)."""
+    """Cut a stream into overlapping frames.
 
-    def __init__(self, n_fft: int, hop: int) -> None:
+    ``center=True`` pads n_fft // 2 zeros in front (librosa's center=True, pad_mode="constant");
+    ``center=False`` starts at the first sample (scipy.signal.welch's segments).
+    """
+
+    def __init__(self, n_fft: int, hop: int, *, center: bool = True) -> None:
         self.n_fft, self.hop = n_fft, hop
-        self._buf = np.zeros(n_fft // 2, dtype=np.float32)
+        self._buf = np.zeros(n_fft // 2 if center else 0, dtype=np.float32)
         self._emitted = 0
+
+    @property
+    def pending(self) -> np.ndarray:
+        """Samples received but not yet fully framed."""
+        return self._buf
 
     def push(self, x: np.ndarray) -> np.ndarray:
         buf = np.concatenate([self._buf, x.astype(np.float32, copy=False)])
-        n = 0 if len(buf) < self.n_fft else 1 + (len(buf) - self.n_fft) // self.hop
+        if len(buf) < self.n_fft:
+            self._buf = buf
+            return np.zeros((0, self.n_fft), dtype=np.float32)
+        n = 1 + (len(buf) - self.n_fft) // self.hop
         frames = np.lib.stride_tricks.sliding_window_view(buf, self.n_fft)[:: self.hop][:n]
         frames = frames.copy()
         self._buf = buf[n * self.hop :]
@@ -141,7 +153,7 @@ class FrameAccumulator:
         self._pending = np.zeros((0, self.n_fft), dtype=np.float32)
         # Fine Welch spectrum
         self._fine_n = fine_size(sr)
-        self._fine_framer = _Framer(self._fine_n, self._fine_n // 2)
+        self._fine_framer = _Framer(self._fine_n, self._fine_n // 2, center=False)
         self._fine_window = hann(self._fine_n)
         self._fine_sum = np.zeros(self._fine_n // 2 + 1, dtype=np.float64)
         self._fine_count = 0
@@ -197,15 +209,24 @@ class FrameAccumulator:
         self._consume(self._framer.flush(self._n_samples))
         self._reduce(self._pending)
         self._pending = np.zeros((0, self.n_fft), dtype=np.float32)
+        fine_window_energy = float((self._fine_window.astype(np.float64) ** 2).sum())
         if self._fine_count == 0:
-            self._consume_fine(self._fine_framer.flush(self._n_samples))
+            # Shorter than one Welch segment: one periodogram of the signal centred in the segment,
+            # normalised by the part of the window it covers (unbiased for stationary signals).
+            x = self._fine_framer.pending[: self._fine_n]
+            start = (self._fine_n - len(x)) // 2
+            segment = np.zeros((1, self._fine_n), dtype=np.float32)
+            segment[0, start : start + len(x)] = x
+            self._consume_fine(segment)
+            covered = self._fine_window[start : start + len(x)].astype(np.float64)
+            fine_window_energy = max(float((covered**2).sum()), AMIN)
         parts = {k: np.concatenate(v, axis=0) if v else np.zeros(0, np.float32) for k, v in self._parts.items()}
         n_frames = len(parts["total_power"])
         # Delay the flux by half a window, as librosa does with center=True: frame k starts
         # seeing an onset n_fft/2 samples before it happens.
         delay = min(self.n_fft // (2 * self.hop), n_frames)
         parts["onset"] = np.concatenate([np.zeros(delay, np.float32), parts["onset"][: n_frames - delay]])
-        fine_scale = 1.0 / (self.sr * float((self._fine_window**2).sum()) * max(self._fine_count, 1))
+        fine_scale = 1.0 / (self.sr * fine_window_energy * max(self._fine_count, 1))
         fine_psd = self._fine_sum * fine_scale
         fine_psd[1:-1] *= 2.0  # one-sided
         return FrameFeatures(
