@@ -220,7 +220,9 @@ class FrameAccumulator:
             self._consume_fine(segment)
             covered = self._fine_window[start : start + len(x)].astype(np.float64)
             fine_window_energy = max(float((covered**2).sum()), AMIN)
-        parts = {k: np.concatenate(v, axis=0) if v else np.zeros(0, np.float32) for k, v in self._parts.items()}
+        parts = {
+            k: np.concatenate(v, axis=0) if v else np.zeros(0, np.float32) for k, v in self._parts.items()
+        }
         n_frames = len(parts["total_power"])
         # Delay the flux by half a window, as librosa does with center=True: frame k starts
         # seeing an onset n_fft/2 samples before it happens.
@@ -251,8 +253,8 @@ def mono_downmix(block: np.ndarray, layout: tuple[str, ...]) -> np.ndarray:
     """Mean of the channels of a (channels, n) block, LFE excluded."""
     keep = [i for i, label in enumerate(layout) if label != "LFE"]
     if len(keep) == block.shape[0]:
-        return block.mean(axis=0) if block.shape[0] > 1 else block[0]
-    return block[keep].mean(axis=0)
+        return np.asarray(block.mean(axis=0) if block.shape[0] > 1 else block[0])
+    return np.asarray(block[keep].mean(axis=0))
 
 
 def compute_frames(blocks: Iterable[np.ndarray], *, sr: int) -> FrameFeatures:
