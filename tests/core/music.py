@@ -1,0 +1,135 @@
+"""Synthesis helpers for the rhythm, tonal, structure and patterns tests: drum patterns and cadences.
+
+Every signal is built from seeded noise and exact sample positions, so the truth (tempo, hit times,
+key, section boundaries) is known.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from core.frames import FrameFeatures, compute_frames
+
+PITCH_CLASSES = ("C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B")
+
+#: Drum patterns on an eighth-note grid (8 slots a 4/4 bar): which slots each voice plays.
+PATTERNS: dict[str, dict[str, tuple[int, ...]]] = {
+    # Kick on 1 and 3, snare on 2 and 4, closed hats on every eighth.
+    "rock": {"kick": (0, 4), "snare": (2, 6), "hat": (0, 1, 2, 3, 4, 5, 6, 7)},
+    # Kick on every beat, hats on the off-beats.
+    "four_floor": {"kick": (0, 2, 4, 6), "snare": (), "hat": (1, 3, 5, 7)},
+    # Half-time feel: kick on 1, snare on 3, hats on every eighth of the nominal tempo.
+    "halftime": {"kick": (0,), "snare": (4,), "hat": (0, 1, 2, 3, 4, 5, 6, 7)},
+}
+
+
+def frames_of(y: np.ndarray, sr: int, block: int = 8192) -> FrameFeatures:
+    """The shared spectral pass over ``y``, fed in blocks as the orchestrator does."""
+    y = np.asarray(y, dtype=np.float32)
+    return compute_frames((y[i : i + block] for i in range(0, len(y), block)), sr=sr)
+
+
+def kick(sr: int) -> np.ndarray:
+    t = np.arange(int(0.25 * sr)) / sr
+    freq = 45.0 + 100.0 * np.exp(-t / 0.03)
+    phase = 2 * np.pi * np.cumsum(freq) / sr
+    return 0.9 * np.sin(phase) * np.exp(-t / 0.09)
+
+
+def snare(sr: int, rng: np.random.Generator) -> np.ndarray:
+    t = np.arange(int(0.2 * sr)) / sr
+    body = np.sin(2 * np.pi * 190.0 * t) * np.exp(-t / 0.04)
+    noise = rng.standard_normal(len(t)) * np.exp(-t / 0.06)
+    return 0.4 * body + 0.35 * noise
+
+
+def hat(sr: int, rng: np.random.Generator) -> np.ndarray:
+    t = np.arange(int(0.05 * sr)) / sr
+    noise = np.diff(rng.standard_normal(len(t) + 1))  # first difference: a high-pass
+    return 0.12 * noise * np.exp(-t / 0.012)
+
+
+def _place(y: np.ndarray, hit: np.ndarray, start: int, gain: float = 1.0) -> None:
+    end = min(len(y), start + len(hit))
+    if start < len(y):
+        y[start:end] += gain * hit[: end - start]
+
+
+def drum_loop(
+    bpm: float, *, pattern: str = "rock", seconds: float = 16.0, sr: int = 22050, seed: int = 0
+) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """A drum pattern at ``bpm``; returns (y, hit times in seconds per voice)."""
+    rng = np.random.default_rng(seed)
+    y = np.zeros(int(seconds * sr))
+    eighth_s = 30.0 / bpm
+    n_slots = int(seconds / eighth_s)
+    voices = {"kick": kick(sr), "snare": snare(sr, rng), "hat": hat(sr, rng)}
+    times: dict[str, list[float]] = {name: [] for name in voices}
+    for slot in range(n_slots):
+        t = slot * eighth_s
+        for name, slots in PATTERNS[pattern].items():
+            if slot % 8 in slots:
+                gain = 1.0 + 0.1 * rng.standard_normal()
+                _place(y, voices[name], round(t * sr), gain)
+                times[name].append(t)
+    return (0.5 * y).astype(np.float32), {k: np.array(v) for k, v in times.items()}
+
+
+def clicks(times_s: np.ndarray, *, seconds: float, sr: int = 22050) -> np.ndarray:
+    """Short decaying noise clicks at ``times_s``."""
+    rng = np.random.default_rng(1)
+    y = np.zeros(int(seconds * sr))
+    t = np.arange(int(0.01 * sr)) / sr
+    click = rng.standard_normal(len(t)) * np.exp(-t / 0.002)
+    for time in times_s:
+        _place(y, click, round(time * sr), 0.5)
+    return y.astype(np.float32)
+
+
+def harmonic_tone(freq_hz: float, seconds: float, sr: int, *, partials: int = 5) -> np.ndarray:
+    """A tone with ``partials`` harmonics of amplitude 1/k, with short fades."""
+    t = np.arange(int(seconds * sr)) / sr
+    y = sum(np.sin(2 * np.pi * k * freq_hz * t) / k for k in range(1, partials + 1) if k * freq_hz < sr / 2)
+    fade = np.minimum(1.0, np.minimum(t, t[-1] - t) / 0.02)
+    return np.asarray(y) * fade
+
+
+def midi_hz(note: float) -> float:
+    return float(440.0 * 2 ** ((note - 69) / 12))
+
+
+def chord(
+    root_midi: int, intervals: tuple[int, ...], seconds: float, sr: int, *, bass: bool = True
+) -> np.ndarray:
+    """A chord of harmonic tones over ``root_midi`` (+ the root an octave below as a bass note)."""
+    y = sum(harmonic_tone(midi_hz(root_midi + i), seconds, sr) for i in intervals)
+    if bass:
+        y = y + harmonic_tone(midi_hz(root_midi - 12), seconds, sr, partials=3)
+    return np.asarray(y)
+
+
+def cadence(tonic: int, mode: str, *, chord_s: float = 1.0, sr: int = 44100) -> np.ndarray:
+    """I-IV-V-I (major) or i-iv-V-i with the raised leading tone (harmonic minor), tonic pitch class 0-11.
+
+    Chords are root-position triads around C4-B4, with a bass note an octave below the root.
+    """
+    third = 4 if mode == "major" else 3
+    base = 60 + tonic
+    progression = (
+        (base, (0, third, 7)),  # I / i
+        (base + 5, (0, third, 7)),  # IV / iv
+        (base + 7, (0, 4, 7)),  # V (major in both modes: the raised leading tone)
+        (base, (0, third, 7)),
+    )
+    parts = [chord(root, ivs, chord_s, sr) for root, ivs in progression]
+    y = np.concatenate(parts)
+    return (0.2 * y / np.max(np.abs(y))).astype(np.float32)
+
+
+def noise(seconds: float, *, sr: int = 22050, seed: int = 0, amp: float = 0.1) -> np.ndarray:
+    return (amp * np.random.default_rng(seed).standard_normal(int(seconds * sr))).astype(np.float32)
+
+
+def sine(freq_hz: float, seconds: float, *, sr: int = 22050, amp: float = 0.3) -> np.ndarray:
+    t = np.arange(int(seconds * sr)) / sr
+    return (amp * np.sin(2 * np.pi * freq_hz * t)).astype(np.float32)
