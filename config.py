@@ -16,6 +16,9 @@ ANALYSIS_QUEUE = "analysis"
 LEARNING_QUEUE = "learning"
 SESSION_QUEUE = "analysis"  # the session step is cheap; it shares the analysis pool
 SOCKETIO_CHANNEL = "codette-socketio"
+#: Every Redis key Codette writes (jobs, batches, sessions, stats) starts with this; cached analyses
+#: use the engine's own key (core.analysis.cache_key), which starts with "analysis:".
+KEY_PREFIX = "codette:"
 
 
 class SettingsError(ValueError):
@@ -43,7 +46,17 @@ class Settings:
     task_soft_time_limit_s: int = 600
     task_time_limit_s: int = 660
     visibility_timeout_s: int = 3600
+    task_max_retries: int = 3
     socketio_channel: str = SOCKETIO_CHANNEL
+
+    def __post_init__(self) -> None:
+        if not self.task_soft_time_limit_s < self.task_time_limit_s < self.visibility_timeout_s:
+            raise SettingsError(
+                "need CODETTE_TASK_SOFT_TIME_LIMIT_S < CODETTE_TASK_TIME_LIMIT_S"
+                f" < CODETTE_VISIBILITY_TIMEOUT_S (got {self.task_soft_time_limit_s},"
+                f" {self.task_time_limit_s}, {self.visibility_timeout_s}):"
+                " a task must time out before the broker redelivers it"
+            )
 
     @property
     def blob_dir(self) -> Path:
@@ -121,4 +134,5 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         task_soft_time_limit_s=_int(env, "CODETTE_TASK_SOFT_TIME_LIMIT_S", d.task_soft_time_limit_s),
         task_time_limit_s=_int(env, "CODETTE_TASK_TIME_LIMIT_S", d.task_time_limit_s),
         visibility_timeout_s=_int(env, "CODETTE_VISIBILITY_TIMEOUT_S", d.visibility_timeout_s),
+        task_max_retries=_int(env, "CODETTE_TASK_MAX_RETRIES", d.task_max_retries),
     )

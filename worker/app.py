@@ -1,0 +1,65 @@
+"""The Celery application factory: JSON only, late acks, prefetch 1, time limits, two queues."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from celery import Celery
+from kombu import Queue
+
+from config import ANALYSIS_QUEUE, LEARNING_QUEUE, SESSION_QUEUE, Settings
+from core.messages import TASK_ANALYZE_SESSION, TASK_ANALYZE_TRACK
+from worker.services import Services, build_services
+
+
+class CodetteCelery(Celery):  # type: ignore[misc]
+    """A Celery app that carries the process's Services (stores, cache, publisher)."""
+
+    services: Services
+
+
+def celery_config(settings: Settings) -> dict[str, Any]:
+    url = settings.require_redis_url()
+    transport = {"visibility_timeout": settings.visibility_timeout_s}
+    return {
+        "broker_url": url,
+        "result_backend": url,
+        "broker_connection_retry_on_startup": True,
+        "broker_transport_options": transport,
+        "result_backend_transport_options": transport,
+        # JSON only: a message can never execute code when it is decoded.
+        "task_serializer": "json",
+        "result_serializer": "json",
+        "accept_content": ["json"],
+        "result_accept_content": ["json"],
+        # A task is acknowledged after it finishes; a worker that dies mid-task gives it back.
+        "task_acks_late": True,
+        "task_reject_on_worker_lost": True,
+        "worker_prefetch_multiplier": 1,
+        "worker_concurrency": settings.worker_concurrency,
+        "worker_max_tasks_per_child": 200,
+        "worker_cancel_long_running_tasks_on_connection_loss": True,
+        "task_soft_time_limit": settings.task_soft_time_limit_s,
+        "task_time_limit": settings.task_time_limit_s,
+        "result_expires": settings.result_ttl_s,
+        "task_default_queue": ANALYSIS_QUEUE,
+        "task_queues": (Queue(ANALYSIS_QUEUE), Queue(LEARNING_QUEUE)),
+        "task_routes": {
+            TASK_ANALYZE_TRACK: {"queue": ANALYSIS_QUEUE},
+            TASK_ANALYZE_SESSION: {"queue": SESSION_QUEUE},
+        },
+        "task_create_missing_queues": False,
+    }
+
+
+def create_celery(settings: Settings, *, services: Services | None = None, **overrides: Any) -> CodetteCelery:
+    """Build the app for ``settings``; ``overrides`` set extra Celery options (tests: eager mode)."""
+    from worker.heartbeat import Heartbeat
+    from worker.tasks import register_tasks
+
+    app = CodetteCelery("codette", set_as_current=False)
+    app.conf.update(celery_config(settings), **overrides)
+    app.services = services or build_services(settings)
+    app.steps["worker"].add(Heartbeat)
+    register_tasks(app)
+    return app
