@@ -79,8 +79,9 @@ def learning_report(profile: LearningProfile, *, population: Population | None =
         (_effect(profile, population, k.suggestion_type, k.track_type, k.events) for k in profile.keys),
         key=lambda t: (-t.effectiveness, t.suggestion_type, t.track_type),
     )
-    most = tuple(effects[:REPORT_TOP_N])
-    least = tuple(reversed([e for e in effects[len(most) :]][-REPORT_TOP_N:]))
+    # the better half (at most REPORT_TOP_N) is "most", the worse half "least", worst first
+    most = tuple(effects[: min(REPORT_TOP_N, (len(effects) + 1) // 2)])
+    least = tuple(reversed(effects[len(most) :][-REPORT_TOP_N:]))
     trend, delta = _trend(profile.recent_outcomes)
     return LearningReport(
         user_id=profile.user_id,

@@ -53,7 +53,7 @@ EVIDENCE_DECAY = 0.95
 PRIOR_STRENGTH = 4.0
 #: The population mean is shrunk toward the level above it (type, then BASE_RATE) as if this many
 #: virtual users sat at that level, so one user's taste barely moves everybody else's prior.
-POPULATION_SHRINK_USERS = 10.0
+POPULATION_SHRINK_USERS = 20.0
 BASE_RATE = 0.5
 ANY_TRACK = "*"
 

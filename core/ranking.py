@@ -1,0 +1,200 @@
+"""Adaptive selection: which suggestions fit now, for this user (GET .../suggestions?limit=5).
+
+Order of decisions, each from a table below:
+
+1. Context filter: while recording, nothing that needs a render (offline processing) is shown.
+2. Tiers: in the mastering state, loudness and true-peak moves come first; then the selected
+   track's suggestions; then the rest.
+3. Within a tier, by score = priority weight x confidence weight x learned effectiveness (the
+   posterior mean from core.learning), so types this user keeps rejecting sink.
+4. Exploration: with probability EXPLORATION_RATE one suggestion from below the cut is lifted into
+   the last visible slot, chosen in proportion to its posterior uncertainty, so a held-back type is
+   never hidden for good and the model can notice a change of taste. All randomness comes from the
+   ``rng`` passed in: a given seed gives a given ranking.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from core.context import ContextState, DawState
+from core.errors import InvalidParameter
+from core.learning import (
+    MIX_TRACK_TYPE,
+    LearningProfile,
+    Population,
+    SuggestionLike,
+    adapt_parameters,
+    effectiveness,
+)
+from core.learning.codec import Params
+from core.learning.tables import FAVOURITE_ABOVE, HELD_BACK_BELOW
+
+
+@dataclass(frozen=True)
+class TypeTraits:
+    #: Needs offline processing or a re-render of audio: never offered during a take.
+    needs_render: bool = False
+    #: A loudness / true-peak move: first while mastering.
+    loudness: bool = False
+    #: Counts as a loudness move only on the master bus (e.g. gain).
+    loudness_on_master: bool = False
+
+
+#: Suggestion types of core.suggestions. Inserts and parameter moves are real-time and safe while
+#: recording; alignment and repair rewrite the audio offline, so they wait for the take to end.
+SUGGESTION_TRAITS: Mapping[str, TypeTraits] = {
+    "eq_cut": TypeTraits(),
+    "eq_boost": TypeTraits(),
+    "high_pass": TypeTraits(),
+    "low_pass": TypeTraits(),
+    "compression": TypeTraits(),
+    "de_ess": TypeTraits(),
+    "saturation": TypeTraits(),
+    "reverb": TypeTraits(),
+    "delay": TypeTraits(),
+    "stereo_width": TypeTraits(),
+    "gain": TypeTraits(loudness_on_master=True),
+    "limiting": TypeTraits(loudness=True),
+    "loudness": TypeTraits(loudness=True),
+    "true_peak": TypeTraits(loudness=True),
+    "phase_fix": TypeTraits(needs_render=True),
+    "cleanup": TypeTraits(needs_render=True),
+    "normalize": TypeTraits(needs_render=True, loudness_on_master=True),
+    "time_align": TypeTraits(needs_render=True),
+}
+#: A type this table does not know is kept out of a take: the safe default.
+UNKNOWN_TRAITS = TypeTraits(needs_render=True)
+MASTER_TRACK_TYPES = frozenset({"master", MIX_TRACK_TYPE})
+
+#: Suggestion priority (1-5, 5 = most urgent) -> weight.
+PRIORITY_WEIGHT: Mapping[int, float] = {1: 0.2, 2: 0.4, 3: 0.6, 4: 0.8, 5: 1.0}
+#: Confidence c in [0, 1] weighs CONFIDENCE_FLOOR + (1 - CONFIDENCE_FLOOR) * c.
+CONFIDENCE_FLOOR = 0.5
+EXPLORATION_RATE = 0.1
+DEFAULT_LIMIT = 5
+MAX_LIMIT = 50
+
+
+@dataclass(frozen=True)
+class Ranked:
+    suggestion: SuggestionLike
+    score: float
+    effectiveness: float
+    uncertainty: float
+    #: The suggestion's parameters moved toward this user's habits (core.learning.adapt).
+    parameters: Params
+    #: Stable codes: mastering_first, selected_track, preferred, held_back, explored.
+    reasons: tuple[str, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        """The ranking's part of a response; the service merges it with the suggestion's own dict."""
+        return {
+            "suggestion_id": self.suggestion.id,
+            "score": self.score,
+            "effectiveness": self.effectiveness,
+            "uncertainty": self.uncertainty,
+            "parameters": dict(self.parameters),
+            "reasons": list(self.reasons),
+        }
+
+
+def traits(suggestion_type: str) -> TypeTraits:
+    return SUGGESTION_TRAITS.get(suggestion_type, UNKNOWN_TRAITS)
+
+
+def needs_render(suggestion_type: str) -> bool:
+    return traits(suggestion_type).needs_render
+
+
+def is_loudness_move(suggestion: SuggestionLike) -> bool:
+    t = traits(suggestion.type)
+    on_master = (suggestion.track_type or MIX_TRACK_TYPE) in MASTER_TRACK_TYPES
+    return t.loudness or (t.loudness_on_master and on_master)
+
+
+def rank(
+    suggestions: Iterable[SuggestionLike],
+    *,
+    context: ContextState | None,
+    profile: LearningProfile | None,
+    population: Population | None = None,
+    rng: np.random.Generator,
+    limit: int = DEFAULT_LIMIT,
+) -> tuple[Ranked, ...]:
+    """The ``limit`` suggestions that fit now, best first.
+
+    Parameters
+    ----------
+    suggestions : the latest analyses' suggestions (any objects with the SuggestionLike fields).
+    context : the session's ContextState (None: no context, nothing filtered or tiered).
+    profile : this user's LearningProfile (None: a new user, population prior only).
+    population : the population prior (core.learning.build_population); None: BASE_RATE.
+    rng : the only source of randomness (exploration).
+    limit : 1..MAX_LIMIT.
+    """
+    if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MAX_LIMIT:
+        raise InvalidParameter(f"limit={limit!r} must be an integer in 1..{MAX_LIMIT}")
+    state = context.state if context is not None else None
+    selected = context.selected_track if context is not None else None
+
+    scored: list[tuple[tuple[int, int, float, str], Ranked]] = []
+    for s in suggestions:
+        if state is DawState.RECORDING and needs_render(s.type):
+            continue
+        post = effectiveness(
+            profile, population, suggestion_type=s.type, track_type=s.track_type or MIX_TRACK_TYPE
+        )
+        reasons: list[str] = []
+        mastering_first = state is DawState.MASTERING and is_loudness_move(s)
+        if mastering_first:
+            reasons.append("mastering_first")
+        on_selected = selected is not None and s.track_id == selected
+        if on_selected:
+            reasons.append("selected_track")
+        if post.mean > FAVOURITE_ABOVE:
+            reasons.append("preferred")
+        elif post.mean < HELD_BACK_BELOW:
+            reasons.append("held_back")
+        score = _base_score(s) * post.mean
+        ranked = Ranked(
+            suggestion=s,
+            score=round(score, 6),
+            effectiveness=round(post.mean, 4),
+            uncertainty=round(post.sd, 4),
+            parameters=adapt_parameters(
+                s.parameters, suggestion_type=s.type, track_type=s.track_type, profile=profile
+            ),
+            reasons=tuple(reasons),
+        )
+        scored.append(((0 if mastering_first else 1, 0 if on_selected else 1, -score, s.id), ranked))
+    order = [r for _, r in sorted(scored, key=lambda item: item[0])]
+    return _explore(order, limit=limit, rng=rng)
+
+
+def _base_score(s: SuggestionLike) -> float:
+    if s.priority not in PRIORITY_WEIGHT:
+        raise InvalidParameter(f"suggestion {s.id!r} has priority {s.priority!r}; want 1..5")
+    confidence = min(max(float(s.confidence), 0.0), 1.0)
+    return PRIORITY_WEIGHT[s.priority] * (CONFIDENCE_FLOOR + (1.0 - CONFIDENCE_FLOOR) * confidence)
+
+
+def _explore(order: list[Ranked], *, limit: int, rng: np.random.Generator) -> tuple[Ranked, ...]:
+    below = order[limit:]
+    if not below or rng.random() >= EXPLORATION_RATE:
+        return tuple(order[:limit])
+    weights = np.array([r.uncertainty for r in below], dtype=float) + 1e-9
+    pick = below[int(rng.choice(len(below), p=weights / weights.sum()))]
+    explored = Ranked(
+        suggestion=pick.suggestion,
+        score=pick.score,
+        effectiveness=pick.effectiveness,
+        uncertainty=pick.uncertainty,
+        parameters=pick.parameters,
+        reasons=(*pick.reasons, "explored"),
+    )
+    return (*order[: limit - 1], explored)
