@@ -1,0 +1,250 @@
+"""Level, peak, crest factor, dynamic range, clipping, DC offset, silence and noise floor.
+
+Levels are dBFS by the AES17 convention, as in core.spectrum: a full-scale sine reads 0 dBFS, so
+``rms_dbfs = 20·log10(rms·√2)``. The crest factor is the plain peak-to-RMS ratio,
+``20·log10(peak / rms)`` (3.01 dB for a sine), so ``crest_factor_db = peak_dbfs - rms_dbfs + 3.01``.
+
+The audio streams through in blocks of any size. Memory holds per-channel sums, the mean square of
+each 50 ms window (a few kB per minute), and the state of the run of equal samples open at the end
+of the last block, so clipped runs are counted across block boundaries.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from core.results import DynamicsResult
+
+#: AES17: dBFS of a mean square is 10·log10(mean_square / FULL_SCALE_SINE_MS).
+FULL_SCALE_SINE_MS = 0.5
+#: Short-window statistics (silence ratio, noise floor) use windows of this length.
+WINDOW_S = 0.05
+#: A window below this level is silence (silence_ratio), and excluded from the dynamic range.
+SILENCE_DBFS = -60.0
+#: Noise floor: this percentile of the 50 ms window levels, exact digital silence excluded.
+NOISE_FLOOR_PERCENTILE = 10.0
+#: Dynamic range: P_HIGH - P_LOW of RMS levels over sliding windows of DR_WINDOW_S (the BS.1770
+#: momentary block length), hop WINDOW_S, over windows at or above SILENCE_DBFS.
+DR_WINDOW_S = 0.4
+DR_PERCENTILES = (10.0, 95.0)
+#: Clipping: runs of at least CLIP_MIN_RUN equal samples at |x| >= CLIP_FULL_SCALE, and every sample
+#: beyond 1.0. Below full scale, a channel whose maximum |x| is held flat for CLIP_MIN_RUN samples in
+#: at least CLIP_MIN_FLAT_RUNS runs, entered or left by a step of more than CLIP_EDGE_STEP (4 LSB at
+#: 16 bits, so the quantised plateau of a smooth low-frequency peak does not count), is clipped at
+#: that value: every sample of its runs at the maximum counts.
+CLIP_FULL_SCALE = 0.999
+CLIP_MIN_RUN = 3
+CLIP_MIN_FLAT_RUNS = 3
+CLIP_EDGE_STEP = 4.0 / 32768.0
+
+
+def _dbfs(mean_square: float) -> float | None:
+    """AES17 dBFS of a mean square; None for digital silence."""
+    if not mean_square > 0.0:
+        return None
+    return 10.0 * math.log10(mean_square / FULL_SCALE_SINE_MS)
+
+
+@dataclass
+class _Runs:
+    """Runs of equal samples in one channel: the open run and the counts so far."""
+
+    value: float = math.nan
+    length: int = 0
+    before: float = math.nan
+    full_scale: int = 0  # samples in runs at 0.999 <= |x| <= 1.0
+    at_max: int = 0  # samples in runs at the running maximum |x|
+    flat_at_max: int = 0  # runs at the running maximum with a steep edge
+    max_abs: float = 0.0
+
+    def update(self, x: np.ndarray) -> None:
+        if len(x) == 0:
+            return
+        block_max = float(np.abs(x).max())
+        if block_max > self.max_abs:
+            self.max_abs = block_max
+            self.at_max = self.flat_at_max = 0
+        # Runs of two or more equal samples: groups of consecutive indices where x[i] == x[i + 1].
+        eq = np.flatnonzero(x[1:] == x[:-1])
+        if len(eq):
+            breaks = np.flatnonzero(np.diff(eq) != 1)
+            starts = eq[np.concatenate(([0], breaks + 1))]
+            ends = eq[np.concatenate((breaks, [len(eq) - 1]))] + 1
+        else:
+            starts = ends = np.zeros(0, dtype=np.int64)
+        lengths = ends - starts + 1
+        befores = x[np.maximum(starts - 1, 0)].astype(np.float64)
+        if len(starts) and starts[0] == 0:
+            befores[0] = self.value  # the previous block's last sample
+        if self.length and x[0] == self.value:  # the open run goes on
+            if not (len(starts) and starts[0] == 0):
+                starts, ends = np.concatenate(([0], starts)), np.concatenate(([0], ends))
+                lengths, befores = np.concatenate(([1], lengths)), np.concatenate(([math.nan], befores))
+            lengths[0] += self.length
+            befores[0] = self.before
+        elif self.length:
+            self._count(np.array([self.value]), np.array([self.length]), np.array([self.before]),
+                        np.array([float(x[0])]))
+        # The run holding the last sample may continue into the next block: keep it open.
+        n = len(x)
+        if len(ends) and ends[-1] == n - 1:
+            self.value, self.length, self.before = float(x[-1]), int(lengths[-1]), float(befores[-1])
+            starts, ends, lengths, befores = starts[:-1], ends[:-1], lengths[:-1], befores[:-1]
+        else:
+            before = float(x[-2]) if n >= 2 else self.value
+            self.value, self.length, self.before = float(x[-1]), 1, before
+        self._count(x[starts].astype(np.float64), lengths, befores, x[ends + 1].astype(np.float64))
+
+    def finish(self) -> None:
+        if self.length:
+            self._count(np.array([self.value]), np.array([self.length]), np.array([self.before]),
+                        np.array([math.nan]))
+            self.length = 0
+
+    def _count(self, values: np.ndarray, lengths: np.ndarray, befores: np.ndarray, afters: np.ndarray) -> None:
+        long = lengths >= CLIP_MIN_RUN
+        if not long.any():
+            return
+        values, lengths, befores, afters = values[long], lengths[long], befores[long], afters[long]
+        mags = np.abs(values)
+        self.full_scale += int(lengths[(mags >= CLIP_FULL_SCALE) & (mags <= 1.0)].sum())
+        at_max = mags == self.max_abs
+        if at_max.any():
+            steps = np.fmax(mags - np.abs(befores), mags - np.abs(afters))  # NaN (file edge) ignored
+            self.at_max += int(lengths[at_max].sum())
+            self.flat_at_max += int((at_max & (steps > CLIP_EDGE_STEP)).sum())
+
+    @property
+    def clipped(self) -> int:
+        if self.max_abs < CLIP_FULL_SCALE and self.flat_at_max >= CLIP_MIN_FLAT_RUNS:
+            return self.at_max
+        return self.full_scale
+
+
+class DynamicsAccumulator:
+    """Feed (channels, n) float32 blocks, then ``result()``. One per analysis call.
+
+    Parameters
+    ----------
+    sr : int
+    layout : tuple of str, optional
+        Channel labels (core.audio.CHANNEL_LAYOUTS); an "LFE" channel is left out of the RMS and window
+        levels but counted for peak, clipping and DC offset.
+    """
+
+    def __init__(self, *, sr: int, layout: tuple[str, ...] | None = None) -> None:
+        self.sr = sr
+        self.layout = layout
+        self._window = max(1, round(WINDOW_S * sr))
+        self._channels: int | None = None
+        self._level_channels: list[int] = []
+        self._leftover = np.zeros(0, dtype=np.float64)
+        self._window_ms: list[np.ndarray] = []
+        self._sum_sq = 0.0
+        self._n = 0
+        self._sums: np.ndarray = np.zeros(0)
+        self._peak = 0.0
+        self._beyond = 0
+        self._runs: list[_Runs] = []
+
+    def _start(self, channels: int) -> None:
+        self._channels = channels
+        labels = self.layout if self.layout is not None and len(self.layout) == channels else None
+        keep = [i for i in range(channels) if labels is None or labels[i] != "LFE"]
+        self._level_channels = keep or list(range(channels))
+        self._sums = np.zeros(channels, dtype=np.float64)
+        self._runs = [_Runs() for _ in range(channels)]
+
+    def update(self, block: np.ndarray) -> None:
+        """Add a (channels, n) block; blocks may have any length."""
+        block = np.atleast_2d(np.asarray(block, dtype=np.float32))
+        if self._channels is None:
+            self._start(block.shape[0])
+        if block.shape[1] == 0:
+            return
+        self._n += block.shape[1]
+        self._sums += block.sum(axis=1, dtype=np.float64)
+        mag = np.abs(block)
+        self._peak = max(self._peak, float(mag.max()))
+        self._beyond += int(np.count_nonzero(mag > 1.0))
+        for runs, channel in zip(self._runs, block, strict=True):
+            runs.update(channel)
+        levels = block if len(self._level_channels) == block.shape[0] else block[self._level_channels]
+        power = np.square(levels, dtype=np.float64).mean(axis=0)  # mean square over channels, per sample
+        self._sum_sq += float(power.sum())
+        power = np.concatenate((self._leftover, power))
+        n_windows = len(power) // self._window
+        used = n_windows * self._window
+        if n_windows:
+            self._window_ms.append(power[:used].reshape(n_windows, self._window).mean(axis=1))
+        self._leftover = power[used:]
+
+    def result(self) -> DynamicsResult:
+        if self._channels is None or self._n == 0:
+            return DynamicsResult(None, None, None, None, 0, 0.0, 1.0, None)
+        for runs in self._runs:
+            runs.finish()
+        windows = list(self._window_ms)
+        tail = len(self._leftover)
+        if tail and (tail * 2 >= self._window or not windows):
+            windows.append(np.array([self._leftover.mean()]))
+        window_ms = np.concatenate(windows)
+
+        ms = self._sum_sq / self._n
+        rms_dbfs = _dbfs(ms)
+        peak_dbfs = 20.0 * math.log10(self._peak) if self._peak > 0.0 else None
+        crest = 20.0 * math.log10(self._peak / math.sqrt(ms)) if ms > 0.0 and self._peak > 0.0 else None
+        means = self._sums / self._n
+        dc = float(means[np.argmax(np.abs(means))])
+        with np.errstate(divide="ignore"):
+            levels = 10.0 * np.log10(window_ms / FULL_SCALE_SINE_MS)
+        silent = levels < SILENCE_DBFS
+        audible = window_ms > 0.0
+        noise_floor = float(np.percentile(levels[audible], NOISE_FLOOR_PERCENTILE)) if audible.any() else None
+        return DynamicsResult(
+            rms_dbfs=rms_dbfs,
+            peak_dbfs=peak_dbfs,
+            crest_factor_db=crest,
+            dynamic_range_db=_dynamic_range(window_ms, round(DR_WINDOW_S / WINDOW_S)),
+            clipped_samples=self._beyond + sum(r.clipped for r in self._runs),
+            dc_offset=dc,
+            silence_ratio=float(silent.mean()),
+            noise_floor_dbfs=noise_floor,
+        )
+
+
+def _dynamic_range(window_ms: np.ndarray, span: int) -> float | None:
+    """P95 - P10 of sliding ``span``-window RMS levels (dB), over windows at or above SILENCE_DBFS."""
+    span = min(span, len(window_ms))
+    csum = np.concatenate(([0.0], np.cumsum(window_ms)))
+    long_ms = (csum[span:] - csum[:-span]) / span
+    long_ms = long_ms[long_ms > FULL_SCALE_SINE_MS * 10 ** (SILENCE_DBFS / 10)]
+    if len(long_ms) == 0:
+        return None
+    levels = 10.0 * np.log10(long_ms / FULL_SCALE_SINE_MS)
+    low, high = np.percentile(levels, DR_PERCENTILES)
+    return float(high - low)
+
+
+def measure_dynamics(y: np.ndarray, sr: int, *, layout: tuple[str, ...] | None = None) -> DynamicsResult:
+    """Dynamics of ``y`` (shape (n,) or (channels, n)); see DynamicsAccumulator and the module notes.
+
+    Returns
+    -------
+    DynamicsResult
+        rms_dbfs : AES17 dBFS of the mean square over samples and (non-LFE) channels; None on silence.
+        peak_dbfs : 20·log10 of the largest |sample| (sample peak, not true peak).
+        crest_factor_db : 20·log10(peak / rms), plain RMS: 3.01 dB for a sine.
+        dynamic_range_db : P95 - P10 of 400 ms RMS levels (hop 50 ms) above -60 dBFS.
+        clipped_samples : see CLIP_* above.
+        dc_offset : signed mean of the channel whose mean is largest in magnitude.
+        silence_ratio : fraction of 50 ms windows below -60 dBFS.
+        noise_floor_dbfs : 10th percentile of 50 ms window levels, digital silence excluded.
+    """
+    y = np.atleast_2d(np.asarray(y, dtype=np.float32))
+    acc = DynamicsAccumulator(sr=sr, layout=layout)
+    acc.update(y)
+    return acc.result()
