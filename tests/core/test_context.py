@@ -89,8 +89,15 @@ def test_recording_wins_over_a_mastering_focus():
 
 @pytest.mark.parametrize(
     ("n_actions", "want"),
-    [(0, Activity.IDLE), (1, Activity.MODERATE), (9, Activity.MODERATE), (10, Activity.ACTIVE),
-     (29, Activity.ACTIVE), (30, Activity.VERY_ACTIVE), (90, Activity.VERY_ACTIVE)],
+    [
+        (0, Activity.IDLE),
+        (1, Activity.MODERATE),
+        (9, Activity.MODERATE),
+        (10, Activity.ACTIVE),
+        (29, Activity.ACTIVE),
+        (30, Activity.VERY_ACTIVE),
+        (90, Activity.VERY_ACTIVE),
+    ],
 )
 def test_activity_follows_actions_per_minute(n_actions: int, want: Activity):
     steps = [(i * 0.5, {"action": "zoom"}) for i in range(n_actions)]
@@ -149,18 +156,24 @@ def test_changes_name_exactly_the_fields_that_changed_and_bump_the_version():
     nxt, changes = apply_update(state, upd(selected_track="t7"), now_s=1.0)
     assert [c.to_dict() for c in changes] == [{"field": "selected_track", "old": None, "new": "t7"}]
     assert nxt.version == state.version + 1
-    cleared, changes = apply_update(nxt, ContextUpdate.from_dict({"session_id": SID, "selected_track": None}),
-                                    now_s=2.0)
+    cleared, changes = apply_update(
+        nxt, ContextUpdate.from_dict({"session_id": SID, "selected_track": None}), now_s=2.0
+    )
     assert cleared.selected_track is None
     assert [c.field for c in changes] == ["selected_track"]
 
 
 def test_state_round_trips_through_json_exactly():
-    state, _ = run([
-        (0.1, {"transport": "playing", "position_s": 1.0 / 3.0, "selected_track": "t1", "focused": "mixer"}),
-        (0.7, {"action": "adjust_fader", "armed_tracks": ["b", "a"]}),
-        (1.3, {"action": "cut"}),
-    ])
+    state, _ = run(
+        [
+            (
+                0.1,
+                {"transport": "playing", "position_s": 1.0 / 3.0, "selected_track": "t1", "focused": "mixer"},
+            ),
+            (0.7, {"action": "adjust_fader", "armed_tracks": ["b", "a"]}),
+            (1.3, {"action": "cut"}),
+        ]
+    )
     text = json.dumps(state.to_dict(), allow_nan=False)
     again = ContextState.from_dict(json.loads(text))
     assert again == state

@@ -23,8 +23,8 @@ from core.learning import (
     export_learning,
     feedback_event,
     fold_event,
-    impression,
     import_learning,
+    impression,
     learning_report,
     personal_tips,
     prior,
@@ -59,8 +59,17 @@ def random_events(user_id: str, n: int, *, seed: int) -> list[FeedbackEvent]:
         if kind is FeedbackKind.MODIFIED:
             after = {k: v * float(rng.uniform(0.5, 1.5)) for k, v in s.parameters.items()}
         rating = int(rng.integers(1, 6)) if rng.random() < 0.3 else None
-        out.append(feedback_event(s, user_id=user_id, kind=kind.value, at_s=1000.0 + i * 1.7, rating=rating,
-                                  comment="ok" if rating else None, parameters_after=after))
+        out.append(
+            feedback_event(
+                s,
+                user_id=user_id,
+                kind=kind.value,
+                at_s=1000.0 + i * 1.7,
+                rating=rating,
+                comment="ok" if rating else None,
+                parameters_after=after,
+            )
+        )
     return out
 
 
@@ -117,12 +126,16 @@ def test_bad_feedback_names_the_field(kwargs: dict[str, object], field_name: str
 
 
 def test_population_prior_is_shrunk_and_leaves_the_user_out():
-    alice = build_profile([feedback_event(COMP, user_id="alice", kind="negative", at_s=float(i))
-                           for i in range(20)], user_id="alice")
+    alice = build_profile(
+        [feedback_event(COMP, user_id="alice", kind="negative", at_s=float(i)) for i in range(20)],
+        user_id="alice",
+    )
     bob = build_profile([], user_id="bob")
     pop = build_population([alice, bob])
     fresh = prior(None, suggestion_type="compression", track_type="vocals")
-    assert fresh.mean == pytest.approx(BASE_RATE) and fresh.alpha + fresh.beta == pytest.approx(PRIOR_STRENGTH)
+    assert fresh.mean == pytest.approx(BASE_RATE) and fresh.alpha + fresh.beta == pytest.approx(
+        PRIOR_STRENGTH
+    )
     for_bob = prior(pop, suggestion_type="compression", track_type="vocals", exclude=bob)
     for_alice = prior(pop, suggestion_type="compression", track_type="vocals", exclude=alice)
     assert 0.4 < for_bob.mean < BASE_RATE  # alice's dislike moves bob's prior, but only a little
@@ -133,12 +146,19 @@ def test_population_prior_is_shrunk_and_leaves_the_user_out():
 
 def test_modified_moves_default_parameters_toward_the_users_choice():
     events = [
-        feedback_event(EQ, user_id="u", kind="modified", at_s=float(i),
-                       parameters_after={"freq_hz": 400.0, "gain_db": -6.0, "q": 1.4})
+        feedback_event(
+            EQ,
+            user_id="u",
+            kind="modified",
+            at_s=float(i),
+            parameters_after={"freq_hz": 400.0, "gain_db": -6.0, "q": 1.4},
+        )
         for i in range(3)
     ]
     profile = build_profile(events, user_id="u")
-    adapted = dict(adapt_parameters(EQ.parameters, suggestion_type="eq_cut", track_type="vocals", profile=profile))
+    adapted = dict(
+        adapt_parameters(EQ.parameters, suggestion_type="eq_cut", track_type="vocals", profile=profile)
+    )
     share = 1.0 - (1.0 - PARAMETER_LEARNING_RATE) ** 3
     assert adapted["gain_db"] == pytest.approx(-3.0 + share * -3.0)
     assert adapted["freq_hz"] == pytest.approx(300.0 * (400.0 / 300.0) ** share)  # log scale for Hz
@@ -147,17 +167,20 @@ def test_modified_moves_default_parameters_toward_the_users_choice():
     # another track type and another user are untouched
     other = adapt_parameters(EQ.parameters, suggestion_type="eq_cut", track_type="drums", profile=profile)
     assert dict(other) == EQ.parameters
-    assert dict(adapt_parameters(EQ.parameters, suggestion_type="eq_cut", track_type="vocals", profile=None)) == (
-        EQ.parameters
-    )
+    assert dict(
+        adapt_parameters(EQ.parameters, suggestion_type="eq_cut", track_type="vocals", profile=None)
+    ) == (EQ.parameters)
 
 
 def test_implicit_ignored_after_n_actions_unless_acted_on():
     shown = [impression(s, user_id="u", action_count=10, now_s=5.0) for s in (EQ, COMP)]
-    pending, ignored = expire_impressions(shown, action_count=13, acted_on=frozenset(), now_s=6.0, after_actions=4)
+    pending, ignored = expire_impressions(
+        shown, action_count=13, acted_on=frozenset(), now_s=6.0, after_actions=4
+    )
     assert pending == tuple(shown) and ignored == ()
-    pending, ignored = expire_impressions(shown, action_count=14, acted_on=frozenset({"s-eq"}), now_s=7.0,
-                                          after_actions=4)
+    pending, ignored = expire_impressions(
+        shown, action_count=14, acted_on=frozenset({"s-eq"}), now_s=7.0, after_actions=4
+    )
     assert pending == ()
     assert [(e.suggestion_id, e.kind, e.implicit, e.at_s) for e in ignored] == [
         ("s-comp", FeedbackKind.IGNORED, True, 7.0)
@@ -186,8 +209,10 @@ def test_an_empty_report_has_no_rates():
 
 def test_tips_speak_about_this_users_habits():
     events = [feedback_event(COMP, user_id="u", kind="negative", at_s=float(i)) for i in range(8)]
-    events += [feedback_event(EQ, user_id="u", kind="modified", at_s=10.0 + i,
-                              parameters_after={"gain_db": -6.0}) for i in range(4)]
+    events += [
+        feedback_event(EQ, user_id="u", kind="modified", at_s=10.0 + i, parameters_after={"gain_db": -6.0})
+        for i in range(4)
+    ]
     codes = {(t.code, t.suggestion_type) for t in personal_tips(build_profile(events, user_id="u"), limit=10)}
     assert ("held_back", "compression") in codes
     assert ("adapted_parameter", "eq_cut") in codes
