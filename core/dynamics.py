@@ -104,7 +104,10 @@ class _Runs:
                         np.array([math.nan]))
             self.length = 0
 
-    def _count(self, values: np.ndarray, lengths: np.ndarray, befores: np.ndarray, afters: np.ndarray) -> None:
+    def _count(
+        self, values: np.ndarray, lengths: np.ndarray, befores: np.ndarray, afters: np.ndarray
+    ) -> None:
+        """Count complete runs: their values, lengths, and the samples just before and after them."""
         long = lengths >= CLIP_MIN_RUN
         if not long.any():
             return
