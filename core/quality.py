@@ -1,0 +1,388 @@
+"""Quality control: defects a mastering engineer would flag, each with evidence and a concrete fix.
+
+Every threshold is in core/quality_rules.py (``RULES``), with its source. A rule compares one
+measured number with a warning and a critical threshold; rules sharing a code (``phase`` looks at
+correlation and at mono loss) give one issue, decided by the worst of them.
+
+Score
+-----
+Each issue costs ``penalty = P[severity] * (1 + overshoot)`` points, rounded to 0.1, where
+``P = {info: 0, warning: 5, critical: 15}`` and ``overshoot`` is how far the value lies past the
+threshold it crossed, in units of the rule's span ``|critical - warning|``, clamped to [0, 1]. So a
+warning costs 5-10 points and a critical issue 15-30. The score is
+``round(100 - sum(penalties))`` clamped to 0-100: a track with a critical true-peak over just past
+0 dBTP (15) and a mild mud warning (5.5) scores 80. Each issue's ``evidence`` carries its
+``measure``, ``value``, ``threshold`` and ``penalty``, so the score can be recomputed from the issues
+alone (``score_from_issues``). A silent track gets a critical ``low_level`` issue at full penalty.
+
+What is measured where
+----------------------
+Levels, peaks, clipping, DC, silence and noise floor come from the loudness and dynamics results;
+correlation and mono loss from the stereo result (mono files are not judged for phase). Hum,
+rumble and the spectral balance (mud, harshness, missing air) are measured here on the fine Welch
+spectrum of the mono downmix (``FrameFeatures.fine_psd``, ~3 Hz bins):
+
+- hum: at k * 50 Hz and k * 60 Hz (k = 1..8), the peak bin within 1 Hz (after parabolic
+  interpolation) must be a local maximum; its prominence is its power over the median of the
+  +-30 Hz neighbourhood (excluding +-6 Hz). Hum needs at least two harmonics of the same mains
+  frequency at the warning prominence, so a musical note near 50 Hz alone is not hum.
+- rumble: power in 8-30 Hz over the power above 8 Hz (the 8 Hz edge leaves DC to ``dc_offset``).
+- mud, harshness, missing_air compare levels per octave of two regions (see the table), and only
+  for broadband material: at least 6 of the octave bands 63 Hz-4 kHz within 30 dB of the loudest.
+  A sine, a bass stem or a solo voice is not judged against a full-mix balance; nor, for the same
+  reason, is its crest factor judged as over-compression.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+
+from core import quality_rules as qr
+from core.frames import FrameFeatures
+from core.quality_measures import (
+    Values,
+    detect_hum,
+    frame_rms_db,
+    longest_run_s,
+    rumble_db,
+    spectral_balance,
+)
+from core.quality_rules import RULES, SEVERITY_PENALTY, Rule
+from core.results import (
+    DynamicsResult,
+    LoudnessResult,
+    QualityIssue,
+    QualityResult,
+    Severity,
+    SpectrumResult,
+    StereoResult,
+)
+
+_RANK: dict[Severity, int] = {"info": 0, "warning": 1, "critical": 2}
+CODES: tuple[str, ...] = tuple(dict.fromkeys(r.code for r in RULES))
+
+
+def issue_penalty(rule: Rule, value: float | None, severity: Severity) -> float:
+    """Points an issue costs: P[severity] * (1 + overshoot), rounded to 0.1; None counts as one span."""
+    over = 1.0 if value is None else rule.overshoot(value, severity)
+    return round(SEVERITY_PENALTY[severity] * (1.0 + over), 1)
+
+
+def score_from_issues(issues: tuple[QualityIssue, ...]) -> int:
+    """100 minus the issues' penalties, rounded half up and clamped to 0-100."""
+    total = sum(float(i.evidence["penalty"] or 0.0) for i in issues)
+    return int(min(max(math.floor(100.0 - total + 0.5), 0), 100))
+
+
+# --- gathering the measured values ---------------------------------------------------------------
+
+
+def _rule(code: str, measure: str) -> Rule:
+    return next(r for r in RULES if r.code == code and r.measure == measure)
+
+
+def gather_values(
+    *,
+    loudness: LoudnessResult,
+    spectrum: SpectrumResult,
+    dynamics: DynamicsResult,
+    stereo: StereoResult | None,
+    frames: FrameFeatures,
+) -> Values:
+    """Every number the rules judge (under the rule's ``measure`` name) plus context for messages."""
+    n = max(frames.n_samples, 1)
+    duration_s = frames.n_samples / frames.sr
+    v: Values = {
+        "clipped_samples": dynamics.clipped_samples,
+        "clipped_percent": 100.0 * dynamics.clipped_samples / n,
+        "true_peak_dbtp": loudness.true_peak_dbtp,
+        "sample_peak_dbfs": loudness.sample_peak_dbfs
+        if loudness.sample_peak_dbfs is not None
+        else dynamics.peak_dbfs,
+        "dc_offset": dynamics.dc_offset,
+        "dc_offset_abs": abs(dynamics.dc_offset),
+        "integrated_lufs": loudness.integrated_lufs,
+        "range_lu": loudness.range_lu,
+        "plr_db": loudness.plr_db,
+        "crest_factor_db": dynamics.crest_factor_db,
+        "rms_dbfs": dynamics.rms_dbfs,
+        "silence_ratio": dynamics.silence_ratio,
+        "noise_floor_dbfs": dynamics.noise_floor_dbfs,
+        "correlation": stereo.correlation if stereo is not None else None,
+        "mono_loss_db": stereo.mono_loss_db if stereo is not None else None,
+        "rumble_db": rumble_db(frames),
+        "rolloff_hz": spectrum.rolloff_hz,
+        "duration_s": duration_s,
+    }
+    v.update(spectral_balance(frames))
+    v.update(detect_hum(frames, min_prominence_db=_rule("hum", "hum_prominence_db").warning))
+    # The longest silent stretch of the mono downmix, bounded by the per-channel silence ratio
+    # (anti-phase channels cancel in the downmix without being silent).
+    silent = frame_rms_db(frames) < qr.SILENCE_DBFS
+    longest = longest_run_s(silent, frames.hop_length / frames.sr)
+    v["longest_silence_s"] = min(longest, dynamics.silence_ratio * duration_s)
+    # The crest factor judges compression only when the PLR is unknown; both need broadband material.
+    broadband = int(v["broadband_octaves"] or 0) >= qr.BROADBAND_MIN_OCTAVES
+    v["judged_plr_db"] = v["plr_db"] if broadband else None
+    v["judged_crest_factor_db"] = v["crest_factor_db"] if broadband and v["plr_db"] is None else None
+    # The 10th-percentile window level is a noise floor only when the track has quiet passages;
+    # within NOISE_FLOOR_MIN_DEPTH_DB of the RMS level it is the music itself.
+    floor, rms = dynamics.noise_floor_dbfs, dynamics.rms_dbfs
+    deep = floor is not None and rms is not None and rms - floor >= qr.NOISE_FLOOR_MIN_DEPTH_DB
+    v["judged_noise_floor_dbfs"] = floor if deep else None
+    return v
+
+
+#: Which value each rule judges, when it differs from ``rule.measure`` (gated copies).
+_JUDGED = {
+    "plr_db": "judged_plr_db",
+    "crest_factor_db": "judged_crest_factor_db",
+    "noise_floor_dbfs": "judged_noise_floor_dbfs",
+}
+
+#: The evidence each code reports besides the judged value.
+_EVIDENCE: dict[str, tuple[str, ...]] = {
+    "clipping": ("clipped_samples", "clipped_percent", "sample_peak_dbfs"),
+    "true_peak_over": ("true_peak_dbtp", "sample_peak_dbfs"),
+    "dc_offset": ("dc_offset",),
+    "hum": ("mains_hz", "hum_harmonics_hz", "hum_prominence_db"),
+    "rumble": ("rumble_db",),
+    "mud": ("mud_excess_db", "broadband_octaves"),
+    "harshness": ("harsh_excess_db", "broadband_octaves"),
+    "missing_air": ("air_db", "rolloff_hz", "broadband_octaves"),
+    "over_compression": ("plr_db", "crest_factor_db", "range_lu", "integrated_lufs"),
+    "phase": ("correlation", "mono_loss_db"),
+    "low_level": ("integrated_lufs", "sample_peak_dbfs"),
+    "long_silence": ("silence_ratio", "longest_silence_s", "duration_s"),
+    "high_noise_floor": ("noise_floor_dbfs", "rms_dbfs"),
+}
+
+
+def _num(value: float | int | str | None, digits: int = 2) -> float | int | str | None:
+    return round(value, digits) if isinstance(value, float) else value
+
+
+def _f(values: Values, key: str) -> float:
+    value = values[key]
+    return float(value) if isinstance(value, int | float) else math.nan
+
+
+# --- messages and fixes --------------------------------------------------------------------------
+
+Text = Callable[[Values, Rule], tuple[str, str]]
+
+
+def _clipping(v: Values, rule: Rule) -> tuple[str, str]:
+    return (
+        f"{int(_f(v, 'clipped_samples'))} clipped samples ({_f(v, 'clipped_percent'):.4f} % of the track).",
+        "Re-render from before the clip point with the master fader 3 dB lower, and replace hard "
+        f"clipping with a true-peak limiter (ceiling {qr.CEILING_DBTP:.0f} dBTP, 4x oversampling).",
+    )
+
+
+def _true_peak(v: Values, rule: Rule) -> tuple[str, str]:
+    tp = _f(v, "true_peak_dbtp")
+    return (
+        f"True peak {tp:+.2f} dBTP is above the {qr.CEILING_DBTP:.0f} dBTP ceiling (inter-sample overs).",
+        f"Lower the limiter ceiling by {tp - qr.CEILING_DBTP:.1f} dB to {qr.CEILING_DBTP:.1f} dBTP with "
+        "true-peak (oversampled) detection; lossy encoders need that headroom.",
+    )
+
+
+def _dc(v: Values, rule: Rule) -> tuple[str, str]:
+    dc = _f(v, "dc_offset")
+    return (
+        f"DC offset {dc:+.4f} of full scale ({20 * math.log10(abs(dc)):.1f} dBFS).",
+        "Remove the DC: high-pass at 10 Hz, 12 dB/oct (or a DC-offset filter) on the source track, "
+        "and check the recording chain (interface, outboard) for the offset.",
+    )
+
+
+def _hum(v: Values, rule: Rule) -> tuple[str, str]:
+    mains = _f(v, "mains_hz")
+    return (
+        f"{mains:.0f} Hz mains hum: narrow peaks at {v['hum_harmonics_hz']} Hz, up to "
+        f"{_f(v, 'hum_prominence_db'):.1f} dB above the surrounding spectrum.",
+        f"Notch {mains:.0f} Hz and its harmonics ({v['hum_harmonics_hz']} Hz) with narrow cuts "
+        f"(Q about 30, -{min(_f(v, 'hum_prominence_db'), 30.0):.0f} dB) or a de-hum plug-in set to "
+        f"{mains:.0f} Hz; at the source, fix the ground loop (balanced cables, one earth point).",
+    )
+
+
+def _rumble(v: Values, rule: Rule) -> tuple[str, str]:
+    return (
+        f"{100 * 10 ** (_f(v, 'rumble_db') / 10):.1f} % of the power ({_f(v, 'rumble_db'):.1f} dB) "
+        f"is below {qr.RUMBLE_HIGH_HZ:.0f} Hz (subsonic rumble).",
+        f"High-pass at {qr.RUMBLE_HIGH_HZ:.0f} Hz, 24 dB/oct, on the master (or on the tracks carrying "
+        "it: mic stands, handling noise, sub-bass synths); keep kick and bass fundamentals above it.",
+    )
+
+
+def _mud(v: Values, rule: Rule) -> tuple[str, str]:
+    x = _f(v, "mud_excess_db")
+    return (
+        f"250-500 Hz sits {x:.1f} dB above the line through its neighbour octaves (muddy, boxy).",
+        f"Cut about {x:.0f} dB with a wide bell (Q about 1) around 350 Hz on the master, or better on the "
+        "guitars, keys and pads that overlap there; high-pass non-bass tracks at 100-150 Hz.",
+    )
+
+
+def _harsh(v: Values, rule: Rule) -> tuple[str, str]:
+    x = _f(v, "harsh_excess_db")
+    return (
+        f"2-5 kHz is {x:.1f} dB louder per octave than 1-2 kHz (harsh, fatiguing).",
+        f"Cut about {x:.0f} dB with a bell (Q about 1.5) around 3 kHz, or use a dynamic EQ on 2-5 kHz "
+        "(threshold so that it acts only on the loud notes); check vocals and distorted guitars first.",
+    )
+
+
+def _air(v: Values, rule: Rule) -> tuple[str, str]:
+    x = _f(v, "air_db")
+    return (
+        f"8-16 kHz is {-x:.1f} dB below the 0.5-2 kHz level per octave (dull, no air).",
+        "Add a high shelf of +3 to +6 dB at 10 kHz; if there is no content at all up there, the "
+        "material was low-passed or lossy-encoded: re-export from a full-bandwidth source.",
+    )
+
+
+def _compression(v: Values, rule: Rule) -> tuple[str, str]:
+    value = _f(v, rule.measure)
+    return (
+        f"Over-compressed: {rule.measure.replace('_db', '').replace('_', ' ')} {value:.1f} dB "
+        f"(loudness range {_f(v, 'range_lu'):.1f} LU).",
+        f"Back off the limiter and bus compression by about {max(rule.warning - value, 1.0):.0f} dB of "
+        f"gain reduction so the PLR reaches {rule.warning:.0f} dB or more; streaming platforms normalise "
+        f"to about {qr.TARGET_LUFS:.0f} LUFS, so the extra loudness is lost anyway.",
+    )
+
+
+def _phase(v: Values, rule: Rule) -> tuple[str, str]:
+    return (
+        f"Phase problem: correlation {_f(v, 'correlation'):+.2f}, {_f(v, 'mono_loss_db'):.1f} dB lost "
+        "in mono.",
+        "Check the polarity of one channel (invert it if the correlation is near -1), time-align "
+        "stereo mic pairs, and narrow wideners or Haas delays until the correlation stays above 0 "
+        "and the mono loss under 3 dB.",
+    )
+
+
+def _low_level(v: Values, rule: Rule) -> tuple[str, str]:
+    lufs = v["integrated_lufs"]
+    if lufs is None and v["sample_peak_dbfs"] is None:
+        return "The track is silent.", "Check the export: the source, mutes and the render range."
+    gain = (
+        qr.TARGET_LUFS - float(lufs) if isinstance(lufs, float | int) else -(_f(v, "sample_peak_dbfs") + 1.0)
+    )
+    return (
+        f"Low level: {_f(v, 'integrated_lufs'):.1f} LUFS integrated, "
+        f"peaks {_f(v, 'sample_peak_dbfs'):.1f} dBFS.",
+        f"Raise the gain by about {gain:.0f} dB (to {qr.TARGET_LUFS:.0f} LUFS for streaming) with a "
+        f"true-peak limiter at {qr.CEILING_DBTP:.0f} dBTP; for a mix going to mastering, peaks "
+        "around -6 dBFS are enough.",
+    )
+
+
+def _silence(v: Values, rule: Rule) -> tuple[str, str]:
+    return (
+        f"{100 * _f(v, 'silence_ratio'):.0f} % of the track is silent; the longest gap lasts "
+        f"{_f(v, 'longest_silence_s'):.1f} s.",
+        "Trim leading/trailing silence to under 0.5 s and check for muted regions or a failed "
+        "render in the gaps.",
+    )
+
+
+def _noise(v: Values, rule: Rule) -> tuple[str, str]:
+    floor = _f(v, "noise_floor_dbfs")
+    return (
+        f"Noise floor {floor:.1f} dBFS in the quiet passages.",
+        f"Apply noise reduction (learn the profile in a gap), or a gate/downward expander with its "
+        f"threshold near {floor + 6:.0f} dBFS; at the source, raise the recording level and lower "
+        "preamp gain on unused channels.",
+    )
+
+
+_TEXT: dict[str, Text] = {
+    "clipping": _clipping,
+    "true_peak_over": _true_peak,
+    "dc_offset": _dc,
+    "hum": _hum,
+    "rumble": _rumble,
+    "mud": _mud,
+    "harshness": _harsh,
+    "missing_air": _air,
+    "over_compression": _compression,
+    "phase": _phase,
+    "low_level": _low_level,
+    "long_silence": _silence,
+    "high_noise_floor": _noise,
+}
+
+
+# --- the assessment ------------------------------------------------------------------------------
+
+
+def _worst(code: str, values: Values) -> tuple[Rule, float | None, Severity] | None:
+    found: list[tuple[int, float, Rule, float | None, Severity]] = []
+    for rule in RULES:
+        if rule.code != code:
+            continue
+        raw = values.get(_JUDGED.get(rule.measure, rule.measure))
+        if not isinstance(raw, int | float):
+            continue
+        severity = rule.severity(float(raw))
+        if severity is not None:
+            found.append((_RANK[severity], rule.overshoot(float(raw), severity), rule, float(raw), severity))
+    if code == "low_level" and values["integrated_lufs"] is None and values["sample_peak_dbfs"] is None:
+        found.append((_RANK["critical"], 1.0, _rule("low_level", "integrated_lufs"), None, "critical"))
+    if not found:
+        return None
+    _, _, rule, value, severity = max(found, key=lambda item: (item[0], item[1]))
+    return rule, value, severity
+
+
+def assess_quality(
+    *,
+    loudness: LoudnessResult,
+    spectrum: SpectrumResult,
+    dynamics: DynamicsResult,
+    stereo: StereoResult | None,
+    frames: FrameFeatures,
+) -> QualityResult:
+    """Judge a track against RULES; the score is the documented function of the issues (module doc).
+
+    Parameters
+    ----------
+    loudness, spectrum, dynamics, stereo : results of the measures (stereo is None for mono)
+    frames : FrameFeatures
+        The shared spectral pass; hum, rumble and the spectral balance use ``fine_psd``.
+
+    Returns
+    -------
+    QualityResult
+        ``issues`` in the order of RULES' codes, at most one per code.
+    """
+    values = gather_values(
+        loudness=loudness, spectrum=spectrum, dynamics=dynamics, stereo=stereo, frames=frames
+    )
+    issues: list[QualityIssue] = []
+    for code in CODES:
+        worst = _worst(code, values)
+        if worst is None:
+            continue
+        rule, value, severity = worst
+        evidence = {
+            key: _num(values[key], 4 if key in ("dc_offset", "clipped_percent") else 2)
+            for key in _EVIDENCE[code]
+        }
+        shown = None if value is None else round(value, 4)
+        evidence.update(
+            measure=rule.measure,
+            value=shown,
+            threshold=rule.threshold(severity),
+            penalty=issue_penalty(rule, shown, severity),
+        )
+        message, fix = _TEXT[code](values, rule)
+        issues.append(QualityIssue(code=code, severity=severity, message=message, evidence=evidence, fix=fix))
+    result = tuple(issues)
+    return QualityResult(score=score_from_issues(result), issues=result)
