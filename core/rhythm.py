@@ -107,8 +107,8 @@ def estimate_rhythm(frames: FrameFeatures) -> RhythmResult:
 # --- envelopes ---------------------------------------------------------------------------------
 
 
-def band_flux(frames: FrameFeatures) -> np.ndarray:
-    """Half-wave rectified log-power flux of the ACCENT_BANDS groups, shape (groups, n_frames), in dB.
+def band_flux(frames: FrameFeatures, groups: tuple[tuple[int, ...], ...] = ACCENT_BANDS) -> np.ndarray:
+    """Half-wave rectified log-power flux of band ``groups``, shape (len(groups), n_frames), in dB.
 
     Each group's power is floored ``ACCENT_RANGE_DB`` below the loudest group's
     ``ACCENT_LEVEL_PERCENTILE`` level, so quiet events (hats leaking into the mids) give no flux,
@@ -116,11 +116,11 @@ def band_flux(frames: FrameFeatures) -> np.ndarray:
     """
     power = np.asarray(frames.band_power, dtype=np.float64)
     if power.size == 0:
-        return np.zeros((len(ACCENT_BANDS), 0))
-    groups = np.stack([power[list(idx)].sum(axis=0) for idx in ACCENT_BANDS])
-    level = float(np.percentile(groups, ACCENT_LEVEL_PERCENTILE, axis=1).max())
+        return np.zeros((len(groups), 0))
+    summed = np.stack([power[list(idx)].sum(axis=0) for idx in groups])
+    level = float(np.percentile(summed, ACCENT_LEVEL_PERCENTILE, axis=1).max())
     floor = level * 10 ** (-ACCENT_RANGE_DB / 10) + 1e-20
-    log_power = 10.0 * np.log10(np.maximum(groups, floor))
+    log_power = 10.0 * np.log10(np.maximum(summed, floor))
     flux = np.maximum(0.0, np.diff(log_power, axis=1, prepend=log_power[:, :1]))
     delay = min(frames.n_fft // (2 * frames.hop_length), flux.shape[1])
     return np.concatenate([np.zeros((flux.shape[0], delay)), flux[:, : flux.shape[1] - delay]], axis=1)

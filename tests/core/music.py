@@ -20,6 +20,8 @@ PATTERNS: dict[str, dict[str, tuple[int, ...]]] = {
     "four_floor": {"kick": (0, 2, 4, 6), "snare": (), "hat": (1, 3, 5, 7)},
     # Half-time feel: kick on 1, snare on 3, hats on every eighth of the nominal tempo.
     "halftime": {"kick": (0,), "snare": (4,), "hat": (0, 1, 2, 3, 4, 5, 6, 7)},
+    # Kick on 1, the "and" of 2 and the "and" of 3; snare on 2 and 4; hats on every eighth.
+    "syncopated": {"kick": (0, 3, 5), "snare": (2, 6), "hat": (0, 1, 2, 3, 4, 5, 6, 7)},
 }
 
 
