@@ -1,0 +1,1 @@
+"""The HTTP and Socket.IO API; see api.app.create_app."""

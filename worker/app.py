@@ -5,11 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from celery import Celery
-from kombu import Queue
+from kombu import Exchange, Queue
 
 from config import ANALYSIS_QUEUE, LEARNING_QUEUE, SESSION_QUEUE, Settings
 from core.messages import TASK_ANALYZE_SESSION, TASK_ANALYZE_TRACK
 from worker.services import Services, build_services
+
+QUEUES = (ANALYSIS_QUEUE, LEARNING_QUEUE)
 
 
 class CodetteCelery(Celery):  # type: ignore[misc]
@@ -43,7 +45,7 @@ def celery_config(settings: Settings) -> dict[str, Any]:
         "task_time_limit": settings.task_time_limit_s,
         "result_expires": settings.result_ttl_s,
         "task_default_queue": ANALYSIS_QUEUE,
-        "task_queues": (Queue(ANALYSIS_QUEUE), Queue(LEARNING_QUEUE)),
+        "task_queues": tuple(Queue(q, Exchange(q, type="direct"), routing_key=q) for q in QUEUES),
         "task_routes": {
             TASK_ANALYZE_TRACK: {"queue": ANALYSIS_QUEUE},
             TASK_ANALYZE_SESSION: {"queue": SESSION_QUEUE},

@@ -1,0 +1,85 @@
+"""HTTP-level errors (in the one tree, under CodetteError) and the one JSON error shape."""
+
+from __future__ import annotations
+
+import logging
+
+import redis
+from flask import Flask, Response, jsonify
+from werkzeug.exceptions import HTTPException
+
+from core.errors import CodetteError
+
+log = logging.getLogger(__name__)
+
+
+class BadRequest(CodetteError):
+    code = "bad_request"
+    http_status = 400
+
+
+class MalformedJson(BadRequest):
+    code = "malformed_json"
+
+
+class Unauthorized(CodetteError):
+    code = "unauthorized"
+    http_status = 401
+
+
+class PayloadTooLarge(CodetteError):
+    code = "payload_too_large"
+    http_status = 413
+
+
+class UnsupportedMediaType(CodetteError):
+    code = "unsupported_media_type"
+    http_status = 415
+
+
+class ValidationFailed(CodetteError):
+    code = "validation_failed"
+    http_status = 422
+
+
+class ServiceUnavailable(CodetteError):
+    code = "unavailable"
+    http_status = 503
+
+
+def error_response(code: str, message: str, status: int) -> tuple[Response, int]:
+    """The one error body: ``{"error": {"code", "message"}}``."""
+    response = jsonify({"error": {"code": code, "message": message}})
+    if status == 401:
+        response.headers["WWW-Authenticate"] = 'Bearer realm="codette"'
+    return response, status
+
+
+def _http_code(exc: HTTPException) -> str:
+    if exc.code == 413:
+        return PayloadTooLarge.code
+    return (exc.name or "error").lower().replace(" ", "_")
+
+
+def register_error_handlers(app: Flask, *, max_upload_bytes: int) -> None:
+    @app.errorhandler(CodetteError)
+    def codette_error(exc: CodetteError) -> tuple[Response, int]:
+        return error_response(exc.code, exc.message, exc.http_status)
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException) -> tuple[Response, int]:
+        status = exc.code or 500
+        message = exc.description or exc.name
+        if status == 413:
+            message = f"the request is larger than the upload limit of {max_upload_bytes} bytes"
+        return error_response(_http_code(exc), message, status)
+
+    @app.errorhandler(redis.RedisError)
+    def redis_down(exc: redis.RedisError) -> tuple[Response, int]:
+        log.error("Redis unavailable: %s", exc)
+        return error_response(ServiceUnavailable.code, "the job store (Redis) is unavailable", 503)
+
+    @app.errorhandler(Exception)
+    def unexpected(exc: Exception) -> tuple[Response, int]:
+        log.exception("unhandled error")
+        return error_response("internal_error", "internal error; see the server log", 500)

@@ -1,0 +1,138 @@
+"""GET /api/v1/openapi.json: the OpenAPI 3.1 document, built from the schemas that validate requests."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask import Blueprint, Response, jsonify
+
+from api.schemas import COMPONENTS
+
+bp = Blueprint("openapi", __name__)
+
+
+@dataclass(frozen=True)
+class Operation:
+    method: str
+    path: str
+    summary: str
+    responses: dict[int, str | None]
+    json_body: str | None = None
+    multipart: dict[str, Any] | None = None
+    public: bool = False
+    errors: tuple[int, ...] = (401, 404)
+    params: tuple[str, ...] = field(default=())
+
+
+_UPLOAD = {"type": "string", "format": "binary"}
+
+OPERATIONS: tuple[Operation, ...] = (
+    Operation("get", "/health", "Redis, live workers and queue depths", {200: "Health", 503: "Health"},
+              public=True, errors=()),
+    Operation("get", "/api/v1/openapi.json", "This document", {200: None}, errors=(401,)),
+    Operation(
+        "post", "/api/v1/analyses", "Upload files and queue one analysis each", {202: "BatchCreated"},
+        multipart={
+            "type": "object",
+            "required": ["files"],
+            "properties": {
+                "files": {"type": "array", "items": _UPLOAD},
+                "track_types": {"type": "string", "description": "JSON list, see TrackTypes"},
+            },
+        },
+        errors=(400, 401, 413, 415, 422),
+    ),
+    Operation(
+        "post", "/api/v1/blobs", "Upload one file into the content-addressed store", {201: "BlobCreated"},
+        multipart={"type": "object", "required": ["file"], "properties": {"file": _UPLOAD}},
+        errors=(400, 401, 413, 415),
+    ),
+    Operation("get", "/api/v1/jobs/{job_id}", "A job's state; its result when done", {200: "Job"},
+              params=("job_id",)),
+    Operation("get", "/api/v1/batches/{batch_id}", "A batch and its jobs", {200: "Batch"},
+              params=("batch_id",)),
+    Operation("put", "/api/v1/sessions/{session_id}", "Create or replace a DAW session",
+              {200: "Session", 201: "Session"}, json_body="Session", errors=(400, 401, 413, 415, 422),
+              params=("session_id",)),
+    Operation("get", "/api/v1/sessions/{session_id}", "A stored session", {200: "Session"},
+              params=("session_id",)),
+    Operation("post", "/api/v1/sessions/{session_id}/analyze", "Analyse every track, then the session",
+              {202: "JobCreated"}, errors=(401, 404, 422), params=("session_id",)),
+    Operation("get", "/api/v1/sessions/{session_id}/analysis", "The latest session analysis job",
+              {200: "Job"}, params=("session_id",)),
+)  # fmt: skip
+
+_ERROR_TEXT = {
+    400: "Malformed request (e.g. invalid JSON)",
+    401: "Missing or invalid bearer token",
+    404: "Not found (or not yours)",
+    413: "Upload, file or track count over the limit",
+    415: "Wrong Content-Type",
+    422: "Well-formed but invalid; the message names the field",
+}
+
+SOCKETIO = {
+    "auth": {"token": "<bearer token>"},
+    "client_events": {"subscribe": "#/components/schemas/Subscribe"},
+    "server_events": {
+        "job.progress": ["job_id", "progress", "stage"],
+        "job.done": ["job_id", "result"],
+        "job.failed": ["job_id", "error"],
+        "batch.done": ["batch_id"],
+        "session.done": ["session_id", "job_id"],
+    },
+}
+
+
+def _ref(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _operation(op: Operation) -> dict[str, Any]:
+    out: dict[str, Any] = {"summary": op.summary, "responses": {}}
+    if not op.public:
+        out["security"] = [{"bearer": []}]
+    if op.params:
+        out["parameters"] = [
+            {"name": p, "in": "path", "required": True, "schema": {"type": "string"}} for p in op.params
+        ]
+    if op.json_body:
+        out["requestBody"] = {
+            "required": True,
+            "content": {"application/json": {"schema": _ref(op.json_body)}},
+        }
+    if op.multipart:
+        out["requestBody"] = {"required": True, "content": {"multipart/form-data": {"schema": op.multipart}}}
+    for status, schema in op.responses.items():
+        body: dict[str, Any] = {"description": "OK" if status < 300 else "Unavailable"}
+        if schema:
+            body["content"] = {"application/json": {"schema": _ref(schema)}}
+        out["responses"][str(status)] = body
+    for status in op.errors:
+        out["responses"][str(status)] = {
+            "description": _ERROR_TEXT[status],
+            "content": {"application/json": {"schema": _ref("Error")}},
+        }
+    return out
+
+
+def build_openapi() -> dict[str, Any]:
+    paths: dict[str, dict[str, Any]] = {}
+    for op in OPERATIONS:
+        paths.setdefault(op.path, {})[op.method] = _operation(op)
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "Codette", "version": "1.0.0"},
+        "paths": paths,
+        "components": {
+            "schemas": COMPONENTS,
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+        },
+        "x-socketio": SOCKETIO,
+    }
+
+
+@bp.get("/openapi.json")
+def openapi() -> Response:
+    return jsonify(build_openapi())

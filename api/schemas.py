@@ -1,0 +1,210 @@
+"""Request and response schemas (JSON Schema), used both to validate and to write the OpenAPI document.
+
+Requests are strict: unknown fields, wrong types and malformed JSON are rejected with a message
+naming the field (``$.tracks[0].pan: 3 is greater than the maximum of 1``).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from flask import Request
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import ValidationError, best_match
+
+from api.errors import MalformedJson, UnsupportedMediaType, ValidationFailed
+
+Schema = dict[str, Any]
+
+SHA256: Schema = {"type": "string", "pattern": "^[0-9a-f]{64}$", "description": "content hash of a blob"}
+ID_PATTERN = "^[A-Za-z0-9._-]{1,128}$"
+
+TRACK: Schema = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["track_id", "sha256"],
+    "properties": {
+        "track_id": {"type": "string", "pattern": ID_PATTERN},
+        "name": {"type": "string", "maxLength": 256},
+        "type": {"type": "string", "maxLength": 64, "description": "kick, bass, vocal, bus, ..."},
+        "sha256": SHA256,
+        "volume_db": {"type": "number", "minimum": -144, "maximum": 24},
+        "pan": {"type": "number", "minimum": -1, "maximum": 1},
+        "inserts": {"type": "array", "maxItems": 64, "items": {"type": "string", "maxLength": 128}},
+        "muted": {"type": "boolean"},
+    },
+}
+
+SESSION: Schema = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["tracks"],
+    "properties": {
+        "bpm": {"type": ["number", "null"], "exclusiveMinimum": 0, "maximum": 999},
+        "genre": {"type": ["string", "null"], "maxLength": 64},
+        "tracks": {"type": "array", "items": {"$ref": "#/components/schemas/Track"}},
+    },
+}
+
+TRACK_TYPES: Schema = {
+    "type": "array",
+    "items": {"type": "string", "maxLength": 64},
+    "description": "one track type per file, in the order of the `files` fields",
+}
+
+SUBSCRIBE: Schema = {
+    "type": "object",
+    "additionalProperties": False,
+    "minProperties": 1,
+    "maxProperties": 1,
+    "properties": {
+        "job_id": {"type": "string", "pattern": ID_PATTERN},
+        "batch_id": {"type": "string", "pattern": ID_PATTERN},
+        "session_id": {"type": "string", "pattern": ID_PATTERN},
+    },
+}
+
+ERROR: Schema = {
+    "type": "object",
+    "required": ["error"],
+    "properties": {
+        "error": {
+            "type": "object",
+            "required": ["code", "message"],
+            "properties": {"code": {"type": "string"}, "message": {"type": "string"}},
+        }
+    },
+}
+
+STATUS: Schema = {"type": "string", "enum": ["queued", "running", "done", "failed"]}
+
+JOB: Schema = {
+    "type": "object",
+    "required": ["job_id", "status", "progress", "stage"],
+    "properties": {
+        "job_id": {"type": "string"},
+        "kind": {"type": "string", "enum": ["track", "session"]},
+        "status": STATUS,
+        "progress": {"type": "number", "minimum": 0, "maximum": 1},
+        "stage": {"type": "string"},
+        "name": {"type": "string"},
+        "sha256": {"type": ["string", "null"]},
+        "cached": {"type": "boolean"},
+        "batch_id": {"type": ["string", "null"]},
+        "session_id": {"type": "string"},
+        "track_id": {"type": "string"},
+        "track_type": {"type": "string"},
+        "result": {"type": ["object", "null"], "description": "TrackAnalysis (or session result) when done"},
+        "error": {"$ref": "#/components/schemas/Error/properties/error"},
+    },
+}
+
+BATCH: Schema = {
+    "type": "object",
+    "required": ["batch_id", "status", "jobs"],
+    "properties": {
+        "batch_id": {"type": "string"},
+        "status": STATUS,
+        "progress": {"type": "number"},
+        "finished": {"type": "integer"},
+        "total": {"type": "integer"},
+        "jobs": {"type": "array", "items": {"$ref": "#/components/schemas/Job"}},
+    },
+}
+
+BATCH_CREATED: Schema = {
+    "type": "object",
+    "required": ["batch_id", "jobs"],
+    "properties": {
+        "batch_id": {"type": "string"},
+        "jobs": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["job_id", "name", "sha256", "cached"],
+                "properties": {
+                    "job_id": {"type": "string"},
+                    "name": {"type": "string"},
+                    "sha256": SHA256,
+                    "cached": {"type": "boolean"},
+                },
+            },
+        },
+    },
+}
+
+BLOB_CREATED: Schema = {"type": "object", "required": ["sha256"], "properties": {"sha256": SHA256}}
+JOB_CREATED: Schema = {"type": "object", "required": ["job_id"], "properties": {"job_id": {"type": "string"}}}
+
+HEALTH: Schema = {
+    "type": "object",
+    "required": ["status", "redis", "workers", "queues"],
+    "properties": {
+        "status": {"type": "string", "enum": ["ok", "degraded", "unavailable"]},
+        "redis": {"type": "string", "enum": ["ok", "unavailable"]},
+        "workers": {"type": "integer", "minimum": 0},
+        "queues": {"type": "object", "additionalProperties": {"type": "integer"}},
+        "cache": {"type": "object"},
+    },
+}
+
+#: Everything under #/components/schemas, by name.
+COMPONENTS: dict[str, Schema] = {
+    "Track": TRACK,
+    "Session": SESSION,
+    "TrackTypes": TRACK_TYPES,
+    "Subscribe": SUBSCRIBE,
+    "Error": ERROR,
+    "Job": JOB,
+    "Batch": BATCH,
+    "BatchCreated": BATCH_CREATED,
+    "BlobCreated": BLOB_CREATED,
+    "JobCreated": JOB_CREATED,
+    "Health": HEALTH,
+}
+
+
+def _validator(name: str) -> Draft202012Validator:
+    # Resolve "#/components/..." references against a document shaped like the OpenAPI one.
+    root = {"components": {"schemas": COMPONENTS}, **COMPONENTS[name]}
+    return Draft202012Validator(root)
+
+
+_VALIDATORS = {name: _validator(name) for name in COMPONENTS}
+
+
+def _where(error: ValidationError) -> str:
+    path = "$"
+    for part in error.absolute_path:
+        path += f"[{part}]" if isinstance(part, int) else f".{part}"
+    return path
+
+
+def validate(name: str, data: Any) -> Any:
+    """Return ``data`` if it matches component ``name``; raise ValidationFailed naming the field."""
+    error = best_match(_VALIDATORS[name].iter_errors(data))
+    if error is not None:
+        raise ValidationFailed(f"{_where(error)}: {error.message}")
+    return data
+
+
+def _reject_constant(value: str) -> None:
+    raise ValueError(f"{value} is not valid JSON")
+
+
+def loads(text: str | bytes, *, what: str) -> Any:
+    """Strict JSON (no NaN/Infinity); MalformedJson naming ``what`` otherwise."""
+    try:
+        return json.loads(text, parse_constant=_reject_constant)
+    except ValueError as exc:
+        raise MalformedJson(f"{what} is not valid JSON: {exc}") from exc
+
+
+def json_body(request: Request, name: str) -> Any:
+    """The request's JSON body, validated against component ``name``."""
+    if request.mimetype != "application/json":
+        raise UnsupportedMediaType(
+            f"send Content-Type: application/json (got {request.mimetype or 'none'!r})"
+        )
+    return validate(name, loads(request.get_data(cache=False), what="the request body"))

@@ -1,0 +1,49 @@
+"""Multipart uploads into the blob store. A client's file name is only ever a display name."""
+
+from __future__ import annotations
+
+import unicodedata
+
+from flask import Request
+from werkzeug.datastructures import FileStorage
+
+from api.errors import BadRequest, PayloadTooLarge, UnsupportedMediaType
+from worker.blobs import BlobStore
+
+MAX_NAME_CHARS = 200
+DEFAULT_NAME = "track"
+
+
+def display_name(raw: str | None) -> str:
+    """A safe label from a client's file name: no directories, control characters or leading dots.
+
+    The result is shown to users and stored on jobs; it is never used to build a path
+    (blobs are named by their hash).
+    """
+    name = (raw or "").replace("\\", "/").rsplit("/", 1)[-1]
+    name = "".join(ch for ch in name if not unicodedata.category(ch).startswith("C"))
+    name = name.strip().lstrip(".").strip()
+    return name[:MAX_NAME_CHARS] or DEFAULT_NAME
+
+
+def require_multipart(request: Request) -> None:
+    if request.mimetype != "multipart/form-data":
+        raise UnsupportedMediaType(f"send multipart/form-data (got {request.mimetype or 'none'!r})")
+
+
+def files_of(request: Request, *, field: str, max_files: int) -> list[FileStorage]:
+    """The uploaded files in ``field``; 413 past ``max_files``, 400 when there are none."""
+    require_multipart(request)
+    files = request.files.getlist(field)
+    if not files:
+        raise BadRequest(f"no file in the multipart field {field!r}")
+    if len(files) > max_files:
+        raise PayloadTooLarge(f"{len(files)} files sent; at most {max_files} per request")
+    return files
+
+
+def store_file(blobs: BlobStore, upload: FileStorage, *, max_bytes: int) -> tuple[str, str]:
+    """Write one upload into the blob store; return ``(display name, sha256)``."""
+    name = display_name(upload.filename)
+    sha256, _ = blobs.put(upload.stream, max_bytes=max_bytes, name=name)
+    return name, sha256

