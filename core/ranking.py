@@ -31,7 +31,6 @@ from core.learning import (
     adapt_parameters,
     effectiveness,
 )
-from core.learning.codec import Params
 from core.learning.tables import FAVOURITE_ABOVE, HELD_BACK_BELOW
 
 
@@ -59,20 +58,17 @@ SUGGESTION_TRAITS: Mapping[str, TypeTraits] = {
     "delay": TypeTraits(),
     "stereo_width": TypeTraits(),
     "gain": TypeTraits(loudness_on_master=True),
-    "limiting": TypeTraits(loudness=True),
-    "loudness": TypeTraits(loudness=True),
-    "true_peak": TypeTraits(loudness=True),
+    "limiting": TypeTraits(loudness=True),  # ceiling_dbtp: the true-peak move
     "phase_fix": TypeTraits(needs_render=True),
     "cleanup": TypeTraits(needs_render=True),
-    "normalize": TypeTraits(needs_render=True, loudness_on_master=True),
-    "time_align": TypeTraits(needs_render=True),
 }
 #: A type this table does not know is kept out of a take: the safe default.
 UNKNOWN_TRAITS = TypeTraits(needs_render=True)
-MASTER_TRACK_TYPES = frozenset({"master", MIX_TRACK_TYPE})
+#: Track types that carry the whole mix (core.suggestions.model.BUS_TYPES, plus a missing type).
+MASTER_TRACK_TYPES = frozenset({"master", "mix_bus", MIX_TRACK_TYPE})
 
-#: Suggestion priority (1-5, 5 = most urgent) -> weight.
-PRIORITY_WEIGHT: Mapping[int, float] = {1: 0.2, 2: 0.4, 3: 0.6, 4: 0.8, 5: 1.0}
+#: Suggestion priority (1 = fix first ... 5 = polish, as core.suggestions defines it) -> weight.
+PRIORITY_WEIGHT: Mapping[int, float] = {1: 1.0, 2: 0.8, 3: 0.6, 4: 0.4, 5: 0.2}
 #: Confidence c in [0, 1] weighs CONFIDENCE_FLOOR + (1 - CONFIDENCE_FLOOR) * c.
 CONFIDENCE_FLOOR = 0.5
 EXPLORATION_RATE = 0.1
@@ -87,7 +83,7 @@ class Ranked:
     effectiveness: float
     uncertainty: float
     #: The suggestion's parameters moved toward this user's habits (core.learning.adapt).
-    parameters: Params
+    parameters: tuple[tuple[str, float | int | str], ...]
     #: Stable codes: mastering_first, selected_track, preferred, held_back, explored.
     reasons: tuple[str, ...]
 
@@ -153,7 +149,7 @@ def rank(
         mastering_first = state is DawState.MASTERING and is_loudness_move(s)
         if mastering_first:
             reasons.append("mastering_first")
-        on_selected = selected is not None and s.track_id == selected
+        on_selected = selected is not None and s.target.track_id == selected
         if on_selected:
             reasons.append("selected_track")
         if post.mean > FAVOURITE_ABOVE:

@@ -6,9 +6,11 @@ from core.learning.events import (
     FeedbackEvent,
     Impression,
     SuggestionLike,
+    TargetLike,
     expire_impressions,
     feedback_event,
     impression,
+    numeric_parameters,
 )
 from core.learning.population import Beta, Population, build_population, effectiveness, prior
 from core.learning.profile import KeyStats, LearningProfile, ParameterOffset, build_profile, fold_event
@@ -29,6 +31,7 @@ __all__ = [
     "ParameterOffset",
     "Population",
     "SuggestionLike",
+    "TargetLike",
     "Tip",
     "TypeEffect",
     "adapt_parameters",
@@ -42,6 +45,7 @@ __all__ = [
     "import_learning",
     "impression",
     "learning_report",
+    "numeric_parameters",
     "personal_tips",
     "prior",
 ]

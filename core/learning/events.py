@@ -21,23 +21,39 @@ from core.learning.tables import (
 )
 
 
+class TargetLike(Protocol):
+    @property
+    def track_id(self) -> str: ...
+
+
 class SuggestionLike(Protocol):
-    """What learning and ranking need from a suggestion (core.suggestions provides more)."""
+    """What learning and ranking need from a suggestion (core.suggestions.Suggestion has more).
+
+    ``priority`` runs from 1 (fix first) to 5 (polish); ``parameters`` may hold strings (filter
+    shapes, ...), which learning passes through untouched.
+    """
 
     @property
     def id(self) -> str: ...
     @property
     def type(self) -> str: ...
     @property
-    def track_id(self) -> str | None: ...
-    @property
     def track_type(self) -> str | None: ...
     @property
-    def parameters(self) -> Mapping[str, float]: ...
+    def target(self) -> TargetLike: ...
+    @property
+    def parameters(self) -> Mapping[str, float | int | str]: ...
     @property
     def priority(self) -> int: ...
     @property
     def confidence(self) -> float: ...
+
+
+def numeric_parameters(parameters: Mapping[str, float | int | str]) -> dict[str, float]:
+    """The numeric parameters (the ones learning can move), as floats."""
+    return {
+        k: float(v) for k, v in parameters.items() if isinstance(v, int | float) and not isinstance(v, bool)
+    }
 
 
 #: The track type recorded for suggestions about the whole mix (no track_type).
@@ -131,7 +147,7 @@ def feedback_event(
             "at_s": at_s,
             "rating": rating,
             "comment": comment,
-            "parameters_before": dict(suggestion.parameters),
+            "parameters_before": numeric_parameters(suggestion.parameters),
             "parameters_after": None if parameters_after is None else dict(parameters_after),
         },
         where="feedback",
@@ -183,7 +199,7 @@ def impression(suggestion: SuggestionLike, *, user_id: str, action_count: int, n
         track_type=suggestion.track_type or MIX_TRACK_TYPE,
         shown_at_action=action_count,
         shown_at_s=now_s,
-        parameters=tuple(sorted(suggestion.parameters.items())),
+        parameters=tuple(sorted(numeric_parameters(suggestion.parameters).items())),
     )
 
 

@@ -33,14 +33,20 @@ from core.learning.tables import BASE_RATE, EVIDENCE_DECAY, PARAMETER_LEARNING_R
 
 
 @dataclass(frozen=True)
+class Target:
+    track_id: str
+    band: str | None = None
+
+
+@dataclass(frozen=True)
 class Sug:
     id: str
     type: str
-    track_id: str | None = "t1"
+    target: Target = Target("t1")
     track_type: str | None = "vocals"
     priority: int = 3
     confidence: float = 0.8
-    parameters: dict[str, float] = field(default_factory=dict)
+    parameters: dict[str, float | int | str] = field(default_factory=dict)
 
 
 EQ = Sug("s-eq", "eq_cut", parameters={"freq_hz": 300.0, "gain_db": -3.0, "q": 1.4})

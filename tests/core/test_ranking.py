@@ -14,19 +14,25 @@ from core.ranking import EXPLORATION_RATE, SUGGESTION_TRAITS, rank
 
 
 @dataclass(frozen=True)
+class Target:
+    track_id: str
+    band: str | None = None
+
+
+@dataclass(frozen=True)
 class Sug:
     id: str
     type: str
-    track_id: str | None = "vox"
+    target: Target = Target("vox")
     track_type: str | None = "vocals"
     priority: int = 3
     confidence: float = 0.8
-    parameters: dict[str, float] = field(default_factory=dict)
+    parameters: dict[str, float | int | str] = field(default_factory=dict)
 
 
-# Compression starts ahead on priority, so only learning can put EQ first.
+# Compression starts ahead on priority (1 = fix first), so only learning can put EQ first.
 EQ = Sug("s-eq", "eq_cut", priority=3, parameters={"freq_hz": 300.0, "gain_db": -3.0})
-COMP = Sug("s-comp", "compression", priority=4, parameters={"ratio": 3.0, "threshold_db": -18.0})
+COMP = Sug("s-comp", "compression", priority=2, parameters={"ratio": 3.0, "threshold_db": -18.0})
 
 
 def simulated_user(user_id: str, n: int, *, start: int = 0) -> list[FeedbackEvent]:
@@ -108,30 +114,32 @@ def test_recording_drops_what_needs_a_render():
 
 def test_mastering_puts_loudness_and_true_peak_first():
     sugs = [
-        Sug("eq", "eq_cut", priority=5, confidence=1.0),
-        Sug("lim", "limiting", track_id="master", track_type="master", priority=2),
-        Sug("tp", "true_peak", track_id="master", track_type="master", priority=1),
-        Sug("gain-vox", "gain", priority=5),
-        Sug("gain-master", "gain", track_id="master", track_type="master", priority=1),
+        Sug("eq", "eq_cut", priority=1, confidence=1.0),
+        Sug("gain-vox", "gain", priority=1),
+        Sug("ceiling", "limiting", target=Target("master"), track_type="master", priority=4),
+        Sug("gain-bus", "gain", target=Target("bus"), track_type="mix_bus", priority=5),
+        Sug("gain-master", "gain", target=Target("master"), track_type="master", priority=3),
     ]
     mastering = ContextState(session_id="s", state=DawState.MASTERING)
-    ids = [r.suggestion.id for r in rank(sugs, context=mastering, profile=None, rng=np.random.default_rng(0))]
-    assert set(ids[:3]) == {"lim", "tp", "gain-master"}
-    assert ids[:3][0] == "lim"  # within the tier, score decides
+    ranked = rank(sugs, context=mastering, profile=None, rng=np.random.default_rng(0))
+    assert [r.suggestion.id for r in ranked[:3]] == ["gain-master", "ceiling", "gain-bus"]  # by score
+    assert all("mastering_first" in r.reasons for r in ranked[:3])
     mixing = ContextState(session_id="s", state=DawState.MIXING)
     ids = [r.suggestion.id for r in rank(sugs, context=mixing, profile=None, rng=np.random.default_rng(0))]
-    assert ids[0] == "eq"
+    assert ids[:2] == ["eq", "gain-vox"]
 
 
 def test_the_selected_tracks_suggestions_come_first():
     sugs = [
-        Sug("drums", "eq_cut", track_id="drums", priority=5),
-        Sug("bass", "eq_cut", track_id="bass", priority=1),
+        Sug("drums", "eq_cut", target=Target("drums"), priority=1),
+        Sug("bass", "eq_cut", target=Target("bass"), priority=5),
     ]
     ctx = ContextState(session_id="s", selected_track="bass")
     ranked = rank(sugs, context=ctx, profile=None, rng=np.random.default_rng(0))
     assert [r.suggestion.id for r in ranked] == ["bass", "drums"]
     assert "selected_track" in ranked[0].reasons
+    ranked = rank(sugs, context=ContextState(session_id="s"), profile=None, rng=np.random.default_rng(0))
+    assert [r.suggestion.id for r in ranked] == ["drums", "bass"]
 
 
 def test_ranked_parameters_carry_the_users_adaptation():
@@ -156,3 +164,40 @@ def test_ranked_parameters_carry_the_users_adaptation():
 def test_limit_is_checked(limit: object):
     with pytest.raises(InvalidParameter, match="limit"):
         rank([EQ], context=None, profile=None, rng=np.random.default_rng(0), limit=limit)  # type: ignore[arg-type]
+
+
+def test_real_suggestions_plug_in():
+    """core.suggestions' Suggestion satisfies SuggestionLike and every type it emits has traits."""
+    model = pytest.importorskip("core.suggestions.model")
+    assert set(model.SUGGESTION_TYPES) <= set(SUGGESTION_TRAITS)
+    s = model.make_suggestion(
+        "eq_cut",
+        track_id="vox",
+        track_type="vocals",
+        band="low_mid",
+        parameters={"freq_hz": 350.0, "gain_db": -3.0, "q": 1.0},
+        priority=2,
+        confidence=0.7,
+        reason="boxy",
+    )
+    event = feedback_event(
+        s,
+        user_id="u",
+        kind="modified",
+        at_s=0.0,
+        parameters_after={"freq_hz": 350.0, "gain_db": -5.0, "q": 1.0},
+    )
+    ctx = ContextState(session_id="s", selected_track="vox")
+    ranked = rank([s], context=ctx, profile=build_profile([event], user_id="u"), rng=np.random.default_rng(0))
+    assert ranked[0].suggestion is s and "selected_track" in ranked[0].reasons
+    assert ranked[0].to_dict()["parameters"]["gain_db"] < -3.0
+
+
+def test_string_parameters_pass_through_untouched():
+    s = Sug("shelf", "eq_boost", parameters={"shape": "shelf", "gain_db": 2.0})
+    event = feedback_event(s, user_id="u", kind="modified", at_s=0.0, parameters_after={"gain_db": 4.0})
+    assert dict(event.parameters_before) == {"gain_db": 2.0}
+    ranked = rank(
+        [s], context=None, profile=build_profile([event], user_id="u"), rng=np.random.default_rng(0)
+    )
+    assert ranked[0].to_dict()["parameters"]["shape"] == "shelf"
