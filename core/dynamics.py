@@ -41,11 +41,17 @@ CLIP_MIN_FLAT_RUNS = 3
 CLIP_EDGE_STEP = 4.0 / 32768.0
 
 
+def ms_to_dbfs(mean_square: np.ndarray | float) -> np.ndarray:
+    """AES17 dBFS of mean squares (full-scale sine = 0 dBFS); -inf for 0, no warning, no floor."""
+    with np.errstate(divide="ignore"):
+        return np.asarray(10.0 * np.log10(np.asarray(mean_square, dtype=np.float64) / FULL_SCALE_SINE_MS))
+
+
 def _dbfs(mean_square: float) -> float | None:
     """AES17 dBFS of a mean square; None for digital silence."""
     if not mean_square > 0.0:
         return None
-    return 10.0 * math.log10(mean_square / FULL_SCALE_SINE_MS)
+    return float(ms_to_dbfs(mean_square))
 
 
 @dataclass
@@ -202,8 +208,7 @@ class DynamicsAccumulator:
         crest = 20.0 * math.log10(self._peak / math.sqrt(ms)) if ms > 0.0 and self._peak > 0.0 else None
         means = self._sums / self._n
         dc = float(means[np.argmax(np.abs(means))])
-        with np.errstate(divide="ignore"):
-            levels = 10.0 * np.log10(window_ms / FULL_SCALE_SINE_MS)
+        levels = ms_to_dbfs(window_ms)
         silent = levels < SILENCE_DBFS
         audible = window_ms > 0.0
         noise_floor = float(np.percentile(levels[audible], NOISE_FLOOR_PERCENTILE)) if audible.any() else None
@@ -227,7 +232,7 @@ def _dynamic_range(window_ms: np.ndarray, span: int) -> float | None:
     long_ms = long_ms[long_ms > FULL_SCALE_SINE_MS * 10 ** (SILENCE_DBFS / 10)]
     if len(long_ms) == 0:
         return None
-    levels = 10.0 * np.log10(long_ms / FULL_SCALE_SINE_MS)
+    levels = ms_to_dbfs(long_ms)
     low, high = np.percentile(levels, DR_PERCENTILES)
     return float(high - low)
 

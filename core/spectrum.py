@@ -18,6 +18,7 @@ import math
 import numpy as np
 
 from core.bands import BAND_NAMES, BANDS, THIRD_OCTAVE_CENTRES_HZ, third_octave_edges_hz
+from core.dynamics import ms_to_dbfs
 from core.filters import hann
 from core.frames import FrameFeatures
 from core.results import BandCurves, BandEnergy, SpectrumResult, ThirdOctaveLevel
@@ -33,12 +34,6 @@ CURVE_DECIMALS = 2
 #: Tilt: least-squares slope of the 1/3-octave levels over these nominal centres (inclusive).
 TILT_RANGE_HZ = (31.5, 16000.0)
 TILT_MIN_BANDS = 3
-
-
-def ms_to_dbfs(mean_square: np.ndarray | float) -> np.ndarray:
-    """AES17 dBFS of a mean square (full-scale sine = 0 dBFS); -inf for 0. No floor applied."""
-    with np.errstate(divide="ignore"):
-        return np.asarray(10.0 * np.log10(2.0 * np.asarray(mean_square, dtype=np.float64)))
 
 
 def _level(mean_square: float, floor_db: float) -> float | None:
