@@ -151,3 +151,24 @@ def test_short_input_is_measured() -> None:
     r = _spectrum(_sine(sr, 440.0, seconds=0.1), sr)
     assert {b.name: b.energy_db for b in r.bands}["low_mid"] == pytest.approx(-20.0, abs=1.0)
     json.dumps(to_dict(r), allow_nan=False)
+
+
+@pytest.mark.parametrize("sr", [22050, 96000])
+def test_band_curve_scaling_holds_at_other_rates(sr: int) -> None:
+    r = _spectrum(_sine(sr, 1000.0, level_dbfs=-30.0), sr)
+    mid = [v for v in r.band_curves.values_db[BAND_NAMES.index("mid")][1:-1] if v is not None]
+    assert mid and all(abs(v + 30.0) < 0.3 for v in mid)
+    assert {b.name: b.energy_db for b in r.bands}["mid"] == pytest.approx(-30.0, abs=0.5)
+
+
+def test_band_energy_and_rms_level_share_one_convention() -> None:
+    from core.dynamics import measure_dynamics
+
+    sr = 48000
+    y = _sine(sr, 100.0, level_dbfs=-12.0) + _sine(sr, 1000.0) + _sine(sr, 7000.0, level_dbfs=-26.0)
+    r = _spectrum(y, sr)
+    total_db = 10 * np.log10(sum(10 ** (b.energy_db / 10) for b in r.bands if b.energy_db is not None))
+    rms_dbfs = measure_dynamics(y, sr).rms_dbfs
+    assert rms_dbfs is not None
+    assert total_db == pytest.approx(rms_dbfs, abs=0.1)
+    assert total_db == pytest.approx(10 * np.log10(10**-1.2 + 10**-2 + 10**-2.6), abs=0.1)
