@@ -2,9 +2,10 @@
 
 Method
 ------
-Key: the Krumhansl-Schmuckler algorithm. The chroma energy is summed over frames (so louder frames
-weigh more), log-compressed (``log1p(LOG_COMPRESSION · c / max c)``, so the strongest pitch
-class, often the bass, does not decide alone), and correlated (Pearson) with the 24 rotations of
+Key: the Krumhansl-Schmuckler algorithm. The chroma energy is summed over frames, each weighted
+by its energy and its tonalness (so loud pitched frames decide, not drum hits), log-compressed
+(``log1p(LOG_COMPRESSION · c / max c)``, so the strongest pitch class, often the bass, does not
+decide alone), and correlated (Pearson) with the 24 rotations of
 the Krumhansl-Kessler major and minor profiles; the best correlation names the key.
 
 Tonalness (0-1): how pitched the signal is, the energy-weighted mean over frames of
@@ -68,10 +69,13 @@ def estimate_key(frames: FrameFeatures) -> TonalResult:
     chroma = np.asarray(frames.chroma, dtype=np.float64)
     mean_chroma = chroma @ weights
     mean_chroma = mean_chroma / mean_chroma.max() if mean_chroma.max() > 0 else mean_chroma
-    tonal = tonalness(frames, weights)
-    if tonal < TONALNESS_MIN or not mean_chroma.max() > 0:
+    frame_tonal = frame_tonalness(frames)
+    tonal = float(np.clip(frame_tonal @ weights, 0.0, 1.0))
+    key_weights = weights * frame_tonal  # pitched frames decide the key, not drum hits
+    key_chroma = chroma @ key_weights if key_weights.sum() > 0 else mean_chroma
+    if tonal < TONALNESS_MIN or not key_chroma.max() > 0:
         return TonalResult(None, 0.0, tuple(mean_chroma.tolist()), tonal)
-    scores = key_correlations(mean_chroma)
+    scores = key_correlations(key_chroma)
     order = np.argsort(scores.ravel())[::-1]
     best, second = scores.ravel()[order[0]], scores.ravel()[order[1]]
     mode_index, tonic = divmod(int(order[0]), 12)
@@ -102,12 +106,12 @@ def key_correlations(chroma: np.ndarray) -> np.ndarray:
     return np.asarray((templates @ centred) / norm)
 
 
-def tonalness(frames: FrameFeatures, weights: np.ndarray) -> float:
-    """Energy-weighted mean of sqrt(flatness score · chroma peakiness), 0 (noise) to 1 (chords)."""
+def frame_tonalness(frames: FrameFeatures) -> np.ndarray:
+    """Per-frame sqrt(flatness score · chroma peakiness), shape (n_frames,), 0 (noise) to 1 (chords)."""
     flatness = np.maximum(np.asarray(frames.flatness, dtype=np.float64), 1e-12)
     flat_score = np.clip(-np.log10(flatness) / FLATNESS_DECADES_FULL, 0, 1)
     chroma = np.asarray(frames.chroma, dtype=np.float64)
     p = chroma / np.maximum(chroma.sum(axis=0, keepdims=True), 1e-20)
     entropy = -(p * np.log(np.maximum(p, 1e-20))).sum(axis=0) / np.log(12)
     peak_score = np.clip((1.0 - entropy) / CHROMA_PEAK_FULL, 0, 1)
-    return float(np.clip(np.sqrt(flat_score * peak_score) @ weights, 0.0, 1.0))
+    return np.asarray(np.sqrt(flat_score * peak_score))
