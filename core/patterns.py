@@ -55,6 +55,7 @@ THRESHOLDS: dict[str, float] = {
     "tonal_melodic_tonal": 0.6,
     "tonal_melodic_onset_rate_hz": 0.5,
     "tonal_melodic_percussive_max": 0.5,
+    # sparse: few onsets, with mostly silence or nothing held in between.
     "sparse_onset_rate_hz": 0.5,
     "sparse_sustained_max": 0.5,
     "sparse_silence_ratio": 0.5,
@@ -118,8 +119,8 @@ def detect_patterns(
         and percussive <= t["tonal_melodic_percussive_max"]
     ):
         detected.append("tonal_melodic")
-    if dynamics.silence_ratio >= t["sparse_silence_ratio"] or (
-        rhythm.onset_rate_hz <= t["sparse_onset_rate_hz"] and sustained <= t["sparse_sustained_max"]
+    if rhythm.onset_rate_hz <= t["sparse_onset_rate_hz"] and (
+        dynamics.silence_ratio >= t["sparse_silence_ratio"] or sustained <= t["sparse_sustained_max"]
     ):
         detected.append("sparse")
     if (

@@ -93,3 +93,8 @@ def test_silence_is_sparse_and_scores_zero() -> None:
     result = _patterns(np.zeros(SR * 3, dtype=np.float32), silence_ratio=1.0)
     assert (result.rhythmic, result.tonal, result.percussive, result.sustained) == (0.0, 0.0, 0.0, 0.0)
     assert result.detected == ("sparse",)
+
+
+def test_a_busy_loop_with_silent_gaps_is_not_sparse() -> None:
+    result = _patterns(drum_loop(100, pattern="rock", seconds=10.0, sr=SR)[0], silence_ratio=0.7)
+    assert "sparse" not in result.detected
