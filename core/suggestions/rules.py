@@ -1,0 +1,136 @@
+"""The rule tables: what each track type is, and the thresholds the rules fire at.
+
+Sources (frequency ranges, filter corners, attack/release practice):
+- B. Owsinski, "The Mixing Engineer's Handbook", 4th ed. (2017): instrument frequency ranges,
+  high-pass corners, compressor attack/release and delay/reverb timing.
+- M. Senior, "Mixing Secrets for the Small Studio" (2011): ch. 11 (high-pass every track below
+  its useful range), ch. 9-10 (compression by crest factor and groove), ch. 12 (de-essing 4-10 kHz).
+- ITU-R BS.1770-4 for loudness and true peak (see core.targets for the platform table).
+Thresholds are house choices tuned on constructed sessions; each is named here so it can be changed
+in one place.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class TypeProfile:
+    """What a track type is for the rules.
+
+    high_pass_hz : below this the type has no useful content (rumble, spill).
+    low_pass_hz : above this only hiss/spill (None: the type uses the whole top end).
+    core_bands : bands where the type's body lives; a bump there is the instrument, not a problem.
+    crest_max_db : crest factor (peak - RMS) above which the type wants compression.
+    attack_ms, release_note, release_default_ms : compressor timing (release synced to tempo).
+    sibilant : gets de-essing checks.  mono_low_end : low end should be mono.
+    wants_presence : gets a presence-deficit (dullness) check.
+    ambience : customary send effects ('reverb', 'delay').
+    """
+
+    high_pass_hz: float
+    low_pass_hz: float | None
+    core_bands: tuple[str, ...]
+    crest_max_db: float
+    attack_ms: float
+    release_note: str
+    release_default_ms: float
+    sibilant: bool = False
+    mono_low_end: bool = False
+    wants_presence: bool = False
+    wants_width: bool = False
+    ambience: tuple[str, ...] = ()
+
+
+TYPE_PROFILES: dict[str, TypeProfile] = {
+    "vocals": TypeProfile(
+        80,
+        None,
+        ("low_mid", "mid"),
+        14,
+        5,
+        "1/8",
+        120,
+        sibilant=True,
+        wants_presence=True,
+        ambience=("reverb", "delay"),
+    ),
+    "backing_vocals": TypeProfile(
+        120, None, ("mid",), 12, 5, "1/8", 120, sibilant=True, ambience=("reverb",)
+    ),
+    "kick": TypeProfile(30, None, ("sub", "bass"), 22, 20, "1/16", 80, mono_low_end=True),
+    "snare": TypeProfile(80, None, ("bass", "low_mid", "mid"), 20, 10, "1/16", 80, ambience=("reverb",)),
+    "drums": TypeProfile(35, None, ("sub", "bass", "low_mid", "mid"), 20, 10, "1/16", 80),
+    "bass": TypeProfile(30, 8000, ("sub", "bass", "low_mid"), 14, 15, "1/8", 150, mono_low_end=True),
+    "guitar": TypeProfile(80, None, ("low_mid", "mid"), 16, 10, "1/8", 150, ambience=("delay",)),
+    "keys": TypeProfile(
+        40, None, ("bass", "low_mid", "mid"), 18, 10, "1/8", 150, wants_width=True, ambience=("reverb",)
+    ),
+    "synth": TypeProfile(40, None, ("mid",), 16, 10, "1/8", 150, wants_width=True, ambience=("delay",)),
+    "pad": TypeProfile(
+        100, None, ("low_mid", "mid"), 14, 30, "1/4", 300, wants_width=True, ambience=("reverb",)
+    ),
+    "strings": TypeProfile(
+        60, None, ("low_mid", "mid"), 18, 20, "1/4", 300, wants_width=True, ambience=("reverb",)
+    ),
+    "brass": TypeProfile(80, None, ("mid", "upper_mid"), 16, 10, "1/8", 150, ambience=("reverb",)),
+    "fx": TypeProfile(60, None, (), 20, 10, "1/8", 150),
+    "mix_bus": TypeProfile(20, None, ("sub", "bass", "low_mid", "mid"), 20, 30, "1/8", 200),
+    "master": TypeProfile(20, None, ("sub", "bass", "low_mid", "mid"), 20, 30, "1/8", 200),
+    "other": TypeProfile(30, None, ("bass", "low_mid", "mid"), 20, 10, "1/8", 150),
+}
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    #: Power below the type's high-pass corner, relative to the track's total power, that is rumble.
+    rumble_share_db: float = -25.0
+    #: Above this share a steeper (24 dB/oct) filter is suggested.
+    rumble_steep_db: float = -12.0
+    #: Power above the type's low-pass corner, relative to the total, that is hiss/spill.
+    hiss_share_db: float = -30.0
+    #: Loudest 1/3 octave in 5-10 kHz minus the mean 1/3 octave in 1-3.15 kHz that is sibilance.
+    sibilance_db: float = 0.0
+    #: A band's per-octave level above the mean of its neighbours by this much is a build-up.
+    bump_db: float = 5.0
+    #: Presence (2-6 kHz) per-octave level below the mid band by this much is a dull vocal.
+    dull_db: float = 15.0
+    #: Stereo: correlation below this is a phase problem; width above this on a mono-low-end type.
+    phase_correlation: float = 0.0
+    low_end_width: float = 0.3
+    #: A stereo track narrower than this reads as mono.
+    mono_width: float = 0.05
+    #: |DC offset| (fraction of full scale) worth removing (-46 dBFS).
+    dc_offset: float = 0.005
+    #: Noise floor above this (dBFS) in a track with gaps wants a gate / noise reduction.
+    noise_floor_dbfs: float = -60.0
+    gap_ratio: float = 0.05
+    #: Sample peak at/above this (dBFS) or any clipped sample is clipping.
+    clip_peak_dbfs: float = -0.1
+    #: Bass with mid-band (500-2000 Hz) per-octave level this far below its bass band barely
+    #: translates to small speakers: saturation.
+    translation_db: float = 30.0
+    #: A master/bus PLR below this is over-limited.
+    min_plr_db: float = 7.0
+    #: Mix-bus headroom for mastering: peaks above this get a gain-down.
+    mix_bus_peak_dbfs: float = -3.0
+
+
+THRESHOLDS = Thresholds()
+
+#: Plugin-name keywords by category (case-insensitive substring match).
+PLUGIN_KEYWORDS: dict[str, tuple[str, ...]] = {
+    "reverb": ("reverb", "verb", "valhalla", "room", "hall", "plate", "shimmer", "seventh heaven"),
+    "delay": ("delay", "echo", "echoboy", "timeless", "h-delay", "tape"),
+    "de_esser": ("de-ess", "deess", "de ess", "sibil"),
+    "compressor": ("comp", "1176", "la-2a", "la2a", "cl 1b", "glue", "vca", "opto", "fet"),
+    "limiter": ("limit", "maximizer", "l2", "pro-l", "ozone"),
+    "eq": ("eq", "equal", "pro-q", "pultec"),
+}
+
+
+def has_plugin(inserts: tuple[str, ...], category: str) -> bool:
+    """Whether any insert's name matches a keyword of ``category``."""
+    words = PLUGIN_KEYWORDS[category]
+    return any(w in name.lower() for name in inserts for w in words)
