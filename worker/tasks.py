@@ -67,22 +67,24 @@ def _guarded(task: Any, job_id: str, run: Any) -> dict[str, str]:
 
 
 def register_tasks(app: CodetteCelery) -> None:
-    retries = app.services.settings.task_max_retries
+    # shared=False: each app gets its own tasks (tests build several apps in one process).
+    options: dict[str, Any] = {
+        "bind": True,
+        "shared": False,
+        "acks_late": True,
+        "reject_on_worker_lost": True,
+        "max_retries": app.services.settings.task_max_retries,
+    }
 
-    @app.task(
-        name=TASK_ANALYZE_TRACK, bind=True, acks_late=True, reject_on_worker_lost=True, max_retries=retries
-    )
+    @app.task(name=TASK_ANALYZE_TRACK, **options)
     def analyze_track(self: Any, job_id: str, sha256: str) -> dict[str, str]:
+        hostname = self.request.hostname or ""
         return _guarded(
             self,
             job_id,
-            lambda: run_track_job(
-                self.app.services, job_id=job_id, sha256=sha256, hostname=self.request.hostname or ""
-            ),
+            lambda: run_track_job(self.app.services, job_id=job_id, sha256=sha256, hostname=hostname),
         )
 
-    @app.task(
-        name=TASK_ANALYZE_SESSION, bind=True, acks_late=True, reject_on_worker_lost=True, max_retries=retries
-    )
+    @app.task(name=TASK_ANALYZE_SESSION, **options)
     def analyze_session(self: Any, job_id: str) -> dict[str, str]:
         return _guarded(self, job_id, lambda: run_session_job(self.app.services, job_id=job_id))
