@@ -93,7 +93,116 @@ def clean_mix(*, seed: int = 0, duration_s: float = DURATION_S, sr: int = SR) ->
         y, lambda f: butter_db(f, fc=35, order=4, kind="high") + butter_db(f, fc=18000, order=4, kind="low")
     )
     y -= y.mean(axis=1, keepdims=True)
-    y *= 10 ** (-17.0 / 20) / np.sqrt(np.mean(y**2))
+    y *= 10 ** (-16.2 / 20) / np.sqrt(np.mean(y**2))
     y = 0.5 * np.tanh(y / 0.5)  # a gentle soft clipper: peaks stay below -6 dBFS, RMS ~ -17.5 dBFS
     y[:, n - int(TAIL_S * sr) :] = 0.0
     return y
+
+
+# --- one defect each, applied to a copy of the clean base -------------------------------------------
+
+
+def _t(y: np.ndarray, sr: int = SR) -> np.ndarray:
+    return np.arange(y.shape[-1]) / sr
+
+
+def hard_clip(y: np.ndarray) -> np.ndarray:
+    """Driven 12 dB into a hard clip at full scale."""
+    return np.clip(y * 10 ** (12 / 20), -1.0, 1.0)
+
+
+def inter_sample_overs(y: np.ndarray) -> np.ndarray:
+    """Sample peaks at -0.1 dBFS plus a burst of fs/4 tones whose true peak is ~3 dB higher."""
+    out = y * (10 ** (-0.1 / 20) / np.abs(y).max())
+    n = np.arange(2000)
+    burst = 10 ** (-0.1 / 20) * np.sqrt(2.0) * np.sin(np.pi * n / 2 + np.pi / 4)
+    out[:, SR : SR + 2000] = burst  # samples at +-0.707 * 1.41 = the sample peak; the wave peaks 3 dB over
+    return out
+
+
+def dc_offset(y: np.ndarray) -> np.ndarray:
+    return y + 0.05
+
+
+def hum(y: np.ndarray, mains: float = 50.0) -> np.ndarray:
+    """Mains hum: the fundamental and four harmonics, each a sine at -40 dBFS."""
+    t = _t(y)
+    return y + sum(10 ** (-40 / 20) * np.sin(2 * np.pi * k * mains * t + k) for k in range(1, 6))
+
+
+def rumble(y: np.ndarray) -> np.ndarray:
+    return y + 10 ** (-20 / 20) * np.sin(2 * np.pi * 15.0 * _t(y))
+
+
+def _same_peak(x: np.ndarray, like: np.ndarray) -> np.ndarray:
+    return x * (np.abs(like).max() / np.abs(x).max())
+
+
+def mud(y: np.ndarray) -> np.ndarray:
+    """+12 dB bell at 300 Hz, one octave wide, peak level kept."""
+    return _same_peak(shape(y, lambda f: bell_db(f, fc=300.0, gain_db=12.0, octaves=1.0)), y)
+
+
+def harsh(y: np.ndarray) -> np.ndarray:
+    """+12 dB bell at 3 kHz, one octave wide, peak level kept."""
+    return _same_peak(shape(y, lambda f: bell_db(f, fc=3000.0, gain_db=12.0, octaves=1.0)), y)
+
+
+def low_pass_4k(y: np.ndarray) -> np.ndarray:
+    return shape(y, lambda f: butter_db(f, fc=4000.0, order=8, kind="low"))
+
+
+def squash(y: np.ndarray, *, drive_db: float = 14.0, ceiling: float = 0.7) -> np.ndarray:
+    """Heavy limiting: +14 dB into a look-ahead brick-wall limiter (no clipping, ~3 ms blocks)."""
+    x = y * 10 ** (drive_db / 20)
+    block, reach = 128, 4
+    n_blocks = -(-x.shape[1] // block)
+    mag = np.abs(np.pad(x, ((0, 0), (0, n_blocks * block - x.shape[1])))).max(axis=0)
+    block_peak = mag.reshape(n_blocks, block).max(axis=1)
+    padded = np.pad(block_peak, reach)
+    env = np.max([padded[k : k + n_blocks] for k in range(2 * reach + 1)], axis=0)
+    gain = np.minimum(1.0, ceiling / np.maximum(env, 1e-12))
+    # Interpolate between block centres: each block's gain already covers its neighbours' peaks.
+    centres = (np.arange(n_blocks) + 0.5) * block
+    return x * np.interp(np.arange(x.shape[1]), centres, gain)
+
+
+def anti_phase(y: np.ndarray) -> np.ndarray:
+    return np.stack([y[0], -y[0]])
+
+
+def quiet(y: np.ndarray) -> np.ndarray:
+    """29 dB down: about -45 LUFS."""
+    return y * 10 ** (-29 / 20)
+
+
+def half_silent(y: np.ndarray) -> np.ndarray:
+    """The middle of the track muted: with the tail, about half of it is silent."""
+    out = y.copy()
+    n = y.shape[1]
+    out[:, int(0.2 * n) : int(0.55 * n)] = 0.0
+    return out
+
+
+def noisy(y: np.ndarray, seed: int = 7) -> np.ndarray:
+    """White noise at -50 dBFS (AES17: RMS of 10**(-50/20) / sqrt(2)), heard in the silent tail."""
+    rng = np.random.default_rng(seed)
+    return y + rng.standard_normal(y.shape) * 10 ** (-50 / 20) / np.sqrt(2.0)
+
+
+#: code -> the defect that must raise it.
+DEFECTS = {
+    "clipping": hard_clip,
+    "true_peak_over": inter_sample_overs,
+    "dc_offset": dc_offset,
+    "hum": hum,
+    "rumble": rumble,
+    "mud": mud,
+    "harshness": harsh,
+    "missing_air": low_pass_4k,
+    "over_compression": squash,
+    "phase": anti_phase,
+    "low_level": quiet,
+    "long_silence": half_silent,
+    "high_noise_floor": noisy,
+}
