@@ -117,7 +117,9 @@ def k_weighting_coefficients(sr: int) -> tuple[tuple[np.ndarray, np.ndarray], tu
     vh = 10.0 ** (SHELF_GAIN_DB / 20.0)
     vb = vh**0.4996667741545416
     a0 = 1.0 + k / SHELF_Q + k * k
-    shelf_b = np.array([(vh + vb * k / SHELF_Q + k * k), 2.0 * (k * k - vh), (vh - vb * k / SHELF_Q + k * k)]) / a0
+    shelf_b = (
+        np.array([(vh + vb * k / SHELF_Q + k * k), 2.0 * (k * k - vh), (vh - vb * k / SHELF_Q + k * k)]) / a0
+    )
     shelf_a = np.array([a0, 2.0 * (k * k - 1.0), 1.0 - k / SHELF_Q + k * k]) / a0
     k = math.tan(math.pi * HIGHPASS_F0_HZ / sr)
     a0 = 1.0 + k / HIGHPASS_Q + k * k
@@ -208,18 +210,18 @@ class _BlockFilter:
         return starts.reshape(channels, n, 4), end
 
     def run(self, x: np.ndarray, state: np.ndarray, out: np.ndarray, y: np.ndarray) -> np.ndarray:
-        """Filter ``x`` (channels, CHUNK) float32 from ``state`` (channels, 4) into ``y``; return the end state.
+        """Filter ``x`` (channels, CHUNK) float32 from ``state`` (channels, 4) into ``y``; return end state.
 
         ``out`` (channels, CHUNK // (ROW * 128), 128, ROW + 4) and ``y`` (channels, CHUNK) are float32
         work buffers owned by the caller (reused: fresh large arrays per chunk cost page faults).
         """
         channels = x.shape[0]
         rows = x.shape[1] // ROW
-        np.matmul(x.reshape(out.shape[:-1] + (ROW,)), self.first, out=out)  # one BLAS thread per batch
+        np.matmul(x.reshape((*out.shape[:-1], ROW)), self.first, out=out)  # one BLAS thread per batch
         u = out[..., ROW:].astype(np.float64).reshape(channels, rows, 4)
         starts, end = self._solve(u, state, 0)
-        y4 = y.reshape(out.shape[:-1] + (ROW,))
-        np.matmul(starts.astype(np.float32).reshape(out.shape[:-1] + (4,)), self.observe, out=y4)
+        y4 = y.reshape((*out.shape[:-1], ROW))
+        np.matmul(starts.astype(np.float32).reshape((*out.shape[:-1], 4)), self.observe, out=y4)
         np.add(y4, out[..., :ROW], out=y4)
         return end
 
@@ -231,7 +233,7 @@ def _block_filter(sr: int) -> _BlockFilter:
 
 def _step_bounds(sr: int, k: np.ndarray) -> np.ndarray:
     """Absolute sample index where 10 ms step ``k`` starts (exact for any integer rate)."""
-    return (k * sr) // int(round(1.0 / STEP_S))
+    return (k * sr) // round(1.0 / STEP_S)
 
 
 class LoudnessAccumulator:
@@ -292,10 +294,7 @@ class LoudnessAccumulator:
         self._tp.process(stage, n_valid=n_valid, n_total=self._n_total if last else None)
         if len(self._weighted):
             chunk = stage[:, HISTORY:]
-            if self._all_weighted:
-                x = chunk
-            else:
-                x = np.take(chunk, self._weighted, axis=0, out=self._kin)
+            x = chunk if self._all_weighted else np.take(chunk, self._weighted, axis=0, out=self._kin)
             self._state = self._filter.run(x, self._state, self._kout, self._ky)
             y = self._ky[:, :n_valid]
             np.square(y, out=y)
@@ -314,7 +313,7 @@ class LoudnessAccumulator:
         start, n = self._pos, energy.shape[0]
         if n == 0:
             return
-        per_s = int(round(1.0 / STEP_S))
+        per_s = round(1.0 / STEP_S)
         k_first = self._n_steps + 1  # next boundary: end of the step in progress
         k_last = (per_s * (start + n + 1) - 1) // self.sr  # last k with floor(k sr / per_s) <= start + n
         cuts = _step_bounds(self.sr, np.arange(k_first, k_last + 1)) - start  # in (0, n]
@@ -346,12 +345,14 @@ def _window_power(steps: np.ndarray, bounds: np.ndarray, width: int, hop: int) -
     cum = np.concatenate([[0.0], np.cumsum(steps)])
     first = np.arange(0, n, hop)
     sums = np.maximum(cum[first + width] - cum[first], 0.0)
-    return sums / (bounds[first + width] - bounds[first])
+    power: np.ndarray = sums / (bounds[first + width] - bounds[first])
+    return power
 
 
 def _lufs(power: np.ndarray) -> np.ndarray:
     with np.errstate(divide="ignore"):
-        return LOUDNESS_OFFSET_DB + 10.0 * np.log10(power)
+        level: np.ndarray = LOUDNESS_OFFSET_DB + 10.0 * np.log10(power)
+    return level
 
 
 def _gated_mean(power: np.ndarray, relative_lu: float) -> tuple[np.ndarray, float | None]:

@@ -128,8 +128,10 @@ class TruePeakAccumulator:
         for c in range(channels):
             # Row j reads buf[c, j*ROW : j*ROW + width] and yields points after samples first + j*ROW + r.
             view = np.lib.stride_tricks.as_strided(
-                buf[c], shape=(self._rows // BATCH_ROWS, BATCH_ROWS, width),
-                strides=(BATCH_ROWS * ROW * step, ROW * step, step), writeable=False,
+                buf[c],
+                shape=(self._rows // BATCH_ROWS, BATCH_ROWS, width),
+                strides=(BATCH_ROWS * ROW * step, ROW * step, step),
+                writeable=False,
             )
             np.matmul(view, self._mat, out=y)  # batched: one BLAS thread per thin product
             if lo > 0 or hi < n:
