@@ -15,7 +15,6 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -152,30 +151,35 @@ def workers(stack_settings: Settings, tmp_path_factory: pytest.TempPathFactory) 
 
 
 @pytest.fixture(scope="session")
-def api_url(stack_settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A real API process (`python -m api.wsgi`) on a free port; yields its base URL."""
+def api_urls(stack_settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[list[str]]:
+    """Two real API processes (`python -m api.wsgi`) on free ports, sharing Redis; yields their URLs."""
     import requests
 
-    port = free_port()
-    log = open(tmp_path_factory.mktemp("api-logs") / "api.log", "wb")  # noqa: SIM115
-    env = stack_env(stack_settings, PORT=str(port), CODETTE_HOST="127.0.0.1")
-    proc = subprocess.Popen([sys.executable, "-m", "api.wsgi"], cwd=ROOT, env=env, stdout=log, stderr=log)
-    url = f"http://127.0.0.1:{port}"
+    logs = tmp_path_factory.mktemp("api-logs")
+    procs, urls = [], []
+    for i in range(2):
+        port = free_port()
+        log = open(logs / f"api{i}.log", "wb")  # noqa: SIM115 - kept open for the process's life
+        env = stack_env(stack_settings, PORT=str(port), CODETTE_HOST="127.0.0.1")
+        procs.append(
+            subprocess.Popen([sys.executable, "-m", "api.wsgi"], cwd=ROOT, env=env, stdout=log, stderr=log)
+        )
+        urls.append(f"http://127.0.0.1:{port}")
 
     def up() -> bool:
         try:
-            return requests.get(url + "/health", timeout=1).status_code in (200, 503)
+            return all(requests.get(u + "/health", timeout=1).status_code in (200, 503) for u in urls)
         except requests.ConnectionError:
             return False
 
     try:
-        _wait(up, what="API", timeout_s=30, procs=[proc])
-        yield url
+        _wait(up, what="API", timeout_s=30, procs=procs)
+        yield urls
     finally:
-        stop(proc)
+        for proc in procs:
+            stop(proc)
 
 
-@pytest.fixture
-def stack(stack_settings: Settings, workers: list[str]) -> Settings:
-    """Stack settings once both workers are running."""
-    return replace(stack_settings)
+@pytest.fixture(scope="session")
+def api_url(api_urls: list[str]) -> str:
+    return api_urls[0]
