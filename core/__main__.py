@@ -21,6 +21,7 @@ settings).
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import sys
 import traceback
@@ -82,6 +83,10 @@ def _analyse_one(
         return None, {"code": INTERNAL_ERROR, "message": f"{type(exc).__name__}: {exc}"}
 
 
+def _report(progress: Progress, index: int, path: str, fraction: float, stage: str) -> None:
+    progress.show(index, fraction, path)
+
+
 def cmd_analyze(args: argparse.Namespace, params: AnalysisParams) -> int:
     files: list[str] = args.files
     enabled = args.progress if args.progress is not None else (len(files) > 1 and sys.stderr.isatty())
@@ -89,7 +94,7 @@ def cmd_analyze(args: argparse.Namespace, params: AnalysisParams) -> int:
     failed = 0
     for index, path in enumerate(files):
         progress.show(index, 0.0, path)
-        result, error = _analyse_one(path, params, lambda f, stage, i=index, p=path: progress.show(i, f, p))
+        result, error = _analyse_one(path, params, functools.partial(_report, progress, index, path))
         progress.close()  # clear the bar before writing to stdout (they share a terminal)
         if error is not None:
             failed += 1

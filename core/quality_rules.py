@@ -100,9 +100,10 @@ RULES: tuple[Rule, ...] = (
     Rule("phase", "correlation", "", "below", 0.0, -0.5,
          "Inter-channel correlation (EBU Tech 3341-style correlation meter): below 0 the channels "
          "are more out of phase than in phase, and the mono sum cancels."),
-    Rule("phase", "mono_loss_db", "dB", "above", 3.0, 6.0,
-         "Level lost by summing to mono: over 3 dB part of the mix disappears on mono playback "
-         "(phones, clubs, broadcast)."),
+    Rule("phase", "mono_loss_db", "dB", "above", 4.0, 6.0,
+         "Level lost by summing to mono (core.stereo): uncorrelated channels lose 3.01 dB by power "
+         "summation alone, so only more than that is cancellation; 6 dB is the loss of equal "
+         "channels at correlation -0.5."),
     Rule("low_level", "integrated_lufs", "LUFS", "below", -35.0, -45.0,
          "EBU R128 targets -23 LUFS (broadcast), streaming -14 to -16 LUFS (AES TD1008); at "
          "-35 LUFS normalisation must add 20 dB of gain, raising noise with it."),

@@ -270,3 +270,18 @@ def test_result_is_json_clean(clean: np.ndarray) -> None:
     result = assess(clean + 0.05, dynamics={"dc_offset": 0.05, "clipped_samples": 3})
     text = json.dumps(to_dict(result), allow_nan=False)
     assert "dc_offset" in text and "clipping" in text
+
+
+def test_the_worked_example_of_the_docs() -> None:
+    from core.quality import issue_penalty
+    from core.results import QualityIssue
+
+    tp = next(r for r in RULES if r.code == "true_peak_over")
+    mud = next(r for r in RULES if r.code == "mud")
+    assert issue_penalty(tp, 0.6, "critical") == 24.0
+    assert issue_penalty(mud, 5.2, "warning") == 6.5
+    issues = tuple(
+        QualityIssue(code, sev, "", {"penalty": p}, "")
+        for code, sev, p in (("a", "critical", 24.0), ("b", "warning", 6.5))
+    )
+    assert score_from_issues(issues) == 70  # 69.5 rounds half up
