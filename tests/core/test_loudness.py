@@ -234,8 +234,10 @@ def test_integrated_matches_pyloudnorm_on_noise() -> None:
     pyln = pytest.importorskip("pyloudnorm")
     y = np.concatenate([_noise(2, 8.0, 44_100, seed=6), 0.2 * _noise(2, 6.0, 44_100, seed=7)], axis=1)
     ours = measure_loudness(y, 44_100).integrated_lufs
-    theirs = pyln.Meter(44_100).integrated_loudness(y.T)
-    assert ours is not None and abs(ours - theirs) < 0.05, (ours, theirs)
+    # pyloudnorm's "DeMan" filter is the same bilinear derivation as ours; its default "K-weighting"
+    # uses rounder prototypes (shelf at 1500 Hz, +4 dB) and reads ~0.05 LU lower on white noise.
+    theirs = pyln.Meter(44_100, filter_class="DeMan").integrated_loudness(y.T)
+    assert ours is not None and abs(ours - theirs) < 1e-4, (ours, theirs)
 
 
 def test_short_term_curve_hop_and_length() -> None:
