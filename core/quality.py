@@ -101,7 +101,7 @@ def gather_values(
         if loudness.sample_peak_dbfs is not None
         else dynamics.peak_dbfs,
         "dc_offset": dynamics.dc_offset,
-        "dc_offset_abs": abs(dynamics.dc_offset),
+        "dc_offset_abs": abs(dynamics.dc_offset) if duration_s >= qr.DC_MIN_DURATION_S else None,
         "integrated_lufs": loudness.integrated_lufs,
         "range_lu": loudness.range_lu,
         "plr_db": loudness.plr_db,

@@ -161,6 +161,10 @@ BROADBAND_OCTAVE_CENTRES_HZ: tuple[float, ...] = (63.0, 125.0, 250.0, 500.0, 100
 BROADBAND_MIN_OCTAVES = 6
 BROADBAND_WITHIN_DB = 30.0
 
+#: DC offset is judged on at least this much audio: over a shorter clip the mean is dominated by its
+#: lowest partials (a 40 Hz tone at -6 dBFS averages up to 0.004 over 1 s), not by an offset.
+DC_MIN_DURATION_S = 2.0
+
 #: The noise floor (10th percentile of 50 ms window levels, core.dynamics) is judged only when it lies
 #: at least this far below the RMS level: continuous music has no quiet passage to measure it in.
 NOISE_FLOOR_MIN_DEPTH_DB = 20.0

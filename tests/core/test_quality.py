@@ -285,3 +285,9 @@ def test_the_worked_example_of_the_docs() -> None:
         for code, sev, p in (("a", "critical", 24.0), ("b", "warning", 6.5))
     )
     assert score_from_issues(issues) == 70  # 69.5 rounds half up
+
+
+def test_dc_is_not_judged_on_a_clip_shorter_than_two_seconds(clean: np.ndarray) -> None:
+    short = clean[:, : int(1.5 * SR)]
+    assert "dc_offset" not in flagged(assess(short, dynamics={"dc_offset": 0.004}))
+    assert "dc_offset" in flagged(assess(clean, dynamics={"dc_offset": 0.004}))
