@@ -26,7 +26,7 @@ DEFAULT_UNIT_S = 2.0
 MIN_SECTION_UNITS = 2
 NOVELTY_MIN_DB = 4.0
 #: Grouping: sections with this instrumentation overlap (Jaccard) and level gap belong together.
-SAME_SET_JACCARD = 0.75
+SAME_SET_JACCARD = 0.8
 SAME_LEVEL_DB = 3.0
 #: A rise of this much across a section into a louder one is a build; a drop of this much a breakdown.
 BUILD_RISE_DB = 6.0
@@ -179,22 +179,36 @@ def _label(secs: list[dict], *, genre: str | None) -> tuple[list[str], str]:
     level = [(-120.0 if s["level"] is None else s["level"]) for s in secs]
     count = [len(s["ids"]) for s in secs]
     labels = [""] * n
-    med_level, med_count = float(np.median(level)), float(np.median(count))
-    if n >= 3 and (count[0] < med_count or level[0] < med_level - SAME_LEVEL_DB):
+    top = max(level)
+    for i in range(n - 1):
+        if secs[i]["rise"] >= BUILD_RISE_DB and level[i + 1] >= top - SAME_LEVEL_DB and not labels[i]:
+            labels[i], labels[i + 1] = "build", "drop"
+    group = [s["group"] for s in secs]
+
+    def sparse_edge(i: int) -> bool:
+        """Fewer stems or quieter than the typical other section (and, first, not a recurring one).
+
+        A first section recurs (a verse, not an intro) when its group comes back later with the same
+        successor, unless that successor is a build (an EDM intro and breakdown are both sparse
+        and both lead into a build).
+        """
+        others = [k for k in range(n) if k != i]
+        thin = count[i] < np.median([count[k] for k in others])
+        quiet = level[i] < np.median([level[k] for k in others]) - SAME_LEVEL_DB
+        if n < 3 or labels[i] or not (thin or quiet):
+            return False
+        if i == n - 1:
+            return True  # songs rarely end on a verse: a sparse ending is an outro
+        return not any(
+            group[k] == group[0] and group[k + 1] == group[1] and labels[1] != "build"
+            for k in range(1, n - 1)
+        )
+
+    if sparse_edge(0):
         labels[0] = "intro"
-    if n >= 3 and (count[-1] < med_count or level[-1] < med_level - SAME_LEVEL_DB):
+    if sparse_edge(n - 1):
         labels[-1] = "outro"
-    middle = [i for i in range(n) if not labels[i]]
-    top = max(level[i] for i in middle) if middle else max(level)
-    for i in middle:
-        nxt = i + 1
-        if (
-            nxt < n
-            and secs[i]["rise"] >= BUILD_RISE_DB
-            and level[nxt] >= top - SAME_LEVEL_DB
-            and not labels[nxt]
-        ):
-            labels[i], labels[nxt] = "build", "drop"
+    middle = [i for i in range(n) if labels[i] not in ("intro", "outro")]
     has_build = "build" in labels
     groups: dict[str, list[int]] = {}
     for i in middle:
@@ -206,7 +220,7 @@ def _label(secs: list[dict], *, genre: str | None) -> tuple[list[str], str]:
             if labels[i]:
                 continue
             if g == loud_group and len(groups) > 1:
-                labels[i] = "drop" if has_build else "chorus"
+                labels[i] = "drop" if has_build or genre == "Electronic/EDM" else "chorus"
             elif g in repeated:
                 labels[i] = "verse"
             elif i > 0 and (level[i] < level[i - 1] - BREAKDOWN_DROP_DB or count[i] * 2 <= count[i - 1]):
