@@ -72,6 +72,7 @@ from functools import lru_cache
 
 import numpy as np
 
+from core.errors import InvalidParameter, UnsupportedChannels
 from core.results import Curve, LoudnessResult, db
 from core.truepeak import HISTORY, TruePeakAccumulator
 
@@ -253,7 +254,7 @@ class LoudnessAccumulator:
     def __init__(self, *, sr: int, layout: tuple[str, ...]) -> None:
         unknown = [label for label in layout if label not in CHANNEL_WEIGHTS]
         if unknown:
-            raise ValueError(f"unknown channel labels {unknown}; known are {sorted(CHANNEL_WEIGHTS)}")
+            raise InvalidParameter(f"unknown channel labels {unknown}; known are {sorted(CHANNEL_WEIGHTS)}")
         self.sr = sr
         self.layout = layout
         weights = np.array([CHANNEL_WEIGHTS[label] for label in layout])
@@ -281,7 +282,7 @@ class LoudnessAccumulator:
         """Add a float32 block of shape (channels, n)."""
         block = np.asarray(block, dtype=np.float32)
         if block.ndim != 2 or block.shape[0] != len(self.layout):
-            raise ValueError(f"block has shape {block.shape}; expected ({len(self.layout)}, n)")
+            raise InvalidParameter(f"block has shape {block.shape}; expected ({len(self.layout)}, n)")
         n = block.shape[1]
         self._n_total += n
         done = 0
@@ -444,6 +445,8 @@ def measure_loudness(y: np.ndarray, sr: int, *, layout: tuple[str, ...] | None =
     if arr.ndim == 1:
         arr = arr[np.newaxis, :]
     if layout is None:
+        if arr.ndim != 2 or arr.shape[0] not in CHANNEL_LAYOUTS:
+            raise UnsupportedChannels(f"samples of shape {arr.shape} have no channel layout (1-8 channels)")
         layout = CHANNEL_LAYOUTS[arr.shape[0]]
     acc = LoudnessAccumulator(sr=sr, layout=layout)
     acc.update(arr)

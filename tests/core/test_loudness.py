@@ -254,3 +254,14 @@ def test_plr_is_true_peak_minus_integrated() -> None:
     assert abs(r.plr_db - (r.true_peak_dbtp - r.integrated_lufs)) < 1e-12
     # One channel of a 1 kHz sine: PLR is the sine's crest factor, 3.01 dB (K-weighting adds ~0 at 1 kHz).
     assert abs(r.plr_db - 3.0) < 0.05
+
+
+def test_bad_shapes_and_labels_raise_codette_errors() -> None:
+    from core.errors import InvalidParameter, UnsupportedChannels
+
+    with pytest.raises(UnsupportedChannels):
+        measure_loudness(np.zeros((9, SR)), SR)
+    with pytest.raises(InvalidParameter):
+        LoudnessAccumulator(sr=SR, layout=("L", "X"))
+    with pytest.raises(InvalidParameter):
+        LoudnessAccumulator(sr=SR, layout=STEREO).update(np.zeros((3, 10), dtype=np.float32))
