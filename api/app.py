@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, Flask, g, request
 from flask_socketio import SocketIO
 
-from api import analyses, blobs, health, jobs, openapi, sessions
+from api import analyses, blobs, health, jobs, openapi, pages, sessions
 from api.auth import Authenticator
 from api.context import EXTENSION, ApiContext, ctx
 from api.cors import cors_headers
@@ -36,6 +36,7 @@ def create_app(settings: Settings, *, celery: CodetteCelery | None = None) -> Fl
     for module in (analyses, blobs, jobs, sessions, openapi):
         v1.register_blueprint(module.bp)
     app.register_blueprint(health.bp)
+    app.register_blueprint(pages.bp)
     app.register_blueprint(v1)
 
     socketio = SocketIO(

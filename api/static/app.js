@@ -1,0 +1,540 @@
+// The Codette page: sign in, drop stems, watch them analyse live, read the results, give feedback.
+
+import { api, ApiError, connectLive, POLL_MS, subscribe, token } from "./api.js";
+import { barChart, empty, heatMap, lineChart, timeline } from "./charts.js";
+import { guessType } from "./tracktypes.js";
+
+const AUDIO_EXT = /\.(wav|wave|aif|aiff|flac|ogg|oga|mp3)$/i;
+const BATCH_FILES = 16;
+const PLATFORM_KEY = "codette.platform";
+
+const $ = (id) => document.getElementById(id);
+const state = {
+  config: { platform_targets: [], track_types: [] },
+  platform: null,
+  tracks: new Map(), // job_id -> track
+  batches: new Map(), // batch_id -> {jobIds, done}
+  socket: null,
+  live: false,
+  pollTimer: null,
+  selected: null,
+  session: { id: null, jobId: null, result: null, busy: false, pending: false },
+  feedbackAvailable: true,
+  given: new Map(), // suggestion_id -> kind sent
+};
+
+// --- formatting --------------------------------------------------------------------------------
+
+const fmt = (v, digits = 1, unit = "") => (v === null || v === undefined ? "—" : `${Number(v).toFixed(digits)}${unit}`);
+function h(tag, attrs = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (k === "class") node.className = v;
+    else if (k.startsWith("on")) node.addEventListener(k.slice(2), v);
+    else if (v !== false && v !== null && v !== undefined) node.setAttribute(k, v === true ? "" : v);
+  }
+  for (const c of children.flat()) if (c !== null && c !== undefined) node.append(c);
+  return node;
+}
+const target = () => state.config.platform_targets.find((t) => t.key === state.platform);
+
+// --- sign in -----------------------------------------------------------------------------------
+
+async function signIn(value) {
+  token.set(value);
+  try {
+    const doc = await api.openapi();
+    state.feedbackAvailable = Boolean(doc && doc.paths && doc.paths["/api/v1/feedback"]);
+  } catch (err) {
+    token.clear();
+    throw err;
+  }
+  $("signin").hidden = true;
+  $("app").hidden = false;
+  $("sign-out").hidden = false;
+  startLive();
+  refreshLearning();
+}
+
+function signOut() {
+  token.clear();
+  if (state.socket) state.socket.disconnect();
+  location.reload();
+}
+
+// --- live updates ------------------------------------------------------------------------------
+
+function setLive(on) {
+  state.live = on;
+  $("live").textContent = on ? "live" : "polling";
+  $("live").classList.toggle("on", on);
+  if (on) {
+    for (const [id, b] of state.batches) if (!b.done) watchBatch(id);
+    if (state.session.jobId && !state.session.result) watchSessionJob(state.session.jobId);
+  }
+  schedulePoll();
+}
+
+function startLive() {
+  state.socket = connectLive({ onEvent, onState: setLive });
+  if (!state.socket) setLive(false);
+}
+
+function onEvent(name, p) {
+  if (p.job_id && p.job_id === state.session.jobId) { onSessionEvent(name, p); return; }
+  const t = p.job_id && state.tracks.get(p.job_id);
+  if (name === "job.progress" && t) update(t, { status: "running", progress: p.progress, stage: p.stage });
+  else if (name === "job.done" && t) update(t, { status: "done", progress: 1, stage: "done", result: p.result });
+  else if (name === "job.failed" && t) update(t, { status: "failed", stage: "failed", error: p.error });
+  else if (name === "batch.done") batchFinished(p.batch_id);
+}
+
+async function watchBatch(batchId) {
+  try {
+    applyBatch(await subscribe(state.socket, { batch_id: batchId }));
+  } catch {
+    schedulePoll(); // REST polling takes over
+  }
+}
+
+function applyBatch(snapshot) {
+  if (!snapshot) return;
+  for (const j of snapshot.jobs) {
+    const t = state.tracks.get(j.job_id);
+    if (!t) continue;
+    const patch = { status: j.status, progress: j.progress, stage: j.stage, error: j.error || null };
+    if (j.result) patch.result = j.result;
+    update(t, patch);
+    if (j.status === "done" && !t.result && !t.fetching) fetchResult(t);
+  }
+  if (snapshot.status === "done") batchFinished(snapshot.batch_id);
+}
+
+async function fetchResult(t) {
+  t.fetching = true;
+  try {
+    const job = await api.job(t.job_id);
+    update(t, { status: job.status, result: job.result || null, error: job.error || null });
+  } finally {
+    t.fetching = false;
+  }
+}
+
+function schedulePoll() {
+  clearTimeout(state.pollTimer);
+  const pending = [...state.batches].filter(([, b]) => !b.done);
+  const sessionPending = state.session.jobId && !state.session.result;
+  if (state.live || (!pending.length && !sessionPending)) return;
+  state.pollTimer = setTimeout(async () => {
+    for (const [id] of pending) {
+      try { applyBatch(await api.batch(id)); } catch (err) { showError("upload-error", err); }
+    }
+    if (sessionPending) {
+      try { applySessionJob(await api.job(state.session.jobId)); } catch (err) { sessionStatus(err.message); }
+    }
+    schedulePoll();
+  }, POLL_MS);
+}
+
+// --- tracks ------------------------------------------------------------------------------------
+
+async function collectDropped(items) {
+  const files = [];
+  const walk = async (entry, prefix) => {
+    if (entry.isFile) {
+      files.push(await new Promise((ok, bad) => entry.file(ok, bad)));
+    } else if (entry.isDirectory) {
+      const reader = entry.createReader();
+      for (;;) {
+        const batch = await new Promise((ok, bad) => reader.readEntries(ok, bad));
+        if (!batch.length) break;
+        for (const e of batch) await walk(e, prefix + entry.name + "/");
+      }
+    }
+  };
+  const entries = [...items].map((i) => (i.webkitGetAsEntry ? i.webkitGetAsEntry() : null));
+  if (entries.some((e) => e)) {
+    for (const e of entries) if (e) await walk(e, "");
+    return files;
+  }
+  return [...items].map((i) => i.getAsFile()).filter(Boolean);
+}
+
+async function uploadFiles(all) {
+  $("upload-error").textContent = "";
+  const files = [...all].filter((f) => AUDIO_EXT.test(f.name)).sort((a, b) => a.name.localeCompare(b.name));
+  const skipped = all.length - files.length;
+  if (!files.length) {
+    $("upload-error").textContent = skipped ? `None of the ${skipped} file(s) is audio we read (WAV, AIFF, FLAC, OGG, MP3).` : "No files.";
+    return;
+  }
+  for (let i = 0; i < files.length; i += BATCH_FILES) {
+    const chunk = files.slice(i, i + BATCH_FILES);
+    const types = chunk.map((f) => guessType(f.name, state.config.track_types));
+    try {
+      const created = await api.upload(chunk, types);
+      state.batches.set(created.batch_id, { jobIds: created.jobs.map((j) => j.job_id), done: false });
+      created.jobs.forEach((j, k) => addTrack({ ...j, type: types[k], batch_id: created.batch_id,
+        status: j.cached ? "done" : "queued", progress: j.cached ? 1 : 0, stage: j.cached ? "cached" : "queued" }));
+      if (state.live) watchBatch(created.batch_id);
+      else schedulePoll();
+    } catch (err) {
+      showError("upload-error", err);
+    }
+  }
+  if (skipped) $("upload-error").textContent = `Skipped ${skipped} file(s) that are not audio.`;
+}
+
+// A readable, unique track id from the file name: the session's advice and mix issues quote it.
+function trackId(name) {
+  const base = name.replace(/\.[^.]+$/, "").replace(/[^A-Za-z0-9._-]+/g, "_").replace(/^_+|_+$/g, "").slice(0, 100) || "track";
+  const taken = new Set([...state.tracks.values()].map((t) => t.track_id));
+  let id = base;
+  for (let k = 2; taken.has(id); k++) id = `${base}-${k}`;
+  return id;
+}
+
+function addTrack(t) {
+  t.track_id = trackId(t.name);
+  t.result = null;
+  t.error = null;
+  state.tracks.set(t.job_id, t);
+  const typeSelect = h("select", { "aria-label": `Type of ${t.name}`, onchange: (e) => { t.type = e.target.value; } },
+    state.config.track_types.map((ty) => h("option", { value: ty, selected: ty === t.type }, ty.replace("_", " "))));
+  const bar = h("progress", { max: "1", value: "0", "aria-label": `Progress of ${t.name}` });
+  t.row = h("tr", { "data-job": t.job_id },
+    h("th", { scope: "row", class: "name" }, t.name),
+    h("td", {}, typeSelect),
+    h("td", { class: "progress-cell" }, bar, h("span", { class: "stage" }, t.stage)),
+    h("td", { class: "num lufs" }, "—"), h("td", { class: "num tp" }, "—"), h("td", { class: "num score" }, "—"),
+    h("td", {}, h("button", { type: "button", class: "open", disabled: true, onclick: () => openTrack(t.job_id) }, "Open")));
+  $("tracks").tBodies[0].append(t.row);
+  $("tracks").hidden = false;
+  renderRow(t);
+}
+
+function update(t, patch) {
+  Object.assign(t, patch);
+  renderRow(t);
+  if (state.selected === t.job_id && t.result) renderTrack(t);
+}
+
+function renderRow(t) {
+  const q = (sel) => t.row.querySelector(sel);
+  q("progress").value = t.progress || 0;
+  q(".stage").textContent = t.status === "failed" ? `failed: ${(t.error && t.error.message) || "error"}` : t.stage;
+  t.row.classList.toggle("failed", t.status === "failed");
+  const r = t.result;
+  if (r) {
+    const tg = target();
+    q(".lufs").textContent = fmt(r.loudness.integrated_lufs);
+    q(".tp").textContent = fmt(r.loudness.true_peak_dbtp);
+    q(".lufs").classList.toggle("off", tg && offTarget(r.loudness.integrated_lufs, tg.integrated_lufs, tg.tolerance_lu));
+    q(".tp").classList.toggle("off", tg && r.loudness.true_peak_dbtp !== null && r.loudness.true_peak_dbtp > tg.true_peak_dbtp);
+    q(".score").textContent = r.quality.score;
+  }
+  q("button.open").disabled = !r;
+}
+
+const offTarget = (v, goal, tol) => v !== null && v !== undefined && Math.abs(v - goal) > tol;
+
+function batchFinished(batchId) {
+  const b = state.batches.get(batchId);
+  if (!b || b.done) return;
+  b.done = true;
+  for (const id of b.jobIds) {
+    const t = state.tracks.get(id);
+    if (t && t.status === "done" && !t.result && !t.fetching) fetchResult(t);
+  }
+  if ([...state.batches.values()].every((x) => x.done)) analyseSession();
+}
+
+// --- one track ---------------------------------------------------------------------------------
+
+function openTrack(jobId) {
+  state.selected = jobId;
+  for (const row of $("tracks").tBodies[0].rows) row.classList.toggle("selected", row.dataset.job === jobId);
+  const t = state.tracks.get(jobId);
+  $("track-view").hidden = false;
+  renderTrack(t);
+  $("track-title").focus();
+}
+
+function metric(label, value, note, cls = "") {
+  return h("div", { class: `metric ${cls}` }, h("div", { class: "metric-label" }, label),
+    h("div", { class: "metric-value" }, value), note ? h("div", { class: "metric-note" }, note) : null);
+}
+
+function renderTrack(t) {
+  const r = t.result;
+  const tg = target();
+  $("track-title").textContent = t.name;
+  const L = r.loudness;
+  const lufsGap = L.integrated_lufs === null ? null : L.integrated_lufs - tg.integrated_lufs;
+  const lufsNote = lufsGap === null ? "silent" :
+    Math.abs(lufsGap) <= tg.tolerance_lu ? `on target (${tg.integrated_lufs} LUFS)` :
+    `${lufsGap > 0 ? "+" : ""}${lufsGap.toFixed(1)} LU vs ${tg.name} ${tg.integrated_lufs}`;
+  const tpOver = L.true_peak_dbtp !== null && L.true_peak_dbtp > tg.true_peak_dbtp;
+  $("track-metrics").replaceChildren(
+    metric("Integrated loudness", fmt(L.integrated_lufs, 1, " LUFS"), lufsNote, lufsGap !== null && Math.abs(lufsGap) > tg.tolerance_lu ? "warn" : "ok"),
+    metric("True peak", fmt(L.true_peak_dbtp, 1, " dBTP"), tpOver ? `above the ${tg.true_peak_dbtp} dBTP ceiling` : `within ${tg.true_peak_dbtp} dBTP`, tpOver ? "warn" : "ok"),
+    metric("Loudness range", fmt(L.range_lu, 1, " LU"), "EBU Tech 3342"),
+    metric("Tempo", fmt(r.rhythm.tempo_bpm, 1, " BPM"), r.rhythm.tempo_bpm === null ? "no steady beat" : `confidence ${fmt(r.rhythm.tempo_confidence, 2)}`),
+    metric("Key", r.tonal.key || "—", r.tonal.key ? `confidence ${fmt(r.tonal.key_confidence, 2)}` : "not tonal"),
+    metric("Quality score", `${r.quality.score} / 100`, `${r.quality.issues.length} issue(s)`, r.quality.score >= 80 ? "ok" : "warn"),
+  );
+  const bands = r.spectrum.bands;
+  const maxShare = Math.max(0.0001, ...bands.map((b) => b.share));
+  barChart($("band-chart"), bands.map((b) => ({ label: b.name, value: b.share, text: `${Math.round(b.share * 100)}%` })),
+    { max: maxShare, label: `Band balance of ${t.name}: ` + bands.map((b) => `${b.name} ${Math.round(b.share * 100)}%`).join(", ") });
+  const c = L.short_term_curve;
+  lineChart($("curve-chart"), c.values, { hopS: c.hop_s, startS: c.start_s || 0,
+    reference: { value: tg.integrated_lufs, label: `${tg.name} ${tg.integrated_lufs}` },
+    label: `Short-term loudness of ${t.name} over time, against ${tg.name} at ${tg.integrated_lufs} LUFS` });
+  const issues = r.quality.issues;
+  $("issues").replaceChildren(...(issues.length ? issues.map((i) => h("li", { class: `issue ${i.severity}` },
+    h("span", { class: "sev" }, i.severity), " ", h("strong", {}, i.message), i.fix ? h("div", { class: "fix" }, i.fix) : null))
+    : [h("li", { class: "issue none" }, "No issues found.")]));
+}
+
+// --- session -----------------------------------------------------------------------------------
+
+function sessionStatus(text) { $("session-status").textContent = text; }
+
+async function analyseSession() {
+  if (state.session.busy) { state.session.pending = true; return; }
+  const done = [...state.tracks.values()].filter((t) => t.status === "done");
+  if (!done.length) return;
+  state.session.busy = true;
+  state.session.result = null;
+  state.session.id = state.session.id || `web-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
+  $("session-view").hidden = false;
+  sessionStatus(`Analysing the session (${done.length} track${done.length > 1 ? "s" : ""})…`);
+  const seen = new Set();
+  const tracks = done.filter((t) => !seen.has(t.sha256) && seen.add(t.sha256)).map((t) => ({
+    track_id: t.track_id, name: t.name, type: t.type, sha256: t.sha256 }));
+  try {
+    await api.putSession(state.session.id, { tracks });
+    const { job_id } = await api.analyzeSession(state.session.id);
+    state.session.jobId = job_id;
+    if (state.live) watchSessionJob(job_id);
+    else schedulePoll();
+  } catch (err) {
+    sessionStatus(`Session analysis could not start: ${err.message}`);
+    state.session.busy = false;
+  }
+}
+
+async function watchSessionJob(jobId) {
+  try { applySessionJob(await subscribe(state.socket, { job_id: jobId })); } catch { schedulePoll(); }
+}
+
+function onSessionEvent(name, p) {
+  if (name === "job.progress") sessionStatus(`Analysing the session… ${Math.round(p.progress * 100)}% (${p.stage})`);
+  else if (name === "job.done") applySessionJob({ status: "done", result: p.result });
+  else if (name === "job.failed") applySessionJob({ status: "failed", error: p.error });
+}
+
+function applySessionJob(job) {
+  if (!job || state.session.result) return;
+  if (job.status === "done" && job.result) {
+    state.session.result = job.result;
+    finishSession();
+    renderSession(job.result);
+  } else if (job.status === "failed") {
+    sessionStatus(`Session analysis failed: ${(job.error && job.error.message) || "unknown error"}`);
+    finishSession();
+  }
+}
+
+function finishSession() {
+  state.session.busy = false;
+  if (state.session.pending) { state.session.pending = false; analyseSession(); }
+}
+
+function trackName(trackId) {
+  const t = [...state.tracks.values()].find((x) => x.track_id === trackId);
+  return t ? t.name : trackId;
+}
+
+function renderSession(result) {
+  const sa = result.session_analysis;
+  $("session-body").hidden = false;
+  if (!sa) {
+    sessionStatus("The server returned track headlines only (no session analysis available).");
+    $("session-metrics").replaceChildren(metric("Tracks", String(result.summary.track_count), `${result.summary.analysed} analysed`));
+    empty($("mask-chart"), "Not available.");
+    empty($("sections-chart"), "Not available.");
+    $("mix-issues").replaceChildren();
+    $("suggestions").replaceChildren();
+    return;
+  }
+  sessionStatus(`Session of ${result.summary.track_count} track(s) analysed.`);
+  const g = sa.genre;
+  const mixLufs = sa.mix && sa.mix.integrated_lufs;
+  $("session-metrics").replaceChildren(
+    metric("Genre", sa.genre_used, sa.genre_source === "detected" ? `detected, confidence ${fmt(g.confidence, 2)}` : sa.genre_source),
+    metric("Tempo", fmt(sa.bpm, 1, " BPM"), ""),
+    metric("Structure", sa.arrangement.structure || "—", `${sa.arrangement.sections.length} section(s)`),
+    metric("Mix estimate", fmt(mixLufs, 1, " LUFS"), "sum of the stems"),
+  );
+  renderMasking(sa.masking);
+  const totalS = Math.max(0, ...sa.arrangement.sections.map((s) => s.end_s));
+  timeline($("sections-chart"), sa.arrangement.sections, { totalS,
+    label: "Sections: " + sa.arrangement.sections.map((s) => `${s.label} ${s.start_s.toFixed(0)}–${s.end_s.toFixed(0)} s`).join(", ") });
+  $("mix-issues").replaceChildren(...(sa.issues.length ? sa.issues.map((i) => h("li", { class: `issue ${i.severity}` },
+    h("span", { class: "sev" }, i.severity), " ", i.message)) : [h("li", { class: "issue none" }, "No mix issues found.")]));
+  renderSuggestions(sa.tracks);
+}
+
+function renderMasking(m) {
+  const select = $("mask-band");
+  const names = m.track_ids.map(trackName);
+  const options = [h("option", { value: "all" }, "worst of all bands"), ...m.bands.map((b, i) => h("option", { value: String(i) }, b.replace("_", " ")))];
+  select.replaceChildren(...options);
+  const draw = () => {
+    const n = m.track_ids.length;
+    let matrix;
+    if (select.value === "all") {
+      matrix = Array.from({ length: n }, (_, i) => Array.from({ length: n }, (_, j) => Math.max(0, ...m.matrix.map((band) => band[i][j]))));
+    } else {
+      matrix = m.matrix[Number(select.value)];
+    }
+    const band = select.value === "all" ? "all bands" : m.bands[Number(select.value)];
+    heatMap($("mask-chart"), names, matrix, { label: `Masking overlap between tracks (${band}); darker is more masking` });
+  };
+  select.onchange = draw;
+  draw();
+}
+
+function renderSuggestions(tracks) {
+  const list = $("suggestions");
+  const all = tracks.flatMap((t) => t.suggestions).sort((a, b) => a.priority - b.priority || b.confidence - a.confidence);
+  $("feedback-note").textContent = state.feedbackAvailable ? "" :
+    "This server does not offer POST /api/v1/feedback yet; the buttons will report the error.";
+  if (!all.length) { list.replaceChildren(h("li", { class: "help" }, "No suggestions: nothing to fix.")); return; }
+  list.replaceChildren(...all.map(suggestionItem));
+}
+
+function params(p) {
+  return Object.entries(p).map(([k, v]) => `${k.replace(/_/g, " ")} ${v}`).join(", ");
+}
+
+function suggestionItem(s) {
+  const status = h("span", { class: "fb-status", role: "status" }, state.given.get(s.id) ? `sent: ${state.given.get(s.id)}` : "");
+  const rating = h("select", { "aria-label": "Rating, 1 to 5 (optional)", class: "rating" },
+    h("option", { value: "" }, "rate…"), ...[5, 4, 3, 2, 1].map((r) => h("option", { value: String(r) }, `${r} ★`)));
+  const send = async (kind, button) => {
+    const body = { suggestion_id: s.id, kind };
+    if (rating.value) body.rating = Number(rating.value);
+    button.disabled = true;
+    status.textContent = "sending…";
+    try {
+      await api.feedback(body);
+      state.given.set(s.id, kind);
+      status.textContent = `sent: ${kind}${body.rating ? `, ${body.rating} ★` : ""}`;
+      refreshLearning();
+    } catch (err) {
+      status.textContent = `not sent: ${err.message}`;
+    } finally {
+      button.disabled = false;
+    }
+  };
+  const btn = (label, kind, cls = "") => {
+    const b = h("button", { type: "button", class: `fb ${cls}`, "data-kind": kind, onclick: () => send(kind, b) }, label);
+    return b;
+  };
+  const where = `${trackName(s.target.track_id)}${s.target.band ? ` · ${s.target.band.replace("_", " ")}` : ""}`;
+  return h("li", { class: "suggestion", "data-id": s.id },
+    h("div", { class: "sug-head" }, h("span", { class: `prio p${s.priority}` }, `P${s.priority}`),
+      h("strong", {}, s.type.replace(/_/g, " ")), h("span", { class: "where" }, where)),
+    h("p", { class: "reason" }, s.reason),
+    h("p", { class: "params" }, params(s.parameters), h("span", { class: "conf" }, ` · confidence ${fmt(s.confidence, 2)}`)),
+    h("div", { class: "fb-row", role: "group", "aria-label": `Feedback on ${s.type.replace(/_/g, " ")} for ${where}` },
+      btn("Apply", "applied", "primary"), btn("Ignore", "ignored"), btn("Helpful", "positive"), btn("Not helpful", "negative"),
+      rating, status));
+}
+
+// --- learning report ---------------------------------------------------------------------------
+
+async function refreshLearning() {
+  const box = $("learning");
+  let rep;
+  try {
+    rep = await api.learningReport();
+  } catch (err) {
+    box.replaceChildren(h("p", { class: "help" }, err.status === 404 ? "The learning report is not available on this server yet." : `Could not load the report: ${err.message}`));
+    return;
+  }
+  const pct = (v) => (v === null || v === undefined ? "—" : `${Math.round(v * 100)}%`);
+  const effects = (title, list) => h("div", {}, h("h3", {}, title), list.length ? h("ul", { class: "effects" },
+    list.map((e) => h("li", {}, `${e.suggestion_type.replace(/_/g, " ")} on ${e.track_type}: ${pct(e.effectiveness)} (${e.events} event${e.events === 1 ? "" : "s"})`)))
+    : h("p", { class: "help" }, "Not enough feedback yet."));
+  box.replaceChildren(
+    h("div", { class: "metrics" },
+      metric("Feedback events", String(rep.events), "", "events"),
+      metric("Applied", pct(rep.application_rate), "of suggestions acted on"),
+      metric("Satisfaction", pct(rep.satisfaction), "from ratings and thumbs"),
+      metric("Trend", rep.trend || "—", rep.trend_delta === null ? "needs more feedback" : `${rep.trend_delta > 0 ? "+" : ""}${pct(rep.trend_delta)}`)),
+    h("div", { class: "grid2" }, effects("Works best for you", rep.most_effective), effects("Works least", rep.least_effective)),
+    rep.tips.length ? h("div", {}, h("h3", {}, "Tips"), h("ul", {}, rep.tips.map((t) => h("li", {}, t.message)))) : null,
+  );
+}
+
+// --- wiring ------------------------------------------------------------------------------------
+
+function showError(id, err) {
+  $(id).textContent = err instanceof ApiError ? `${err.message} (${err.code})` : String(err.message || err);
+}
+
+function initPlatform() {
+  const select = $("platform");
+  const saved = sessionStorage.getItem(PLATFORM_KEY);
+  state.platform = state.config.platform_targets.some((t) => t.key === saved) ? saved : state.config.platform_targets[0].key;
+  select.replaceChildren(...state.config.platform_targets.map((t) => h("option", { value: t.key, selected: t.key === state.platform },
+    `${t.name} (${t.integrated_lufs} LUFS / ${t.true_peak_dbtp} dBTP)`)));
+  select.addEventListener("change", () => {
+    state.platform = select.value;
+    sessionStorage.setItem(PLATFORM_KEY, select.value);
+    for (const t of state.tracks.values()) renderRow(t);
+    if (state.selected) { const t = state.tracks.get(state.selected); if (t && t.result) renderTrack(t); }
+  });
+}
+
+function initDrop() {
+  const zone = $("dropzone");
+  zone.addEventListener("dragover", (e) => { e.preventDefault(); zone.classList.add("over"); });
+  zone.addEventListener("dragleave", () => zone.classList.remove("over"));
+  zone.addEventListener("drop", async (e) => {
+    e.preventDefault();
+    zone.classList.remove("over");
+    uploadFiles(await collectDropped(e.dataTransfer.items));
+  });
+  zone.addEventListener("keydown", (e) => {
+    if (e.target === zone && (e.key === "Enter" || e.key === " ")) { e.preventDefault(); $("file-input").click(); }
+  });
+  for (const id of ["file-input", "folder-input"]) {
+    $(id).addEventListener("change", (e) => { uploadFiles([...e.target.files]); e.target.value = ""; });
+  }
+}
+
+async function main() {
+  state.config = await api.config();
+  initPlatform();
+  initDrop();
+  $("sign-out").addEventListener("click", signOut);
+  $("signin-form").addEventListener("submit", async (e) => {
+    e.preventDefault();
+    $("signin-error").textContent = "";
+    try { await signIn($("token").value.trim()); } catch (err) {
+      $("signin-error").textContent = err.status === 401 ? "That token is not valid." : `Could not sign in: ${err.message}`;
+    }
+  });
+  if (token.get()) {
+    try { await signIn(token.get()); } catch { /* stays on the sign-in form */ }
+  }
+  if ($("app").hidden) $("token").focus();
+  document.body.dataset.ready = "1";
+}
+
+main();
