@@ -331,3 +331,12 @@ def test_random_tracks_give_sorted_contradiction_free_json_clean_advice(seed):
             if dirs & {"eq_boost"} and dirs & {"eq_cut", "high_pass", "low_pass", "de_ess"}:
                 assert not affected_bands(s) & affected_bands(t)
     json.dumps([s.to_dict() for s in out], allow_nan=False)
+
+
+def test_an_inserted_de_esser_lowers_the_confidence():
+    a = make_analysis("vox", third_octave_db=PROBLEM_VOCAL)
+    bare = by_type(suggest_for_track(a, track_id="v", track_type="vocals"))["de_ess"]
+    has = by_type(
+        suggest_for_track(a, track_id="v", track_type="vocals", inserts=("FabFilter Pro-DS De-Esser",))
+    )
+    assert has["de_ess"].confidence < bare.confidence and "inserted" in has["de_ess"].reason
