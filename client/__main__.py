@@ -1,0 +1,109 @@
+"""python -m client analyze FOLDER_OR_FILES --url URL --token TOKEN [--json] [--no-live]
+
+Uploads audio files to a running Codette server, shows a progress bar per file on stderr (live over
+Socket.IO, else REST polling) and prints a summary table (or JSON lines with --json) on stdout.
+Exit status: 0 when every file was analysed, 1 when any failed or timed out, 2 on usage, connection
+or authentication errors.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from client.files import NoAudioFiles, collect_audio
+from client.progress import ProgressView
+from client.rest import Api, ClientError
+from client.summary import Row, row_from_result, table
+from client.tracker import Tracker
+from client.watch import wait
+
+#: Files per POST /api/v1/analyses (the server's default limit is 64 per request).
+FILES_PER_REQUEST = 16
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m client", description="Codette command-line client")
+    sub = p.add_subparsers(dest="command", required=True)
+    a = sub.add_parser("analyze", help="upload files or folders of stems and summarise their analyses")
+    a.add_argument("paths", nargs="+", metavar="FOLDER_OR_FILE")
+    a.add_argument("--url", default="http://127.0.0.1:5000", help="the server (default %(default)s)")
+    tok = a.add_mutually_exclusive_group(required=True)
+    tok.add_argument("--token", help="bearer token (visible to other local users in the process list)")
+    tok.add_argument(
+        "--token-file", type=Path, help="read the bearer token from this file (e.g. var/api-token)"
+    )
+    a.add_argument("--json", action="store_true", help="print one JSON object per file instead of a table")
+    a.add_argument("--no-live", action="store_true", help="poll over REST instead of listening on Socket.IO")
+    a.add_argument("--quiet", action="store_true", help="no progress on stderr")
+    a.add_argument(
+        "--timeout", type=float, default=1800.0, help="give up after this many seconds (default %(default)s)"
+    )
+    return p
+
+
+def rows_of(tracker: Tracker) -> list[Row]:
+    rows = []
+    for job in tracker.snapshot():
+        if job.status == "done" and job.result is not None:
+            rows.append(row_from_result(job.name, job.result, job_id=job.job_id))
+        elif job.status == "failed":
+            rows.append(
+                Row(
+                    job.name, "failed", job.job_id, error=job.error or {"code": "failed", "message": "failed"}
+                )
+            )
+        else:
+            rows.append(
+                Row(
+                    job.name,
+                    "timeout",
+                    job.job_id,
+                    error={"code": "timeout", "message": f"still {job.status}"},
+                )
+            )
+    return rows
+
+
+def analyze(args: argparse.Namespace) -> int:
+    view = ProgressView(sys.stderr, quiet=args.quiet)
+    try:
+        token = args.token if args.token is not None else args.token_file.read_text().strip()
+        files = collect_audio(args.paths)
+    except (OSError, NoAudioFiles) as exc:
+        print(f"codette: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    api = Api(args.url, token)
+    tracker = Tracker()
+    try:
+        for i in range(0, len(files), FILES_PER_REQUEST):
+            chunk = files[i : i + FILES_PER_REQUEST]
+            view.note(f"uploading {len(chunk)} file(s) to {api.base_url}")
+            tracker.add_batch(api.upload(chunk))
+        finished = wait(api, tracker, view, live=not args.no_live, timeout_s=args.timeout)
+    except ClientError as exc:
+        print(f"codette: {exc.message} ({exc.code})", file=sys.stderr)
+        return EXIT_USAGE
+    finally:
+        api.close()
+    rows = rows_of(tracker)
+    if args.json:
+        for row in rows:
+            print(row.to_json())
+    else:
+        print(table(rows))
+    if not finished:
+        print(f"codette: gave up after {args.timeout:g} s", file=sys.stderr)
+    return EXIT_OK if all(r.status == "done" for r in rows) else EXIT_FAILED
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    return analyze(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
