@@ -13,7 +13,7 @@ import os
 import re
 import tempfile
 from pathlib import Path
-from typing import BinaryIO
+from typing import IO
 
 from core.errors import CodetteError, InvalidParameter, NotFound
 
@@ -53,7 +53,7 @@ class BlobStore:
             raise NotFound(f"blob {sha256} is not in the store")
         return path
 
-    def put(self, stream: BinaryIO, *, max_bytes: int, name: str = "file") -> tuple[str, int]:
+    def put(self, stream: IO[bytes], *, max_bytes: int, name: str = "file") -> tuple[str, int]:
         """Copy ``stream`` into the store; return ``(sha256, size)``. Raises BlobTooLarge past max_bytes."""
         self.root.mkdir(parents=True, exist_ok=True)
         digest = hashlib.sha256()

@@ -6,7 +6,7 @@ the 202 always finds its jobs. Tracks whose analysis is already cached are done 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from celery import chord
@@ -44,14 +44,32 @@ class Upload:
     track_type: str = ""
 
 
-def _track_job(services: Services, *, owner: str, batch_id: str, name: str, sha256: str, **extra: str) -> Job:
+def _track_job(
+    services: Services,
+    *,
+    owner: str,
+    batch_id: str,
+    name: str,
+    sha256: str,
+    track_type: str = "",
+    session_id: str = "",
+    track_id: str = "",
+) -> Job:
+    """A new track job; already done when the cache holds this content's analysis."""
+    job = Job(
+        new_id(),
+        owner,
+        name=name,
+        sha256=sha256,
+        batch_id=batch_id,
+        track_type=track_type,
+        session_id=session_id,
+        track_id=track_id,
+    )
     key = cache_key(sha256, analysis_params(services.settings))
     if services.cache.contains(key):
-        return Job(
-            new_id(), owner, name=name, sha256=sha256, batch_id=batch_id, status=JobStatus.DONE,
-            progress=1.0, stage="done", cached=True, result_key=key, **extra,
-        )  # fmt: skip
-    return Job(new_id(), owner, name=name, sha256=sha256, batch_id=batch_id, **extra)
+        return replace(job, status=JobStatus.DONE, progress=1.0, stage="done", cached=True, result_key=key)
+    return job
 
 
 def _analyze_signature(app: CodetteCelery, job: Job) -> Signature:

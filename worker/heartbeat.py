@@ -31,7 +31,7 @@ def beat(client: redis.Redis, hostname: str) -> None:
 
 
 def live_workers(client: redis.Redis, *, window_s: float = LIVE_WINDOW_S) -> list[str]:
-    return list(client.zrangebyscore(WORKERS_KEY, time.time() - window_s, "+inf"))
+    return [str(h) for h in client.zrangebyscore(WORKERS_KEY, time.time() - window_s, "+inf")]
 
 
 def queue_depths(client: redis.Redis, queues: tuple[str, ...]) -> dict[str, int]:

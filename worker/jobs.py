@@ -59,12 +59,12 @@ def rooms_for(job: Job) -> list[str]:
 
 
 def _progress_reporter(services: Services, job: Job) -> Callable[[float, str], None]:
-    last = {"progress": -1.0, "stage": ""}
+    last_progress, last_stage = [-1.0], [""]
 
     def report(progress: float, stage: str) -> None:
-        if stage == last["stage"] and progress - last["progress"] < PROGRESS_STEP:
+        if stage == last_stage[0] and progress - last_progress[0] < PROGRESS_STEP:
             return
-        last.update(progress=progress, stage=stage)
+        last_progress[0], last_stage[0] = progress, stage
         services.store.set_progress(job.job_id, progress, stage)
         services.publisher.publish(JobProgress(job.job_id, round(progress, 4), stage), rooms=rooms_for(job))
 

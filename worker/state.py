@@ -15,7 +15,7 @@ import json
 import time
 import uuid
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, cast
 
 import redis
 
@@ -146,13 +146,13 @@ class JobStore:
     def create_job(self, job: Job) -> Job:
         key = self._job_key(job.job_id)
         pipe = self.redis.pipeline(transaction=True)
-        pipe.hset(key, mapping=job.to_hash())
+        pipe.hset(key, mapping=cast(Any, job.to_hash()))
         pipe.expire(key, self.ttl_s)
         pipe.execute()
         return job
 
     def job(self, job_id: str) -> Job | None:
-        h = self.redis.hgetall(self._job_key(job_id))
+        h = cast(dict[str, str], self.redis.hgetall(self._job_key(job_id)))
         return Job.from_hash(h) if h else None
 
     def owned_job(self, job_id: str, owner: str) -> Job:
@@ -168,7 +168,7 @@ class JobStore:
             raise NotFound(f"job {job_id!r} not found (expired?)")
         job = replace(job, **changes)
         new = job.to_hash()
-        self.redis.hset(self._job_key(job_id), mapping={k: new[k] for k in changes})
+        self.redis.hset(self._job_key(job_id), mapping=cast(Any, {k: new[k] for k in changes}))
         return job
 
     def set_progress(self, job_id: str, progress: float, stage: str) -> None:
@@ -204,7 +204,7 @@ class JobStore:
         return batch
 
     def batch(self, batch_id: str) -> Batch | None:
-        h = self.redis.hgetall(self._batch_key(batch_id))
+        h = cast(dict[str, str], self.redis.hgetall(self._batch_key(batch_id)))
         if not h:
             return None
         return Batch(
@@ -225,7 +225,7 @@ class JobStore:
         pipe = self.redis.pipeline(transaction=False)
         for job_id in job_ids:
             pipe.hgetall(self._job_key(job_id))
-        return [Job.from_hash(h) for h in pipe.execute() if h]
+        return [Job.from_hash(cast(dict[str, str], h)) for h in pipe.execute() if h]
 
     def finish_in_batch(self, batch_id: str, job_id: str) -> tuple[int, int, bool]:
         """Record a finished job; return ``(finished, total, completed_now)``.
@@ -277,7 +277,7 @@ class JobStore:
         job_id = self.redis.get(self._session_key(owner, session_id) + ":latest")
         if job_id is None:
             raise NotFound(f"session {session_id!r} has not been analysed")
-        return self.owned_job(job_id, owner)
+        return self.owned_job(str(job_id), owner)
 
     def put_session_input(self, job_id: str, doc: dict[str, Any]) -> None:
         """Freeze the session document a job analyses (the client may PUT a new one meanwhile)."""
