@@ -18,7 +18,8 @@ from core.session.mixdown import MixEstimate, estimate_mix, stem_grid
 from core.session.spec import SessionSpec
 from core.suggestions.mastering import tonal_deviations
 from core.suggestions.model import BUS_TYPES, Suggestion, resolve
-from core.suggestions.track import MIN_TEMPO_CONFIDENCE, suggest_for_track
+from core.suggestions.track import suggest_for_track
+from core.suggestions.track_context import MIN_TEMPO_CONFIDENCE
 from core.targets import DEFAULT_GENRE, DEFAULT_PLATFORM, GENRES, PLATFORM_TARGETS
 
 #: Mix-wide thresholds: L/R imbalance of the whole mix and of its low end (dB).

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -144,7 +145,7 @@ def detect_arrangement(grid: StemGrid, *, bpm: float | None, genre: str | None =
     )
 
 
-def _similar(a: dict, b: dict) -> bool:
+def _similar(a: dict[str, Any], b: dict[str, Any]) -> bool:
     sa, sb = set(a["ids"]), set(b["ids"])
     jac = len(sa & sb) / len(sa | sb) if sa | sb else 1.0
     la, lb = a["level"], b["level"]
@@ -153,14 +154,14 @@ def _similar(a: dict, b: dict) -> bool:
     return jac >= SAME_SET_JACCARD and abs(la - lb) <= SAME_LEVEL_DB
 
 
-def _group_and_merge(raw: list[dict]) -> list[dict]:
-    merged: list[dict] = []
+def _group_and_merge(raw: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    merged: list[dict[str, Any]] = []
     for s in raw:
         if merged and _similar(merged[-1], s) and abs(s["rise"]) < BUILD_RISE_DB:
             merged[-1] = {**merged[-1], "end": s["end"]}
         else:
             merged.append(dict(s))
-    reps: list[dict] = []
+    reps: list[dict[str, Any]] = []
     for s in merged:
         for gi, r in enumerate(reps):
             if _similar(r, s):
@@ -172,7 +173,7 @@ def _group_and_merge(raw: list[dict]) -> list[dict]:
     return merged
 
 
-def _label(secs: list[dict], *, genre: str | None) -> tuple[list[str], str]:
+def _label(secs: list[dict[str, Any]], *, genre: str | None) -> tuple[list[str], str]:
     n = len(secs)
     if n == 1:
         return ["verse"], "loop_based"
@@ -247,10 +248,10 @@ def _label(secs: list[dict], *, genre: str | None) -> tuple[list[str], str]:
     return labels, structure
 
 
-def _is_aaba(seq: list[str], secs: list[dict]) -> bool:
+def _is_aaba(seq: list[str], secs: list[dict[str, Any]]) -> bool:
     if len(seq) == 4:
         return seq[0] == seq[1] == seq[3] != seq[2]
     if len(seq) == 3 and seq[0] == seq[2] != seq[1]:
         dur = [s["end"] - s["start"] for s in secs]
-        return dur[0] >= 1.5 * dur[1]  # the first A is two A sections played through
+        return bool(dur[0] >= 1.5 * dur[1])  # the first A is two A sections played through
     return False

@@ -57,7 +57,9 @@ class BalanceResult:
     suggestions: tuple[Suggestion, ...]
 
 
-def _gain(track_id: str, track_type: str, delta: float, reason: str, evidence: dict) -> Suggestion:
+def _gain(
+    track_id: str, track_type: str, delta: float, reason: str, evidence: Mapping[str, float | None]
+) -> Suggestion:
     return make_suggestion(
         "gain",
         track_id=track_id,

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from core.bands import BAND_BY_NAME, BAND_NAMES
 from core.results import TrackAnalysis
 from core.suggestions import tempo
-from core.suggestions.model import Suggestion, make_suggestion
+from core.suggestions.model import ParamValue, Suggestion, make_suggestion
 from core.suggestions.rules import THRESHOLDS
 from core.targets import (
     DEFAULT_PLATFORM,
@@ -69,7 +69,7 @@ def platform_suggestions(
     }
     out = []
 
-    def add(type_: str, params: dict, priority: int, confidence: float, reason: str) -> None:
+    def add(type_: str, params: dict[str, ParamValue], priority: int, confidence: float, reason: str) -> None:
         out.append(
             make_suggestion(
                 type_,

@@ -6,6 +6,7 @@ import hashlib
 import json
 import math
 import typing
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -122,11 +123,11 @@ def make_suggestion(
     track_id: str,
     track_type: str,
     band: str | None,
-    parameters: dict[str, ParamValue],
+    parameters: Mapping[str, ParamValue],
     priority: int,
     confidence: float,
     reason: str,
-    evidence: Evidence | None = None,
+    evidence: Mapping[str, float | int | str | None] | None = None,
 ) -> Suggestion:
     """Build a Suggestion with rounded parameters, clamped priority/confidence and its stable id."""
     if type_ not in SUGGESTION_TYPES:

@@ -6,7 +6,7 @@ import numpy as np
 
 from core.bands import BAND_BY_NAME, BAND_NAMES, band_for
 from core.results import TrackAnalysis
-from core.suggestions.model import Suggestion
+from core.suggestions.model import ParamValue, Suggestion
 from core.suggestions.rules import THRESHOLDS, has_plugin
 from core.suggestions.track_context import (
     TrackContext,
@@ -131,7 +131,7 @@ def check_sibilance(a: TrackAnalysis, ctx: TrackContext) -> Suggestion | None:
     level = median_curve_db(a, band_name)
     if level is None:
         level = next((b.energy_db for b in a.spectrum.bands if b.name == band_name), None)
-    params: dict = {"freq_hz": freq, "gain_db": -min(3.0 + excess / 2.0, 8.0)}
+    params: dict[str, ParamValue] = {"freq_hz": freq, "gain_db": -min(3.0 + excess / 2.0, 8.0)}
     if level is not None:
         params["threshold_db"] = level
     has_de_esser = has_plugin(ctx.inserts, "de_esser")

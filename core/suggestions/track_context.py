@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
 import numpy as np
 
 from core.results import TrackAnalysis
-from core.suggestions.model import Suggestion, make_suggestion
+from core.suggestions.model import ParamValue, Suggestion, make_suggestion
 from core.suggestions.rules import TypeProfile
 
 MIN_TEMPO_CONFIDENCE = 0.5
@@ -70,11 +70,11 @@ def emit(
     type_: str,
     ctx: TrackContext,
     band: str | None,
-    params: dict,
+    params: Mapping[str, ParamValue],
     priority: int,
     confidence: float,
     reason: str,
-    evidence: dict,
+    evidence: Mapping[str, float | int | str | None],
 ) -> Suggestion:
     return make_suggestion(
         type_,
