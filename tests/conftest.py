@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import os
+import random
 import signal
 import socket
 import subprocess
@@ -31,6 +32,8 @@ TOKENS = {"alice": "alice-test-token-0123456789", "bob": "bob-test-token-9876543
 WORKER_NAMES = ("w1", "w2")
 #: Redis databases: integration tests (with workers) and API tests (no workers) never share queues.
 INTEGRATION_DB, API_DB = 0, 1
+#: Mixed into every test signal, so audio is new to the cache even on a long-lived REDIS_URL server.
+RUN_SALT = random.randrange(1 << 30)
 
 
 def auth(user: str = "alice") -> dict[str, str]:
@@ -39,9 +42,9 @@ def auth(user: str = "alice") -> dict[str, str]:
 
 def wav_bytes(*, seconds: float = 1.0, sr: int = 22_050, seed: int = 0, channels: int = 2) -> bytes:
     """A short WAV whose content depends on ``seed`` (different seeds: different hashes)."""
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng([seed, RUN_SALT])
     t = np.arange(int(seconds * sr)) / sr
-    tone = 0.3 * np.sin(2 * np.pi * (110.0 + 10.0 * seed) * t)
+    tone = 0.3 * np.sin(2 * np.pi * (110.0 + 10.0 * (seed % 50)) * t)
     y = np.stack([tone + 0.01 * rng.standard_normal(t.size) for _ in range(channels)], axis=1)
     buf = io.BytesIO()
     sf.write(buf, y.astype(np.float32), sr, format="WAV", subtype="PCM_16")
