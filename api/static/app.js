@@ -19,7 +19,6 @@ const state = {
   pollTimer: null,
   selected: null,
   session: { id: null, jobId: null, result: null, busy: false, pending: false },
-  feedbackAvailable: true,
   given: new Map(), // suggestion_id -> kind sent
 };
 
@@ -43,8 +42,7 @@ const target = () => state.config.platform_targets.find((t) => t.key === state.p
 async function signIn(value) {
   token.set(value);
   try {
-    const doc = await api.openapi();
-    state.feedbackAvailable = Boolean(doc && doc.paths && doc.paths["/api/v1/feedback"]);
+    await api.openapi(); // any authenticated GET: 401 means a bad token
   } catch (err) {
     token.clear();
     throw err;
@@ -410,8 +408,6 @@ function renderMasking(m) {
 function renderSuggestions(tracks) {
   const list = $("suggestions");
   const all = tracks.flatMap((t) => t.suggestions).sort((a, b) => a.priority - b.priority || b.confidence - a.confidence);
-  $("feedback-note").textContent = state.feedbackAvailable ? "" :
-    "This server does not offer POST /api/v1/feedback yet; the buttons will report the error.";
   if (!all.length) { list.replaceChildren(h("li", { class: "help" }, "No suggestions: nothing to fix.")); return; }
   list.replaceChildren(...all.map(suggestionItem));
 }
@@ -435,7 +431,10 @@ function suggestionItem(s) {
       status.textContent = `sent: ${kind}${body.rating ? `, ${body.rating} ★` : ""}`;
       refreshLearning();
     } catch (err) {
-      status.textContent = `not sent: ${err.message}`;
+      const noRoute = err.status === 404 && /requested URL was not found/i.test(err.message);
+      status.textContent = noRoute
+        ? "not sent: this server does not take feedback yet (POST /api/v1/feedback)"
+        : `not sent: ${err.message}`;
     } finally {
       button.disabled = false;
     }
