@@ -20,6 +20,13 @@ settings).
 
 from __future__ import annotations
 
+import os
+
+# One BLAS thread per process, set before numpy loads: the analysis's matrix products are small,
+# and OpenBLAS's thread pool stalls them for milliseconds when the cores are busy (and worker pools
+# already run one process per core). An explicit setting in the environment wins.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
 import argparse
 import functools
 import json

@@ -17,6 +17,7 @@ import numpy as np
 
 from core.audio import DEFAULT_BLOCK_FRAMES, DEFAULT_MAX_DURATION_S, Source, open_audio
 from core.dynamics import DynamicsAccumulator
+from core.errors import InvalidAudio
 from core.frames import FrameAccumulator, mono_downmix
 from core.loudness import LoudnessAccumulator
 from core.patterns import detect_patterns
@@ -54,9 +55,12 @@ def sha256_of(source: Source) -> str:
     elif isinstance(source, bytes | bytearray | memoryview):
         h.update(source)
     else:
-        with open(os.fspath(source), "rb") as f:
-            for chunk in iter(lambda: f.read(1 << 20), b""):
-                h.update(chunk)
+        try:
+            with open(os.fspath(source), "rb") as f:
+                for chunk in iter(lambda: f.read(1 << 20), b""):
+                    h.update(chunk)
+        except OSError as exc:
+            raise InvalidAudio(f"{Path(os.fspath(source)).name} cannot be read: {exc.strerror}") from exc
     return h.hexdigest()
 
 

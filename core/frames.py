@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
+import scipy.fft
 
 from core.filters import band_matrix, chroma_filterbank, hann, mel_filterbank
 
@@ -145,12 +146,12 @@ class FrameAccumulator:
         self._mel = mel_filterbank(sr=sr, n_fft=self.n_fft, n_mels=N_MELS)
         self._chroma_fb = chroma_filterbank(sr=sr, n_fft=self.n_fft)
         self._prev_logmel: np.ndarray | None = None
+        self._logmel_max = -np.inf
         self._parts: dict[str, list[np.ndarray]] = {
             k: [] for k in ("band_power", "total_power", "chroma", "onset", "centroid", "rolloff", "flatness")
         }
         self._ltas = np.zeros(len(freqs), dtype=np.float64)
         self._n_samples = 0
-        self._pending = np.zeros((0, self.n_fft), dtype=np.float32)
         # Fine Welch spectrum
         self._fine_n = fine_size(sr)
         self._fine_framer = _Framer(self._fine_n, self._fine_n // 2, center=False)
@@ -164,24 +165,23 @@ class FrameAccumulator:
         self._consume_fine(self._fine_framer.push(mono))
 
     def _consume(self, frames: np.ndarray) -> None:
-        frames = np.concatenate([self._pending, frames]) if len(self._pending) else frames
-        usable = (len(frames) // CHUNK_FRAMES) * CHUNK_FRAMES
-        for start in range(0, usable, CHUNK_FRAMES):
+        for start in range(0, len(frames), CHUNK_FRAMES):
             self._reduce(frames[start : start + CHUNK_FRAMES])
-        self._pending = frames[usable:]
 
     def _consume_fine(self, frames: np.ndarray) -> None:
         if len(frames) == 0:
             return
-        spec = np.fft.rfft(frames * self._fine_window, axis=1)
-        self._fine_sum += (np.abs(spec) ** 2).sum(axis=0)
+        spec = scipy.fft.rfft(frames * self._fine_window, axis=1)
+        self._fine_sum += (spec.real**2 + spec.imag**2).sum(axis=0, dtype=np.float64)
         self._fine_count += len(frames)
 
     def _reduce(self, frames: np.ndarray) -> None:
         if len(frames) == 0:
             return
-        spec = np.fft.rfft(frames * self._window, axis=1)
-        power = (spec.real**2 + spec.imag**2).astype(np.float32)  # (n, bins)
+        frames *= self._window  # frames are the framer's own copy
+        spec = scipy.fft.rfft(frames, axis=1)  # float32 in, complex64 out
+        power = spec.real**2
+        power += spec.imag**2  # (n, bins), float32
         self._ltas += power.sum(axis=0, dtype=np.float64)
         total = power.sum(axis=1)
         self._parts["total_power"].append(total)
@@ -199,16 +199,17 @@ class FrameAccumulator:
         self._parts["flatness"].append(gmean / np.mean(floored, axis=1))
         # Spectral flux on log-mel (librosa.onset.onset_strength: lag 1, mean over mel bands).
         logmel = 10.0 * np.log10(np.maximum(power @ self._mel.T, AMIN))
-        logmel = np.maximum(logmel, logmel.max() - TOP_DB)
+        # librosa floors at the file's maximum - 80 dB; streaming, we use the maximum so far, and
+        # floor the previous frame with the same floor so a rising maximum adds no flux.
+        self._logmel_max = max(self._logmel_max, float(logmel.max()))
         prev = self._prev_logmel if self._prev_logmel is not None else logmel[:1]
-        flux = np.maximum(0.0, np.diff(np.concatenate([prev, logmel]), axis=0)).mean(axis=1)
-        self._prev_logmel = logmel[-1:]
+        self._prev_logmel = logmel[-1:].copy()
+        both = np.maximum(np.concatenate([prev, logmel]), self._logmel_max - TOP_DB)
+        flux = np.maximum(0.0, np.diff(both, axis=0)).mean(axis=1)
         self._parts["onset"].append(flux.astype(np.float32))
 
     def result(self) -> FrameFeatures:
         self._consume(self._framer.flush(self._n_samples))
-        self._reduce(self._pending)
-        self._pending = np.zeros((0, self.n_fft), dtype=np.float32)
         fine_window_energy = float((self._fine_window.astype(np.float64) ** 2).sum())
         if self._fine_count == 0:
             # Shorter than one Welch segment: one periodogram of the signal centred in the segment,

