@@ -186,7 +186,8 @@ class TrackAnalysis:
     params: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        return to_dict(self)
+        plain: dict[str, Any] = to_dict(self)
+        return plain
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> TrackAnalysis:
@@ -229,11 +230,11 @@ def _build(tp: Any, value: Any) -> Any:
     if origin in (typing.Union, types.UnionType):
         args = [a for a in typing.get_args(tp) if a is not type(None)]
         return _build(args[0], value) if len(args) == 1 else value
-    if dataclasses.is_dataclass(tp):
+    if isinstance(tp, type) and dataclasses.is_dataclass(tp):
         return from_dict(tp, value)
     if origin is tuple:
-        args = typing.get_args(tp)
-        inner = args[0] if args else Any
+        items = typing.get_args(tp)
+        inner = items[0] if items else Any
         return tuple(_build(inner, v) for v in value)
     if origin is dict or tp is Any or origin is Literal:
         return value
