@@ -373,7 +373,7 @@ function renderSession(result) {
   $("session-metrics").replaceChildren(
     metric("Genre", sa.genre_used, sa.genre_source === "detected" ? `detected, confidence ${fmt(g.confidence, 2)}` : sa.genre_source),
     metric("Tempo", fmt(sa.bpm, 1, " BPM"), ""),
-    metric("Structure", sa.arrangement.structure || "—", `${sa.arrangement.sections.length} section(s)`),
+    metric("Structure", (sa.arrangement.structure || "—").replace(/_/g, " "), `${sa.arrangement.sections.length} section(s)`),
     metric("Mix estimate", fmt(mixLufs, 1, " LUFS"), "sum of the stems"),
   );
   renderMasking(sa.masking);
@@ -476,7 +476,7 @@ async function refreshLearning() {
       metric("Satisfaction", pct(rep.satisfaction), "from ratings and thumbs"),
       metric("Trend", rep.trend || "—", rep.trend_delta === null ? "needs more feedback" : `${rep.trend_delta > 0 ? "+" : ""}${pct(rep.trend_delta)}`)),
     h("div", { class: "grid2" }, effects("Works best for you", rep.most_effective), effects("Works least", rep.least_effective)),
-    rep.tips.length ? h("div", {}, h("h3", {}, "Tips"), h("ul", {}, rep.tips.map((t) => h("li", {}, t.message)))) : null,
+    rep.tips.length ? h("div", {}, h("h3", {}, "Tips"), h("ul", { class: "effects" }, rep.tips.map((t) => h("li", {}, t.message)))) : null,
   );
 }
 
