@@ -111,3 +111,18 @@ def test_progress_without_a_terminal_prints_one_line_per_change() -> None:
     view.draw(tracker.snapshot())
     lines = out.getvalue().splitlines()
     assert len(lines) == 2 and "queued" in lines[0] and "FAILED: not audio" in lines[1]
+
+
+def test_the_client_speaks_only_http() -> None:
+    """client/ is a consumer of the public API: it imports none of the server's packages."""
+    import ast
+
+    root = Path(__file__).resolve().parents[2] / "client"
+    server = ("api", "core", "worker", "config", "scripts")
+    for path in root.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else []
+            if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                names = [node.module]
+            bad = [n for n in names if n.split(".")[0] in server]
+            assert not bad, f"{path.name} imports {bad}"
