@@ -202,3 +202,29 @@ def test_feedback_buttons_post_the_documented_contract(page: Any) -> None:
     finally:
         page.unroute("**/api/v1/feedback")
         page.unroute("**/api/v1/users/me/learning-report")
+
+
+def test_without_socketio_the_page_polls(
+    browser: Any, api_url: str, workers: list[str], tmp_path: Path
+) -> None:
+    """The Socket.IO client fails to load: the badge says polling and uploads still finish over REST."""
+    path = tmp_path / "03 Tone.wav"
+    t = np.arange(int(2.0 * SR)) / SR
+    path.write_bytes(_wav(0.3 * np.sin(2 * np.pi * 330.0 * t)))
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    try:
+        pg = context.new_page()
+        pg.route(
+            "**/assets/vendor/socket.io.min.js",
+            lambda route: route.fulfill(body="", content_type="text/javascript"),
+        )
+        pg.goto(api_url + "/")
+        pg.locator("body[data-ready='1']").wait_for()
+        pg.fill("#token", TOKENS[USER])
+        pg.click("#signin-form button[type=submit]")
+        sync_api.expect(pg.locator("#live")).to_have_text("polling")
+        pg.set_input_files("#file-input", [str(path)])
+        sync_api.expect(pg.locator("#tracks tbody tr .stage")).to_have_text("done", timeout=WAIT_MS)
+        sync_api.expect(pg.locator("#tracks tbody tr .lufs")).not_to_have_text("—")
+    finally:
+        context.close()
