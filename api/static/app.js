@@ -525,7 +525,10 @@ async function main() {
   $("signin-form").addEventListener("submit", async (e) => {
     e.preventDefault();
     $("signin-error").textContent = "";
-    try { await signIn($("token").value.trim()); } catch (err) {
+    try {
+      await signIn($("token").value.trim());
+      $("dropzone").focus(); // the form is gone: carry the focus to the next thing to do
+    } catch (err) {
       $("signin-error").textContent = err.status === 401 ? "That token is not valid." : `Could not sign in: ${err.message}`;
     }
   });
