@@ -32,6 +32,8 @@ from core.results import RhythmResult, Section, StructureResult
 BLOCK_S = 0.5
 KERNEL_S = 4.0
 MIN_SECTION_S = 4.0
+#: Longer files pool into longer blocks so the (n, n) similarity matrix stays ~6 MB (bounded memory).
+MAX_BLOCKS = 1200
 NOVELTY_MIN = 0.25
 #: Similarity weights and distance scales of the three features.
 WEIGHTS: dict[str, float] = {"chroma": 0.4, "timbre": 0.35, "loudness": 0.25}
@@ -57,7 +59,7 @@ def detect_sections(frames: FrameFeatures, *, rhythm: RhythmResult) -> Structure
     if duration_s <= 0:
         return StructureResult(())
     fps = frames.sr / frames.hop_length
-    block = max(1, round(BLOCK_S * fps))
+    block = max(1, round(BLOCK_S * fps), -(-frames.n_frames // MAX_BLOCKS))
     n_blocks = frames.n_frames // block
     if duration_s < 2 * MIN_SECTION_S or n_blocks < 2 * round(MIN_SECTION_S / BLOCK_S):
         return StructureResult((Section(0.0, duration_s, "A"),))
@@ -95,7 +97,9 @@ def self_similarity(frames: FrameFeatures, *, block: int, n_blocks: int) -> tupl
     chroma[:, silent] = 1.0 / np.sqrt(12.0)
     bands_db = 10.0 * np.log10(np.maximum(pool(frames.band_power), 1e-20)) - loudness_db[None, :]
     bands_db = np.maximum(bands_db, -SILENCE_RANGE_DB)
-    timbre_distance = np.linalg.norm(bands_db[:, :, None] - bands_db[:, None, :], axis=0)
+    # Euclidean distances from the Gram matrix: (n, n), never the (7, n, n) difference tensor.
+    sq = (bands_db**2).sum(axis=0)
+    timbre_distance = np.sqrt(np.maximum(sq[:, None] + sq[None, :] - 2.0 * (bands_db.T @ bands_db), 0.0))
     similarity = (
         WEIGHTS["chroma"] * np.clip(chroma.T @ chroma, 0, 1)
         + WEIGHTS["timbre"] * np.exp(-timbre_distance / TIMBRE_SCALE_DB)
