@@ -20,6 +20,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from bench.memprobe import MARK
 from bench.music import write_mix
 from bench.peers import PEERS
 
@@ -27,24 +28,23 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def _ours_cmd(path: Path) -> list[str]:
-    return [sys.executable, "-m", "core", "analyze", "--json", str(path)]
+    return [sys.executable, "-m", "bench.memprobe", "core", "analyze", "--json", str(path)]
 
 
 def _peer_cmd(name: str, path: Path) -> list[str]:
-    return [sys.executable, "-m", "bench.peers", name, str(path)]
+    return [sys.executable, "-m", "bench.memprobe", "bench.peers", name, str(path)]
 
 
 def run_process(cmd: list[str]) -> tuple[float, float]:
-    """Wall seconds and peak RSS (MB) of one fresh process."""
+    """Wall seconds and peak RSS (MB, the process's own VmHWM) of one fresh process."""
     start = time.perf_counter()
-    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(proc.pid, 0)
+    proc = subprocess.run(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, check=False)
     elapsed = time.perf_counter() - start
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    err = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
+    err = proc.stderr.decode(errors="replace")
     if proc.returncode != 0:
         raise RuntimeError(f"{' '.join(cmd)} failed ({proc.returncode}): {err[-2000:]}")
-    return elapsed, usage.ru_maxrss / 1024.0
+    peak_kb = int(err.rsplit(MARK, 1)[1].split()[0])
+    return elapsed, peak_kb / 1024.0
 
 
 def timed(fn: Callable[[], object]) -> float:
