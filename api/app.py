@@ -5,7 +5,19 @@ from __future__ import annotations
 from flask import Blueprint, Flask, g, request
 from flask_socketio import SocketIO
 
-from api import analyses, blobs, health, jobs, openapi, pages, sessions
+from api import (
+    analyses,
+    blobs,
+    daw_context,
+    feedback,
+    health,
+    jobs,
+    learning,
+    openapi,
+    pages,
+    sessions,
+    suggestions,
+)
 from api.auth import Authenticator
 from api.context import EXTENSION, ApiContext, ctx
 from api.cors import cors_headers
@@ -33,7 +45,7 @@ def create_app(settings: Settings, *, celery: CodetteCelery | None = None) -> Fl
 
     v1 = Blueprint("api_v1", __name__, url_prefix="/api/v1")
     v1.before_request(_authenticate)
-    for module in (analyses, blobs, jobs, sessions, openapi):
+    for module in (analyses, blobs, jobs, sessions, openapi, daw_context, suggestions, feedback, learning):
         v1.register_blueprint(module.bp)
     app.register_blueprint(health.bp)
     app.register_blueprint(pages.bp)

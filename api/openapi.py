@@ -61,6 +61,22 @@ OPERATIONS: tuple[Operation, ...] = (
               {202: "JobCreated"}, errors=(401, 404, 422), params=("session_id",)),
     Operation("get", "/api/v1/sessions/{session_id}/analysis", "The latest session analysis job",
               {200: "Job"}, params=("session_id",)),
+    Operation("post", "/api/v1/sessions/{session_id}/context", "Report the DAW's context (as context.update)",
+              {200: "ContextResult"}, json_body="ContextUpdate", errors=(400, 401, 415, 422),
+              params=("session_id",)),
+    Operation("get", "/api/v1/sessions/{session_id}/context", "The session's current context",
+              {200: "ContextState"}, params=("session_id",)),
+    Operation("get", "/api/v1/sessions/{session_id}/suggestions",
+              "The latest analysis's suggestions that fit now, ranked for you (?limit=1..50, default 5)",
+              {200: "Suggestions"}, errors=(401, 404, 422), params=("session_id",)),
+    Operation("post", "/api/v1/feedback", "Feedback on a suggestion (appended to your learning log)",
+              {201: "FeedbackCreated"}, json_body="Feedback", errors=(400, 401, 404, 415, 422)),
+    Operation("get", "/api/v1/users/me/learning-report", "What Codette has learnt about you",
+              {200: "LearningReport"}, errors=(401,)),
+    Operation("get", "/api/v1/users/me/learning-data", "Export your learning data", {200: "LearningData"},
+              errors=(401,)),
+    Operation("put", "/api/v1/users/me/learning-data", "Import (replace) your learning data",
+              {200: "LearningData"}, json_body="LearningData", errors=(400, 401, 415, 422)),
 )  # fmt: skip
 
 _ERROR_TEXT = {
@@ -74,13 +90,17 @@ _ERROR_TEXT = {
 
 SOCKETIO = {
     "auth": {"token": "<bearer token>"},
-    "client_events": {"subscribe": "#/components/schemas/Subscribe"},
+    "client_events": {
+        "subscribe": "#/components/schemas/Subscribe",
+        "context.update": "#/components/schemas/ContextUpdate",
+    },
     "server_events": {
         "job.progress": ["job_id", "progress", "stage"],
         "job.done": ["job_id", "result"],
         "job.failed": ["job_id", "error"],
         "batch.done": ["batch_id"],
         "session.done": ["session_id", "job_id"],
+        "context.changed": ["session_id", "version", "changes", "state", "intent", "activity"],
     },
 }
 

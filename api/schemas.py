@@ -149,6 +149,131 @@ HEALTH: Schema = {
     },
 }
 
+NAME: Schema = {"type": "string", "minLength": 1, "maxLength": 200}
+
+CONTEXT_UPDATE: Schema = {
+    "type": "object",
+    "additionalProperties": False,
+    "description": "What the DAW is doing; fields not sent keep their value, null clears a name",
+    "properties": {
+        "session_id": {"type": "string", "pattern": ID_PATTERN},
+        "transport": {"type": "string", "enum": ["stopped", "playing", "recording"]},
+        "position_s": {"type": "number", "minimum": 0},
+        "selected_track": {"type": ["string", "null"], "minLength": 1, "maxLength": 200},
+        "armed_tracks": {"type": "array", "maxItems": 256, "items": NAME},
+        "focused": {"type": ["string", "null"], "minLength": 1, "maxLength": 200},
+        "action": {**NAME, "description": "adjust_fader, cut, record, open_help, ... (core.context)"},
+    },
+}
+
+CONTEXT_STATE: Schema = {
+    "type": "object",
+    "required": ["session_id", "transport", "state", "intent", "activity", "version"],
+    "properties": {
+        "session_id": {"type": "string"},
+        "transport": {"type": "string", "enum": ["stopped", "playing", "recording"]},
+        "position_s": {"type": "number"},
+        "selected_track": {"type": ["string", "null"]},
+        "armed_tracks": {"type": "array", "items": {"type": "string"}},
+        "focused": {"type": ["string", "null"]},
+        "state": {"type": "string", "enum": ["idle", "playing", "recording", "mixing", "mastering"]},
+        "intent": {"type": "string", "enum": ["exploring", "mixing", "creating", "editing", "learning"]},
+        "intent_confidence": {"type": "number"},
+        "activity": {"type": "string", "enum": ["idle", "moderate", "active", "very_active"]},
+        "actions_per_minute": {"type": "number"},
+        "actions": {"type": "array", "items": {"type": "object"}},
+        "action_count": {"type": "integer"},
+        "updated_at_s": {"type": "number"},
+        "version": {"type": "integer"},
+    },
+}
+
+CONTEXT_RESULT: Schema = {
+    "type": "object",
+    "required": ["changed", "changes", "context"],
+    "properties": {
+        "changed": {"type": "boolean"},
+        "changes": {
+            "type": "array",
+            "items": {"type": "object", "required": ["field", "old", "new"]},
+        },
+        "context": {"$ref": "#/components/schemas/ContextState"},
+        "implicit_ignored": {"type": "integer", "description": "suggestions now counted as ignored"},
+    },
+}
+
+SUGGESTIONS: Schema = {
+    "type": "object",
+    "required": ["session_id", "status", "suggestions"],
+    "properties": {
+        "session_id": {"type": "string"},
+        "analysis_job_id": {"type": "string"},
+        "status": STATUS,
+        "context": {"type": ["object", "null"]},
+        "message": {"type": "string"},
+        "suggestions": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["id", "type", "track_type", "parameters", "score", "effectiveness", "reasons"],
+                "description": "parameters adapted to this user; suggested_parameters as analysed",
+            },
+        },
+    },
+}
+
+FEEDBACK: Schema = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["suggestion_id", "kind"],
+    "properties": {
+        "suggestion_id": {"type": "string", "pattern": ID_PATTERN},
+        "kind": {"type": "string", "enum": ["applied", "ignored", "modified", "positive", "negative"]},
+        "rating": {"type": ["integer", "null"], "minimum": 1, "maximum": 5},
+        "comment": {"type": ["string", "null"], "maxLength": 2000},
+        "parameters_after": {
+            "type": ["object", "null"],
+            "description": "for 'modified' only: the parameters the user chose",
+            "additionalProperties": {"type": "number"},
+        },
+    },
+}
+
+FEEDBACK_CREATED: Schema = {
+    "type": "object",
+    "required": ["ok", "event_id", "event"],
+    "properties": {"ok": {"type": "boolean"}, "event_id": {"type": "string"}, "event": {"type": "object"}},
+}
+
+LEARNING_REPORT: Schema = {
+    "type": "object",
+    "required": ["user_id", "events", "application_rate", "satisfaction", "trend", "tips"],
+    "properties": {
+        "user_id": {"type": "string"},
+        "events": {"type": "integer"},
+        "application_rate": {"type": ["number", "null"]},
+        "satisfaction": {"type": ["number", "null"]},
+        "most_effective": {"type": "array", "items": {"type": "object"}},
+        "least_effective": {"type": "array", "items": {"type": "object"}},
+        "trend": {"type": ["string", "null"], "enum": ["improving", "stable", "declining", None]},
+        "trend_delta": {"type": ["number", "null"]},
+        "tips": {"type": "array", "items": {"type": "object", "required": ["code", "message"]}},
+    },
+}
+
+LEARNING_DATA: Schema = {
+    "type": "object",
+    "required": ["format", "version", "user_id", "events", "profile"],
+    "description": "GET's body, as is; core.learning validates every event and the profile on PUT",
+    "properties": {
+        "format": {"const": "codette.learning"},
+        "version": {"const": 1},
+        "user_id": {"type": "string"},
+        "events": {"type": "array", "items": {"type": "object"}},
+        "profile": {"type": "object"},
+    },
+}
+
 #: Everything under #/components/schemas, by name.
 COMPONENTS: dict[str, Schema] = {
     "Track": TRACK,
@@ -162,6 +287,14 @@ COMPONENTS: dict[str, Schema] = {
     "BlobCreated": BLOB_CREATED,
     "JobCreated": JOB_CREATED,
     "Health": HEALTH,
+    "ContextUpdate": CONTEXT_UPDATE,
+    "ContextState": CONTEXT_STATE,
+    "ContextResult": CONTEXT_RESULT,
+    "Suggestions": SUGGESTIONS,
+    "Feedback": FEEDBACK,
+    "FeedbackCreated": FEEDBACK_CREATED,
+    "LearningReport": LEARNING_REPORT,
+    "LearningData": LEARNING_DATA,
 }
 
 

@@ -8,13 +8,17 @@ from __future__ import annotations
 
 from typing import Any
 
+import redis
 from flask import request
 from flask_socketio import ConnectionRefusedError, SocketIO, emit, join_room
 
 from api.context import ApiContext
+from api.errors import ValidationFailed
 from api.schemas import validate
 from core.errors import CodetteError
+from core.messages import CONTEXT_UPDATE
 from worker.client import subscription_room, subscription_snapshot
+from worker.learning import context_result_dict, update_context
 
 
 def register_socket_handlers(socketio: SocketIO, context: ApiContext) -> None:
@@ -47,3 +51,23 @@ def register_socket_handlers(socketio: SocketIO, context: ApiContext) -> None:
         for message in messages:
             emit(message.event.value, message.to_dict())
         return {"ok": True, "room": room, "snapshot": snapshot}
+
+    @socketio.on(CONTEXT_UPDATE)
+    def context_update(data: Any = None) -> dict[str, Any]:
+        """The ack is REST's POST .../context body with ``ok``, or ``{"ok": false, "error"}``."""
+        user = users.get(request.sid)  # type: ignore[attr-defined]
+        if user is None:
+            return {"ok": False, "error": {"code": "unauthorized", "message": "not authenticated"}}
+        try:
+            body = validate("ContextUpdate", data)
+            if "session_id" not in body:
+                raise ValidationFailed("$: 'session_id' is a required property")
+            result = update_context(context.celery, owner=user, data=body)
+        except CodetteError as exc:
+            return {"ok": False, "error": exc.to_dict()}
+        except redis.RedisError:
+            return {
+                "ok": False,
+                "error": {"code": "unavailable", "message": "the store (Redis) is unavailable"},
+            }
+        return {"ok": True, **context_result_dict(result)}

@@ -14,6 +14,10 @@ from typing import Any, ClassVar
 #: Celery task names (explicit, so a rename in Python never orphans queued messages).
 TASK_ANALYZE_TRACK = "codette.analyze_track"
 TASK_ANALYZE_SESSION = "codette.analyze_session"
+TASK_REBUILD_LEARNING = "codette.rebuild_learning"
+
+#: Client -> server Socket.IO event: the DAW reports its context (core.context.ContextUpdate).
+CONTEXT_UPDATE = "context.update"
 
 
 class Event(StrEnum):
@@ -22,6 +26,7 @@ class Event(StrEnum):
     JOB_FAILED = "job.failed"
     BATCH_DONE = "batch.done"
     SESSION_DONE = "session.done"
+    CONTEXT_CHANGED = "context.changed"
 
 
 class JobStatus(StrEnum):
@@ -96,4 +101,17 @@ class SessionDone(_Message):
     job_id: str
 
 
-Message = JobProgress | JobDone | JobFailed | BatchDone | SessionDone
+@dataclass(frozen=True)
+class ContextChanged(_Message):
+    """Published to the session room only when a context update changed something."""
+
+    event: ClassVar[Event] = Event.CONTEXT_CHANGED
+    session_id: str
+    version: int
+    changes: list[dict[str, Any]]
+    state: str
+    intent: str
+    activity: str
+
+
+Message = JobProgress | JobDone | JobFailed | BatchDone | SessionDone | ContextChanged

@@ -8,7 +8,7 @@ from celery import Celery
 from kombu import Exchange, Queue
 
 from config import ANALYSIS_QUEUE, LEARNING_QUEUE, SESSION_QUEUE, Settings
-from core.messages import TASK_ANALYZE_SESSION, TASK_ANALYZE_TRACK
+from core.messages import TASK_ANALYZE_SESSION, TASK_ANALYZE_TRACK, TASK_REBUILD_LEARNING
 from worker.services import Services, build_services
 
 QUEUES = (ANALYSIS_QUEUE, LEARNING_QUEUE)
@@ -49,6 +49,7 @@ def celery_config(settings: Settings) -> dict[str, Any]:
         "task_routes": {
             TASK_ANALYZE_TRACK: {"queue": ANALYSIS_QUEUE},
             TASK_ANALYZE_SESSION: {"queue": SESSION_QUEUE},
+            TASK_REBUILD_LEARNING: {"queue": LEARNING_QUEUE},
         },
         "task_create_missing_queues": False,
     }
@@ -57,6 +58,7 @@ def celery_config(settings: Settings) -> dict[str, Any]:
 def create_celery(settings: Settings, *, services: Services | None = None, **overrides: Any) -> CodetteCelery:
     """Build the app for ``settings``; ``overrides`` set extra Celery options (tests: eager mode)."""
     from worker.heartbeat import Heartbeat
+    from worker.learning_tasks import register_learning_tasks
     from worker.tasks import register_tasks
 
     app = CodetteCelery("codette", set_as_current=False)
@@ -64,4 +66,5 @@ def create_celery(settings: Settings, *, services: Services | None = None, **ove
     app.services = services or build_services(settings)
     app.steps["worker"].add(Heartbeat)
     register_tasks(app)
+    register_learning_tasks(app)
     return app

@@ -31,6 +31,7 @@ from core.messages import (
 )
 from worker.app import CodetteCelery
 from worker.jobs import analysis_params
+from worker.learning import has_context
 from worker.services import Services
 from worker.state import Batch, Job, new_id
 
@@ -169,8 +170,10 @@ def subscription_room(services: Services, *, owner: str, target: dict[str, str])
         return job_room(services.store.owned_job(target["job_id"], owner).job_id)
     if "batch_id" in target:
         return batch_room(services.store.owned_batch(target["batch_id"], owner).batch_id)
-    services.store.owned_session(owner, target["session_id"])
-    return session_room(owner, target["session_id"])
+    session_id = target["session_id"]
+    if not has_context(services, owner=owner, session_id=session_id):  # context alone makes a session
+        services.store.owned_session(owner, session_id)
+    return session_room(owner, session_id)
 
 
 def _job_message(services: Services, job: Job) -> Message:

@@ -33,6 +33,7 @@ from core.messages import (
 )
 from core.results import TrackAnalysis
 from core.session_summary import SessionTrack, summarize_session
+from worker.learning import index_session_suggestions
 from worker.services import Services
 from worker.state import Job
 
@@ -228,6 +229,7 @@ def run_session_job(services: Services, *, job_id: str) -> dict[str, str]:
         "session_analysis": extra,
     }
     key = services.store.put_session_result(job_id, result)
+    index_session_suggestions(services, owner=job.owner, result=result)  # feedback names them by id
     job = finish_done(services, job, result_key=key, result=result, cached=False)
     services.publisher.publish(SessionDone(job.session_id, job.job_id), rooms=rooms_for(job))
     return {"job_id": job_id, "status": JobStatus.DONE.value}

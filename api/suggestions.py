@@ -1,0 +1,33 @@
+"""GET /api/v1/sessions/<id>/suggestions?limit=5: the latest analysis's advice, ranked for now and you."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, jsonify, request
+
+from api.context import ctx, current_user
+from api.daw_context import session_id_param
+from api.errors import ValidationFailed
+from core.ranking import DEFAULT_LIMIT, MAX_LIMIT
+from worker.learning import adaptive_suggestions
+
+bp = Blueprint("suggestions", __name__)
+
+
+def _limit(raw: str | None) -> int:
+    if raw is None:
+        return DEFAULT_LIMIT
+    if not raw.isdigit() or not 1 <= int(raw) <= MAX_LIMIT:
+        raise ValidationFailed(f"limit={raw!r} must be an integer in 1..{MAX_LIMIT}")
+    return int(raw)
+
+
+@bp.get("/sessions/<session_id>/suggestions")
+def get_suggestions(session_id: str) -> Response:
+    limit = _limit(request.args.get("limit"))
+    unknown = set(request.args) - {"limit"}
+    if unknown:
+        raise ValidationFailed(f"unknown query parameter(s): {', '.join(sorted(unknown))}")
+    body = adaptive_suggestions(
+        ctx().services, owner=current_user(), session_id=session_id_param(session_id), limit=limit
+    )
+    return jsonify(body)
