@@ -10,6 +10,7 @@ import hashlib
 import json
 import os
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -95,25 +96,37 @@ def analyze(
     """
     if name is None:
         name = Path(os.fspath(source)).name if isinstance(source, str | os.PathLike) else "track"
-    digest = sha256 or sha256_of(source)
     report = on_progress or (lambda fraction, stage: None)
 
-    with open_audio(source, max_duration_s=params.max_duration_s, name=name) as reader:
+    # Two lanes: the spectral pass runs on a helper thread while this thread does loudness, true
+    # peak, dynamics and stereo on the same block (numpy and scipy.fft release the GIL). At most
+    # two blocks are alive at once, so memory stays bounded by the block size.
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="codette-spectral") as lane, open_audio(
+        source, max_duration_s=params.max_duration_s, name=name
+    ) as reader:
+        hashing = None if sha256 else lane.submit(sha256_of, source)
         info = reader.info
         loudness_acc = LoudnessAccumulator(sr=info.sr, layout=info.layout)
         dynamics_acc = DynamicsAccumulator(sr=info.sr, layout=info.layout)
         stereo_acc = StereoAccumulator(sr=info.sr) if info.channels >= 2 else None
         frame_acc = FrameAccumulator(info.sr)
+        spectral: Future[None] | None = None
         done = 0
         report(0.0, "decoding")
         for block in reader.blocks(block_frames):
+            mono = mono_downmix(block, info.layout)
+            if spectral is not None:
+                spectral.result()
+            spectral = lane.submit(frame_acc.update, mono)
             loudness_acc.update(block)
             dynamics_acc.update(block)
             if stereo_acc is not None:
                 stereo_acc.update(block[:2])
-            frame_acc.update(mono_downmix(block, info.layout))
             done += block.shape[1]
             report(0.8 * done / info.frames, "measuring")
+        if spectral is not None:
+            spectral.result()
+        digest = sha256 or (hashing.result() if hashing else sha256_of(source))
 
     loudness = loudness_acc.result()
     dynamics = dynamics_acc.result()

@@ -10,7 +10,7 @@ Frames follow librosa's ``center=True`` convention: frame ``k`` is centred on sa
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 import numpy as np
@@ -94,6 +94,58 @@ class FrameFeatures:
         return np.arange(self.n_frames) * (self.hop_length / self.sr)
 
 
+def rolloff_bins(magnitude: np.ndarray, percent: float, *, group: int = 32) -> np.ndarray:
+    """Per row, the first bin where the cumulative sum reaches ``percent`` of the row total.
+
+    Same result as ``(cumsum(m) < percent * total).sum()`` (librosa.feature.spectral_rolloff), but
+    the running sum is taken over groups of ``group`` bins first and then only inside the one group
+    that crosses the threshold: a full-width cumsum per frame was a tenth of the analysis time.
+    """
+    n, bins = magnitude.shape
+    body = (bins - 1) // group * group
+    if body == 0:
+        cumulative = np.cumsum(magnitude, axis=1)
+        return np.asarray((cumulative < percent * cumulative[:, -1:]).sum(axis=1))
+    grouped = magnitude[:, :body].reshape(n, body // group, group)
+    group_cum = np.cumsum(grouped.sum(axis=2), axis=1)
+    target = percent * (group_cum[:, -1] + magnitude[:, body:].sum(axis=1))
+    g = np.minimum((group_cum < target[:, None]).sum(axis=1), body // group - 1)
+    rows = np.arange(n)
+    before = np.where(g > 0, group_cum[rows, np.maximum(g - 1, 0)], 0.0)
+    inner = np.cumsum(grouped[rows, g], axis=1) + before[:, None]
+    idx = g * group + (inner < target[:, None]).sum(axis=1)
+    # Past the grouped body only the tail bins remain; count them the direct way.
+    beyond = idx >= body
+    if beyond.any():
+        tail = np.cumsum(magnitude[beyond], axis=1)
+        idx[beyond] = (tail < target[beyond, None]).sum(axis=1)
+    return np.asarray(idx)
+
+
+def sparse_product(weights: np.ndarray, *, chunk: int = 64) -> Callable[[np.ndarray], np.ndarray]:
+    """``x @ weights.T`` for a banded filter bank, multiplying only its non-zero blocks.
+
+    Mel filters are triangles: each FFT bin feeds at most two of them, so splitting the bins into
+    chunks and multiplying each chunk by the few filters it touches does ~8x fewer operations.
+    """
+    n_filters, bins = weights.shape
+    blocks = []
+    for start in range(0, bins, chunk):
+        cols = weights[:, start : start + chunk]
+        rows = np.flatnonzero(cols.any(axis=1))
+        if rows.size:
+            blocks.append((start, start + cols.shape[1], rows[0], rows[-1] + 1,
+                           np.ascontiguousarray(cols[rows[0] : rows[-1] + 1].T)))
+
+    def apply(x: np.ndarray) -> np.ndarray:
+        out = np.zeros((x.shape[0], n_filters), dtype=np.float32)
+        for c0, c1, r0, r1, w in blocks:
+            out[:, r0:r1] += x[:, c0:c1] @ w
+        return out
+
+    return apply
+
+
 class _Framer:
     """Cut a stream into overlapping frames.
 
@@ -143,7 +195,7 @@ class FrameAccumulator:
         freqs = np.fft.rfftfreq(self.n_fft, 1.0 / sr)
         self._freqs = freqs.astype(np.float32)
         self._band_masks = band_matrix(sr=sr, n_fft=self.n_fft)
-        self._mel = mel_filterbank(sr=sr, n_fft=self.n_fft, n_mels=N_MELS)
+        self._mel_apply = sparse_product(mel_filterbank(sr=sr, n_fft=self.n_fft, n_mels=N_MELS))
         self._chroma_fb = chroma_filterbank(sr=sr, n_fft=self.n_fft)
         self._prev_logmel: np.ndarray | None = None
         self._logmel_max = -np.inf
@@ -191,14 +243,13 @@ class FrameAccumulator:
         magnitude = np.sqrt(power)
         mag_total = magnitude.sum(axis=1)
         self._parts["centroid"].append((magnitude @ self._freqs) / np.maximum(mag_total, AMIN))
-        cumulative = np.cumsum(magnitude, axis=1)
-        idx = (cumulative < ROLLOFF_PERCENT * cumulative[:, -1:]).sum(axis=1)
+        idx = rolloff_bins(magnitude, ROLLOFF_PERCENT)
         self._parts["rolloff"].append(self._freqs[np.minimum(idx, len(self._freqs) - 1)])
         floored = np.maximum(power, AMIN)
         gmean = np.exp(np.mean(np.log(floored), axis=1))
         self._parts["flatness"].append(gmean / np.mean(floored, axis=1))
         # Spectral flux on log-mel (librosa.onset.onset_strength: lag 1, mean over mel bands).
-        logmel = 10.0 * np.log10(np.maximum(power @ self._mel.T, AMIN))
+        logmel = 10.0 * np.log10(np.maximum(self._mel_apply(power), AMIN))
         # librosa floors at the file's maximum - 80 dB; streaming, we use the maximum so far, and
         # floor the previous frame with the same floor so a rising maximum adds no flux.
         self._logmel_max = max(self._logmel_max, float(logmel.max()))
