@@ -8,9 +8,11 @@ so a measure that lets one through fails loudly in tests instead of emitting inv
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
 import types
 import typing
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal, TypeVar
 
@@ -197,12 +199,22 @@ class TrackAnalysis:
 # --- the one converter -------------------------------------------------------------------------
 
 
+_JSON_SCALARS = frozenset({float, int, str, bool, type(None)})
+
+
 def _plain(value: Any, path: str) -> Any:
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         return {f.name: _plain(getattr(value, f.name), f"{path}.{f.name}") for f in dataclasses.fields(value)}
     if isinstance(value, dict):
         return {str(k): _plain(v, f"{path}.{k}") for k, v in value.items()}
-    if isinstance(value, list | tuple | np.ndarray):
+    if isinstance(value, np.ndarray):
+        value = value.tolist()
+    if isinstance(value, list | tuple):
+        if all(type(v) in _JSON_SCALARS for v in value):  # fast path: curves, beats, chroma
+            for i, v in enumerate(value):
+                if type(v) is float and not math.isfinite(v):
+                    raise ValueError(f"{path}[{i}] is {v}; results must be finite (use None)")
+            return list(value)
         return [_plain(v, f"{path}[{i}]") for i, v in enumerate(value)]
     if isinstance(value, bool | np.bool_):
         return bool(value)
@@ -223,30 +235,50 @@ def to_dict(obj: Any) -> Any:
     return _plain(obj, type(obj).__name__)
 
 
-def _build(tp: Any, value: Any) -> Any:
+_PRIMITIVES = (int, float, str, bool, type(None))
+
+
+def _is_primitive(tp: Any) -> bool:
+    if typing.get_origin(tp) in (typing.Union, types.UnionType):
+        return all(_is_primitive(a) for a in typing.get_args(tp))
+    return tp in _PRIMITIVES or tp is Any or typing.get_origin(tp) is Literal
+
+
+@functools.lru_cache(maxsize=None)
+def _builder(tp: Any) -> Callable[[Any], Any]:
+    """A function turning JSON for type ``tp`` into its value, built once per type.
+
+    Rebuilding a cached analysis is on the session step's path (16 tracks, ~80 KB of JSON each),
+    so the type walk happens once per type, and tuples of numbers are copied without a per-item call.
+    """
     origin = typing.get_origin(tp)
-    if value is None:
-        return None
+    if _is_primitive(tp) or origin is dict:
+        return lambda value: value
     if origin in (typing.Union, types.UnionType):
         args = [a for a in typing.get_args(tp) if a is not type(None)]
-        return _build(args[0], value) if len(args) == 1 else value
+        inner = _builder(args[0]) if len(args) == 1 else (lambda value: value)
+        return lambda value: None if value is None else inner(value)
     if isinstance(tp, type) and dataclasses.is_dataclass(tp):
-        return from_dict(tp, value)
+        return functools.partial(from_dict, tp)
     if origin is tuple:
         items = typing.get_args(tp)
-        inner = items[0] if items else Any
-        return tuple(_build(inner, v) for v in value)
-    if origin is dict or tp is Any or origin is Literal:
-        return value
-    if tp is float:
-        return float(value)
-    return value
+        item_type = items[0] if items else Any
+        if _is_primitive(item_type):
+            return tuple
+        build_item = _builder(item_type)
+        return lambda value: tuple(build_item(v) for v in value)
+    return lambda value: value
+
+
+@functools.lru_cache(maxsize=None)
+def _field_builders(cls: type) -> tuple[tuple[str, Callable[[Any], Any]], ...]:
+    hints = typing.get_type_hints(cls)
+    return tuple((f.name, _builder(hints[f.name])) for f in dataclasses.fields(cls))
 
 
 def from_dict(cls: type[T], data: dict[str, Any]) -> T:
     """Rebuild a result dataclass from ``to_dict`` output (unknown keys are ignored)."""
-    hints = typing.get_type_hints(cls)
-    kwargs = {f.name: _build(hints[f.name], data[f.name]) for f in dataclasses.fields(cls) if f.name in data}  # type: ignore[arg-type]
+    kwargs = {name: build(data[name]) for name, build in _field_builders(cls) if name in data}
     return cls(**kwargs)
 
 
