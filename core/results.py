@@ -244,7 +244,7 @@ def _is_primitive(tp: Any) -> bool:
     return tp in _PRIMITIVES or tp is Any or typing.get_origin(tp) is Literal
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _builder(tp: Any) -> Callable[[Any], Any]:
     """A function turning JSON for type ``tp`` into its value, built once per type.
 
@@ -270,7 +270,7 @@ def _builder(tp: Any) -> Callable[[Any], Any]:
     return lambda value: value
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _field_builders(cls: type) -> tuple[tuple[str, Callable[[Any], Any]], ...]:
     hints = typing.get_type_hints(cls)
     return tuple((f.name, _builder(hints[f.name])) for f in dataclasses.fields(cls))
