@@ -74,8 +74,11 @@ def main() -> None:
         proc["codette"].append(run_process(_ours_cmd(track))[0])
         proc["librosa"].append(run_process(_peer_cmd("librosa", track))[0])
     a_ours, a_lib = statistics.median(proc["codette"]), statistics.median(proc["librosa"])
-    print(f"(a) process  codette {a_ours:.2f} s  librosa {a_lib:.2f} s  ratio librosa/codette {a_lib / a_ours:.1f}x"
-          f"  (target >= 5x)")
+    print(
+        f"(a) process  codette {a_ours:.2f} s  librosa {a_lib:.2f} s  "
+        f"ratio librosa/codette {a_lib / a_ours:.1f}x"
+        f"  (target >= 5x)"
+    )
 
     # (b) warm, in this process, alternating.
     from core.analysis import analyze
@@ -94,12 +97,19 @@ def main() -> None:
         for name, fn in contenders.items():
             warm[name].append(timed(fn))
     med = {k: statistics.median(v) for k, v in warm.items()}
-    print(f"(b) warm     codette {med['codette']:.3f} s  librosa {med['librosa']:.3f} s  floor {med['floor']:.3f} s")
-    print(f"    librosa/codette {med['librosa'] / med['codette']:.1f}x (target >= 4x)   "
-          f"codette/floor {med['codette'] / med['floor']:.2f}x (target <= 3x)")
+    print(
+        f"(b) warm     codette {med['codette']:.3f} s  librosa {med['librosa']:.3f} s  "
+        f"floor {med['floor']:.3f} s"
+    )
+    print(
+        f"    librosa/codette {med['librosa'] / med['codette']:.1f}x (target >= 4x)   "
+        f"codette/floor {med['codette'] / med['floor']:.2f}x (target <= 3x)"
+    )
     if "essentia" in med:
-        print(f"    essentia {med['essentia']:.2f} s  essentia/codette {med['essentia'] / med['codette']:.1f}x"
-              f" (target >= 10x)")
+        print(
+            f"    essentia {med['essentia']:.2f} s  essentia/codette {med['essentia'] / med['codette']:.1f}x"
+            f" (target >= 10x)"
+        )
     else:
         print("    essentia: not installed (pip install essentia) - skipped")
 
@@ -109,8 +119,10 @@ def main() -> None:
         "librosa": run_process(_peer_cmd("librosa", long_track))[1],
         "floor": run_process(_peer_cmd("floor", long_track))[1],
     }
-    print(f"(c) peak RSS, 600 s stereo: codette {mem['codette']:.0f} MB  librosa {mem['librosa']:.0f} MB  "
-          f"floor {mem['floor']:.0f} MB  (target codette <= 300 MB)")
+    print(
+        f"(c) peak RSS, 600 s stereo: codette {mem['codette']:.0f} MB  librosa {mem['librosa']:.0f} MB  "
+        f"floor {mem['floor']:.0f} MB  (target codette <= 300 MB)"
+    )
 
 
 if __name__ == "__main__":

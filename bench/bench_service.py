@@ -42,18 +42,39 @@ class Stack:
         redis_port, self.port = free_port(), free_port()
         self.procs: list[subprocess.Popen[bytes]] = [start_redis(data_dir / "redis", port=redis_port)]
         self.redis_url = f"redis://127.0.0.1:{redis_port}/0"
-        env = dict(os.environ, REDIS_URL=self.redis_url, PORT=str(self.port), CODETTE_DATA_DIR=str(data_dir),
-                   CODETTE_API_TOKENS=f"{USER}:{self.token}", CODETTE_WORKER_CONCURRENCY="1",
-                   OPENBLAS_NUM_THREADS="1",
-                   # 16 x 180 s of 24-bit stereo is ~760 MB in one request; the default cap is 512 MiB.
-                   CODETTE_MAX_UPLOAD_BYTES=str(2 << 30))  # fmt: skip
+        env = dict(
+            os.environ,
+            REDIS_URL=self.redis_url,
+            PORT=str(self.port),
+            CODETTE_DATA_DIR=str(data_dir),
+            CODETTE_API_TOKENS=f"{USER}:{self.token}",
+            CODETTE_WORKER_CONCURRENCY="1",
+            OPENBLAS_NUM_THREADS="1",
+            # 16 x 180 s of 24-bit stereo is ~760 MB in one request; the default cap is 512 MiB.
+            CODETTE_MAX_UPLOAD_BYTES=str(2 << 30),
+        )
         logs = open(data_dir / "stack.log", "wb")  # noqa: SIM115 - lives as long as the stack
         for name in ("w1", "w2"):
-            cmd = [sys.executable, "-m", "celery", "-A", "worker.celery_app", "worker", "-Q", "analysis,learning",
-                   "-c", "1", "-n", f"{name}@%h", "--loglevel", "WARNING"]  # fmt: skip
+            cmd = [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "worker.celery_app",
+                "worker",
+                "-Q",
+                "analysis,learning",
+                "-c",
+                "1",
+                "-n",
+                f"{name}@%h",
+                "--loglevel",
+                "WARNING",
+            ]
             self.procs.append(subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=logs, stderr=logs))
-        self.procs.append(subprocess.Popen([sys.executable, "-m", "api.wsgi"], cwd=ROOT, env=env, stdout=logs,
-                                           stderr=logs))  # fmt: skip
+        self.procs.append(
+            subprocess.Popen([sys.executable, "-m", "api.wsgi"], cwd=ROOT, env=env, stdout=logs, stderr=logs)
+        )
         self.url = f"http://127.0.0.1:{self.port}"
         self.headers = {"Authorization": f"Bearer {self.token}"}
         wait_for_redis(self.redis_url)
@@ -106,8 +127,12 @@ class Events:
 def upload(stack: Stack, paths: list[Path]) -> dict[str, Any]:
     handles = [open(p, "rb") for p in paths]  # noqa: SIM115
     try:
-        r = requests.post(f"{stack.url}/api/v1/analyses", files=[("files", (p.name, h)) for p, h in zip(paths, handles)],
-                          headers=stack.headers, timeout=600)  # fmt: skip
+        r = requests.post(
+            f"{stack.url}/api/v1/analyses",
+            files=[("files", (p.name, h)) for p, h in zip(paths, handles, strict=True)],
+            headers=stack.headers,
+            timeout=600,
+        )
     finally:
         for h in handles:
             h.close()
@@ -118,12 +143,15 @@ def upload(stack: Stack, paths: list[Path]) -> dict[str, Any]:
 def wait_jobs(stack: Stack, events: Events, batch: dict[str, Any], mark: int) -> float:
     """Time the last job of ``batch`` finished (events first; REST confirms every job is done)."""
     finished = [
-        events.wait(lambda e, d, j=job["job_id"]: e in ("job.done", "job.failed") and d.get("job_id") == j,
-                    since=mark)  # fmt: skip
+        events.wait(
+            lambda e, d, j=job["job_id"]: e in ("job.done", "job.failed") and d.get("job_id") == j, since=mark
+        )
         for job in batch["jobs"]
     ]
     for job in batch["jobs"]:
-        state = requests.get(f"{stack.url}/api/v1/jobs/{job['job_id']}", headers=stack.headers, timeout=30).json()
+        state = requests.get(
+            f"{stack.url}/api/v1/jobs/{job['job_id']}", headers=stack.headers, timeout=30
+        ).json()
         if state["status"] != "done":
             raise RuntimeError(f"job {job['job_id']} ended {state['status']}: {state.get('error')}")
     return max(finished)
@@ -133,8 +161,10 @@ def main() -> None:
     n_stems = int(os.environ.get("BENCH_STEMS", "16"))
     stem_s = float(os.environ.get("BENCH_STEM_S", "180"))
     out = Path(os.environ.get("BENCH_DIR", ROOT / "bench" / "out"))
-    stems = [write_mix(out / f"stem_{i:02d}_{int(stem_s)}s.wav", seconds=stem_s, bpm=90 + 5 * i, seed=100 + i)
-             for i in range(n_stems)]  # fmt: skip
+    stems = [
+        write_mix(out / f"stem_{i:02d}_{int(stem_s)}s.wav", seconds=stem_s, bpm=90 + 5 * i, seed=100 + i)
+        for i in range(n_stems)
+    ]
     small = write_mix(out / "cached_2s.wav", seconds=2.0, seed=7)
     print(f"{n_stems} stems of {stem_s:.0f} s stereo 44.1 kHz in {out}")
 
@@ -174,23 +204,43 @@ def main() -> None:
             print(f"    (uploads done after {uploaded:.2f} s)")
             print(f"(1) API + 2 workers: {parallel:.2f} s   ratio {parallel / serial:.2f}x (target <= 0.6x)")
 
-            session = {"bpm": 120, "tracks": [
-                {"track_id": f"t{i}", "name": j["name"], "type": "synth", "sha256": j["sha256"], "volume_db": -6.0,
-                 "pan": 0.0, "inserts": [], "muted": False} for i, j in enumerate(batch["jobs"])]}  # fmt: skip
-            requests.put(f"{stack.url}/api/v1/sessions/bench", json=session, headers=stack.headers,
-                         timeout=30).raise_for_status()  # fmt: skip
+            session = {
+                "bpm": 120,
+                "tracks": [
+                    {
+                        "track_id": f"t{i}",
+                        "name": j["name"],
+                        "type": "synth",
+                        "sha256": j["sha256"],
+                        "volume_db": -6.0,
+                        "pan": 0.0,
+                        "inserts": [],
+                        "muted": False,
+                    }
+                    for i, j in enumerate(batch["jobs"])
+                ],
+            }
+            requests.put(
+                f"{stack.url}/api/v1/sessions/bench", json=session, headers=stack.headers, timeout=30
+            ).raise_for_status()
             events.subscribe(session_id="bench")
             times = []
             for _ in range(6):
                 mark = len(events.log)
                 start = time.perf_counter()
-                requests.post(f"{stack.url}/api/v1/sessions/bench/analyze", headers=stack.headers,
-                              timeout=30).raise_for_status()  # fmt: skip
-                done = events.wait(lambda e, d: e == "session.done" and d.get("session_id") == "bench", since=mark)
+                requests.post(
+                    f"{stack.url}/api/v1/sessions/bench/analyze", headers=stack.headers, timeout=30
+                ).raise_for_status()
+                done = events.wait(
+                    lambda e, d: e == "session.done" and d.get("session_id") == "bench", since=mark
+                )
                 times.append(done - start)
             unchanged = statistics.median(times[1:])
-            print(f"(2) session of {n_stems} unchanged tracks, analyze -> session.done: median {unchanged * 1000:.0f} ms"
-                  f" (first {times[0] * 1000:.0f} ms; target < 150 ms)")
+            print(
+                f"(2) session of {n_stems} unchanged tracks, analyze -> session.done: "
+                f"median {unchanged * 1000:.0f} ms"
+                f" (first {times[0] * 1000:.0f} ms; target < 150 ms)"
+            )
 
             latencies = []
             for _ in range(30):
@@ -199,11 +249,15 @@ def main() -> None:
                 one = upload(stack, [small])
                 events.subscribe(batch_id=one["batch_id"])
                 job_id = one["jobs"][0]["job_id"]
-                done = events.wait(lambda e, d, j=job_id: e == "job.done" and d.get("job_id") == j, since=mark)
+                done = events.wait(
+                    lambda e, d, j=job_id: e == "job.done" and d.get("job_id") == j, since=mark
+                )
                 latencies.append(done - start)
             latencies.sort()
-            print(f"(3) cached track, submit -> job.done: p50 {statistics.median(latencies) * 1000:.1f} ms  "
-                  f"p90 {latencies[int(0.9 * len(latencies))] * 1000:.1f} ms (target p50 < 20 ms)")
+            print(
+                f"(3) cached track, submit -> job.done: p50 {statistics.median(latencies) * 1000:.1f} ms  "
+                f"p90 {latencies[int(0.9 * len(latencies))] * 1000:.1f} ms (target p50 < 20 ms)"
+            )
             events.client.disconnect()
         finally:
             stack.close()

@@ -19,7 +19,9 @@ def _render(start: int, n: int, sr: int, bpm: float, rng: np.random.Generator) -
     snare = 0.25 * snare_env * rng.standard_normal(n)
     eighth = ((t % (beat / 2)) / (beat / 2)) * beat / 2
     hats = 0.05 * np.exp(-eighth / 0.015) * np.diff(rng.standard_normal(n + 1))
-    chords = np.array([[261.63, 329.63, 392.0], [220.0, 261.63, 329.63], [174.61, 220.0, 261.63], [196.0, 246.94, 293.66]])
+    chords = np.array(
+        [[261.63, 329.63, 392.0], [220.0, 261.63, 329.63], [174.61, 220.0, 261.63], [196.0, 246.94, 293.66]]
+    )
     which = (np.floor(t / (4 * beat)) % 4).astype(int)
     pad = sum(0.06 * np.sin(2 * np.pi * chords[which, k] * t) for k in range(3))
     bass = 0.25 * np.sin(2 * np.pi * chords[which, 0] / 4 * t)
