@@ -112,6 +112,9 @@ def _harmonic_prominence_db(f: np.ndarray, p: np.ndarray, target_hz: float) -> f
     peak_hz = f[i] + (0.5 * (a - c) / denom * df if denom < 0 else 0.0)
     if abs(peak_hz - target_hz) > qr.HUM_TOLERANCE_HZ:
         return 0.0
+    mean_square = float(p[max(i - 2, 0) : i + 3].sum() * df)  # the peak's power (Hann main lobe)
+    if 10.0 * np.log10(max(2.0 * mean_square, 1e-30)) < qr.HUM_MIN_LEVEL_DBFS:
+        return 0.0
     dist = np.abs(f - f[i])
     neighbours = p[(dist <= qr.HUM_NEIGHBOURHOOD_HZ) & (dist > qr.HUM_EXCLUDE_HZ)]
     median = float(np.median(neighbours)) if len(neighbours) else 0.0

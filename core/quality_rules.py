@@ -138,6 +138,10 @@ HUM_TOLERANCE_HZ = 1.0
 HUM_NEIGHBOURHOOD_HZ = 30.0
 HUM_EXCLUDE_HZ = 6.0
 HUM_MIN_HARMONICS = 2
+#: A harmonic must also be loud enough to hear: at least -80 dBFS (AES17) in its peak. Quieter
+#: "peaks" are quantisation distortion (a 16-bit sine's error is periodic and has harmonics of its
+#: own near -100 dBFS), far below the ~-96 dBFS of 16-bit dither noise spread over the whole band.
+HUM_MIN_LEVEL_DBFS = -80.0
 
 #: Rumble: power in [RUMBLE_LOW_HZ, RUMBLE_HIGH_HZ) against power from RUMBLE_LOW_HZ up. The lower edge
 #: keeps a DC offset (a separate code) out of the rumble band.

@@ -55,3 +55,19 @@ def test_hum_names_60_hz_mains(base: np.ndarray) -> None:
 
     issue = next(i for i in run(hum(base, 60.0), "hum60").quality.issues if i.code == "hum")
     assert issue.evidence["mains_hz"] == 60.0
+
+
+@pytest.mark.parametrize("sr", [22050, 44100])
+@pytest.mark.parametrize("freq_hz", [330.0, 440.0, 1000.0])
+def test_quantisation_distortion_of_a_16_bit_sine_is_not_hum(sr: int, freq_hz: float) -> None:
+    """A pure tone written at 16 bits has periodic rounding error with harmonics near -100 dBFS."""
+    import io
+
+    import soundfile as sf
+
+    t = np.arange(int(2.0 * sr)) / sr
+    y = 0.3 * np.sin(2 * np.pi * freq_hz * t)
+    buf = io.BytesIO()
+    sf.write(buf, np.stack([y, y], axis=1).astype(np.float32), sr, format="WAV", subtype="PCM_16")
+    codes = {issue.code for issue in analyze(buf.getvalue()).quality.issues}
+    assert "hum" not in codes
