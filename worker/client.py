@@ -69,7 +69,15 @@ def _track_job(
     )
     key = cache_key(sha256, analysis_params(services.settings))
     if services.cache.contains(key):
-        return replace(job, status=JobStatus.DONE, progress=1.0, stage="done", cached=True, result_key=key)
+        return replace(
+            job,
+            status=JobStatus.DONE,
+            progress=1.0,
+            stage="done",
+            cached=True,
+            result_key=key,
+            announced=True,
+        )
     return job
 
 

@@ -26,6 +26,7 @@ from core.messages import (
     JobKind,
     JobProgress,
     JobStatus,
+    Message,
     SessionDone,
     batch_room,
     job_room,
@@ -81,6 +82,7 @@ def finish_done(
     cached: bool,
     elapsed_s: float | None = None,
 ) -> Job:
+    message = _final_messages(job, result=result)  # built first: nothing slow between store and publish
     job = services.store.update_job(
         job.job_id,
         status=JobStatus.DONE,
@@ -89,17 +91,51 @@ def finish_done(
         result_key=result_key,
         cached=cached,
         elapsed_s=elapsed_s,
+        announced=False,
     )
-    services.publisher.publish(JobDone(job.job_id, result), rooms=rooms_for(job))
-    _count_in_batch(services, job)
-    return job
+    return _announce(services, job, message)
 
 
 def finish_failed(services: Services, job: Job, error: dict[str, str]) -> Job:
-    job = services.store.update_job(job.job_id, status=JobStatus.FAILED, stage="failed", error=error)
-    services.publisher.publish(JobFailed(job.job_id, error), rooms=rooms_for(job))
+    job = services.store.update_job(
+        job.job_id, status=JobStatus.FAILED, stage="failed", error=error, announced=False
+    )
+    return _announce(services, job, [JobFailed(job.job_id, error)])
+
+
+def _final_messages(job: Job, *, result: dict[str, Any]) -> list[Message]:
+    messages: list[Message] = [JobDone(job.job_id, result)]
+    if job.kind is JobKind.SESSION:
+        messages.append(SessionDone(job.session_id, job.job_id))
+    return messages
+
+
+def _announce(services: Services, job: Job, messages: list[Message]) -> Job:
+    """Publish a finished job's final events, count it in its batch, then mark it announced.
+
+    A worker killed after storing the final state but before this completes leaves ``announced``
+    false; the broker redelivers the message and ``reannounce`` finishes the job's announcement, so
+    a client never waits forever for a job.done that REST already shows (at-least-once events).
+    """
+    for message in messages:
+        services.publisher.publish(message, rooms=rooms_for(job))
     _count_in_batch(services, job)
-    return job
+    return services.store.update_job(job.job_id, announced=True)
+
+
+def reannounce(services: Services, job: Job) -> None:
+    """For a redelivered task of a finished job: publish its final events if they may be missing."""
+    if job.announced:
+        return
+    log.warning("job %s finished but its events were not confirmed sent; sending them again", job.job_id)
+    if job.status is JobStatus.FAILED:
+        _announce(services, job, [JobFailed(job.job_id, job.error or {})])
+        return
+    if job.kind is JobKind.SESSION:
+        result = services.store.load_json(job.result_key) or {}
+    else:
+        result = services.cache.load(job.result_key) or {}
+    _announce(services, job, _final_messages(job, result=result))
 
 
 def _count_in_batch(services: Services, job: Job) -> None:
@@ -126,6 +162,7 @@ def run_track_job(services: Services, *, job_id: str, sha256: str, hostname: str
         log.warning("job %s expired before it ran; dropping it", job_id)
         return {"job_id": job_id, "status": "missing"}
     if job.status.finished:
+        reannounce(services, job)
         return {"job_id": job_id, "status": job.status.value}
     key = cache_key(sha256, analysis_params(services.settings))
     cached = services.cache.get(key)
@@ -177,6 +214,7 @@ def run_session_job(services: Services, *, job_id: str) -> dict[str, str]:
         log.warning("session job %s expired before it ran; dropping it", job_id)
         return {"job_id": job_id, "status": "missing"}
     if job.status.finished:
+        reannounce(services, job)
         return {"job_id": job_id, "status": job.status.value}
     services.store.set_progress(job_id, SESSION_TRACKS_SHARE, "session")
     doc = services.store.session_input(job_id)
@@ -230,6 +268,5 @@ def run_session_job(services: Services, *, job_id: str) -> dict[str, str]:
     }
     key = services.store.put_session_result(job_id, result)
     index_session_suggestions(services, owner=job.owner, result=result)  # feedback names them by id
-    job = finish_done(services, job, result_key=key, result=result, cached=False)
-    services.publisher.publish(SessionDone(job.session_id, job.job_id), rooms=rooms_for(job))
+    finish_done(services, job, result_key=key, result=result, cached=False)
     return {"job_id": job_id, "status": JobStatus.DONE.value}

@@ -49,6 +49,9 @@ class Job:
     elapsed_s: float | None = None
     children: tuple[str, ...] = ()
     created_at: float = field(default_factory=time.time)
+    #: True once the final event (job.done / job.failed) was published; a redelivered task re-announces
+    #: a finished job whose worker died between storing the state and publishing it.
+    announced: bool = False
 
     def to_hash(self) -> dict[str, str]:
         return {
@@ -71,6 +74,7 @@ class Job:
             "elapsed_s": "" if self.elapsed_s is None else repr(self.elapsed_s),
             "children": json.dumps(list(self.children)),
             "created_at": repr(self.created_at),
+            "announced": "1" if self.announced else "0",
         }
 
     @classmethod
@@ -95,6 +99,7 @@ class Job:
             elapsed_s=float(h["elapsed_s"]) if h.get("elapsed_s") else None,
             children=tuple(json.loads(h.get("children") or "[]")),
             created_at=float(h.get("created_at") or 0.0),
+            announced=h.get("announced", "1") == "1",
         )
 
     def to_dict(self) -> dict[str, Any]:
