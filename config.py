@@ -47,6 +47,8 @@ class Settings:
     task_time_limit_s: int = 660
     visibility_timeout_s: int = 3600
     task_max_retries: int = 3
+    redis_timeout_s: float = 5.0
+    redis_connect_timeout_s: float = 2.0
     socketio_channel: str = SOCKETIO_CHANNEL
 
     def __post_init__(self) -> None:
@@ -135,4 +137,6 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         task_time_limit_s=_int(env, "CODETTE_TASK_TIME_LIMIT_S", d.task_time_limit_s),
         visibility_timeout_s=_int(env, "CODETTE_VISIBILITY_TIMEOUT_S", d.visibility_timeout_s),
         task_max_retries=_int(env, "CODETTE_TASK_MAX_RETRIES", d.task_max_retries),
+        redis_timeout_s=_float(env, "CODETTE_REDIS_TIMEOUT_S", d.redis_timeout_s),
+        redis_connect_timeout_s=_float(env, "CODETTE_REDIS_CONNECT_TIMEOUT_S", d.redis_connect_timeout_s),
     )

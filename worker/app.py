@@ -12,6 +12,10 @@ from core.messages import TASK_ANALYZE_SESSION, TASK_ANALYZE_TRACK, TASK_REBUILD
 from worker.services import Services, build_services
 
 QUEUES = (ANALYSIS_QUEUE, LEARNING_QUEUE)
+#: kombu sweeps unacknowledged messages back into their queue only every interval x throttle seconds
+#: (10 x 10 by default), whatever the visibility timeout; sweep at least this often per timeout instead.
+RESTORE_SWEEPS_PER_VISIBILITY_TIMEOUT = 4
+MAX_RESTORE_INTERVAL_S = 10
 
 
 class CodetteCelery(Celery):  # type: ignore[misc]
@@ -22,13 +26,30 @@ class CodetteCelery(Celery):  # type: ignore[misc]
 
 def celery_config(settings: Settings) -> dict[str, Any]:
     url = settings.require_redis_url()
-    transport = {"visibility_timeout": settings.visibility_timeout_s}
+    timeouts = {
+        "socket_timeout": settings.redis_timeout_s,
+        "socket_connect_timeout": settings.redis_connect_timeout_s,
+    }
+    restore_interval = max(
+        1, min(MAX_RESTORE_INTERVAL_S, settings.visibility_timeout_s // RESTORE_SWEEPS_PER_VISIBILITY_TIMEOUT)
+    )
+    broker = {
+        "visibility_timeout": settings.visibility_timeout_s,
+        # A killed worker's unacknowledged messages come back within visibility timeout + one sweep.
+        "unacked_restore_interval": restore_interval,
+        "unacked_restore_throttle": 1,
+        # A Redis that vanishes without closing the connection must not hang a publish forever.
+        **timeouts,
+    }
     return {
         "broker_url": url,
         "result_backend": url,
         "broker_connection_retry_on_startup": True,
-        "broker_transport_options": transport,
-        "result_backend_transport_options": transport,
+        "broker_connection_timeout": settings.redis_connect_timeout_s,
+        "broker_transport_options": broker,
+        "result_backend_transport_options": {"visibility_timeout": settings.visibility_timeout_s},
+        "redis_socket_timeout": settings.redis_timeout_s,
+        "redis_socket_connect_timeout": settings.redis_connect_timeout_s,
         # JSON only: a message can never execute code when it is decoded.
         "task_serializer": "json",
         "result_serializer": "json",

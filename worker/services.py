@@ -28,7 +28,11 @@ def build_services(settings: Settings, *, publisher: Publisher | None = None) ->
     """Connect lazily (nothing talks to Redis until first use) so building never blocks."""
     url = settings.require_redis_url()
     client = redis.Redis.from_url(
-        url, decode_responses=True, socket_connect_timeout=2.0, socket_timeout=10.0, health_check_interval=30
+        url,
+        decode_responses=True,
+        socket_connect_timeout=settings.redis_connect_timeout_s,
+        socket_timeout=settings.redis_timeout_s,
+        health_check_interval=30,
     )
     return Services(
         settings=settings,
