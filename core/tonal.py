@@ -41,7 +41,7 @@ KEY_PROFILES: dict[str, tuple[float, ...]] = {
 LOG_COMPRESSION = 100.0
 FLATNESS_DECADES_FULL = 3.0
 CHROMA_PEAK_FULL = 0.08
-TONALNESS_MIN = 0.3
+TONALNESS_MIN = 0.15
 TONALNESS_FULL = 0.6
 MARGIN_FULL = 0.15
 #: Frames more than this far below the loudest frame are ignored (silence, fades).
