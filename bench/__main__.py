@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import os
+
+# Measure in-process contenders as a Codette worker runs them: one BLAS thread per process
+# (worker/celery_app.py sets the same default before numpy loads). Peers share the setting.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
 import importlib
 import pkgutil
 import sys
