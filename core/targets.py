@@ -157,6 +157,17 @@ GENRE_ALIASES: dict[str, str] = {
     "ambient": "Ambient",
 }
 
+#: Tonal balance is judged only on broadband material: at least TONAL_MIN_BANDS of the seven bands
+#: with a per-octave level within TONAL_BROADBAND_WITHIN_DB of the loudest band. A finished mix
+#: spans about 10-17 dB across the bands (the targets above); a kick and a bass (clicks and
+#: harmonics 20-30 dB under their body), a vocal alone or a sine fail the gate. On broadband
+#: material a band more than TONAL_SILENT_BELOW_DB under the loudest is essentially silent and is
+#: not judged: a broad EQ has nothing there to lift. Same reasoning as the quality rules' broadband
+#: gate (core.quality_rules.BROADBAND_MIN_OCTAVES); the numbers are house choices.
+TONAL_MIN_BANDS = 6
+TONAL_BROADBAND_WITHIN_DB = 20.0
+TONAL_SILENT_BELOW_DB = 40.0
+
 #: Width of each band in octaves, for per-octave levels.
 BAND_OCTAVES: tuple[float, ...] = tuple(float(np.log2(b.high_hz / b.low_hz)) for b in BANDS)
 _MID = BAND_NAMES.index("mid")
@@ -185,14 +196,19 @@ def platform_target(key: str, *, field: str = "platform") -> PlatformTarget:
     return PLATFORM_TARGETS[norm]
 
 
-def per_octave_levels_db(band_energy_db: tuple[float | None, ...]) -> tuple[float | None, ...]:
-    """Band energies (dB) as levels per octave relative to the mid band (None where silent)."""
+def per_octave_db(band_energy_db: tuple[float | None, ...]) -> tuple[float | None, ...]:
+    """Band energies (dB) as absolute levels per octave: energy minus 10·log10(width in octaves)."""
     if len(band_energy_db) != len(BANDS):
         raise InvalidParameter(f"band_energy_db: expected {len(BANDS)} values, got {len(band_energy_db)}")
-    per_oct = [
-        None if e is None else e - 10.0 * np.log10(w)
+    return tuple(
+        None if e is None else float(e - 10.0 * np.log10(w))
         for e, w in zip(band_energy_db, BAND_OCTAVES, strict=True)
-    ]
+    )
+
+
+def per_octave_levels_db(band_energy_db: tuple[float | None, ...]) -> tuple[float | None, ...]:
+    """Band energies (dB) as levels per octave relative to the mid band (None where silent)."""
+    per_oct = per_octave_db(band_energy_db)
     ref = per_oct[_MID]
     if ref is None:
         return tuple(None for _ in per_oct)

@@ -7,8 +7,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
-
 from core.results import Severity, TrackAnalysis, to_dict
 from core.session.arrangement import ArrangementResult, detect_arrangement
 from core.session.balance import BalanceResult, measure_balance
@@ -16,11 +14,18 @@ from core.session.genre import MIN_CONFIDENCE, GenreResult, detect_genre
 from core.session.masking import MaskingResult, detect_masking
 from core.session.mixdown import MixEstimate, estimate_mix, stem_grid
 from core.session.spec import SessionSpec
+from core.session.tempo import session_tempo
 from core.suggestions.mastering import tonal_deviations
 from core.suggestions.model import BUS_TYPES, Suggestion, resolve
 from core.suggestions.track import suggest_for_track
-from core.suggestions.track_context import MIN_TEMPO_CONFIDENCE
-from core.targets import DEFAULT_GENRE, DEFAULT_PLATFORM, GENRES, PLATFORM_TARGETS
+from core.targets import (
+    DEFAULT_GENRE,
+    DEFAULT_PLATFORM,
+    GENRES,
+    PLATFORM_TARGETS,
+    TONAL_BROADBAND_WITHIN_DB,
+    TONAL_MIN_BANDS,
+)
 
 #: Mix-wide thresholds: L/R imbalance of the whole mix and of its low end (dB).
 STEREO_BALANCE_DB = 1.5
@@ -45,6 +50,7 @@ class TrackSuggestions:
 @dataclass(frozen=True)
 class SessionAnalysis:
     bpm: float | None
+    bpm_source: str | None  # "declared" | "estimated" | None (no tempo)
     genre: GenreResult
     genre_used: str
     genre_source: str  # "declared" | "detected" | "default"
@@ -58,17 +64,6 @@ class SessionAnalysis:
 
     def to_dict(self) -> dict[str, Any]:
         return to_dict(self)  # type: ignore[no-any-return]
-
-
-def _session_bpm(spec: SessionSpec, analyses: Mapping[str, TrackAnalysis]) -> float | None:
-    if spec.bpm is not None:
-        return spec.bpm
-    tempos = [
-        a.rhythm.tempo_bpm
-        for a in analyses.values()
-        if a.rhythm.tempo_bpm is not None and a.rhythm.tempo_confidence >= MIN_TEMPO_CONFIDENCE
-    ]
-    return float(np.median(tempos)) if tempos else None
 
 
 def _issues(
@@ -88,6 +83,17 @@ def _issues(
                 "warning",
                 f"No analysis for {', '.join(repr(m) for m in missing)}: left out of the session step.",
                 {"tracks": ", ".join(missing)},
+            )
+        )
+    if mix.integrated_lufs is not None and all(d.deviation_db is None for d in mix.tonal_balance):
+        out.append(
+            MixIssue(
+                "tonal_balance_not_judged",
+                "info",
+                f"The stems cover fewer than {TONAL_MIN_BANDS} of the {len(mix.tonal_balance)} bands "
+                f"within {TONAL_BROADBAND_WITHIN_DB:g} dB of the loudest: not a full mix yet, so it is not "
+                f"compared with the {genre} tonal target.",
+                {"bands_required": TONAL_MIN_BANDS},
             )
         )
     for d in mix.tonal_balance:
@@ -170,12 +176,12 @@ def analyze_session(
     vectorised masking.
     """
     spec = session if isinstance(session, SessionSpec) else SessionSpec.from_dict(session)
-    missing = [t.track_id for t in spec.tracks if not t.muted and analyses.get(t.track_id) is None]
+    missing = [t.track_id for t in spec.tracks if t.audible and analyses.get(t.track_id) is None]
     ready: dict[str, TrackAnalysis] = {k: v for k, v in analyses.items() if v is not None}
-    live = [t for t in spec.tracks if not t.muted and t.track_id in ready]
+    live = [t for t in spec.tracks if t.audible and t.track_id in ready]
     analyses = ready
     stems = [t for t in live if t.type not in BUS_TYPES]
-    bpm = _session_bpm(spec, {t.track_id: analyses[t.track_id] for t in live})
+    bpm, bpm_source = session_tempo(spec.bpm, live, analyses)
     platform = spec.platform or DEFAULT_PLATFORM
     grid = stem_grid(stems, analyses)
     mix = estimate_mix(stems, analyses, grid=grid, genre=DEFAULT_GENRE)
@@ -211,6 +217,7 @@ def analyze_session(
         tracks.append(TrackSuggestions(t.track_id, t.type, resolve([*own, *extra.get(t.track_id, [])])))
     return SessionAnalysis(
         bpm=bpm,
+        bpm_source=bpm_source,
         genre=genre,
         genre_used=used,
         genre_source=source,

@@ -58,7 +58,7 @@ class BalanceResult:
 
 
 def _gain(
-    track_id: str, track_type: str, delta: float, reason: str, evidence: Mapping[str, float | None]
+    track_id: str, track_type: str, delta: float, reason: str, evidence: Mapping[str, float | str | None]
 ) -> Suggestion:
     return make_suggestion(
         "gain",
@@ -102,7 +102,16 @@ def measure_balance(
                             delta,
                             f"The {type_} sit {rel:+.1f} dB against the estimated mix; "
                             f"{rng[0]:g} to {rng[1]:g} dB is usual for a {type_}.",
-                            {"relative_db": rel, "range_low_db": rng[0], "range_high_db": rng[1]},
+                            {
+                                "relative_db": rel,
+                                "range_low_db": rng[0],
+                                "range_high_db": rng[1],
+                                **(
+                                    {"relative_db_above": rng[1]}
+                                    if verdict == "too_loud"
+                                    else {"relative_db_below": rng[0]}
+                                ),
+                            },
                         )
                     )
         levels.append(TypeLevel(type_, tuple(tid for tid, _ in members), lufs, rel, rng, verdict))
@@ -119,7 +128,7 @@ def measure_balance(
                         gap - LEAD_OVER_BACKING_DB,
                         f"Backing vocals are only {gap:.1f} dB under the lead; keep them "
                         f"{LEAD_OVER_BACKING_DB:g} dB or more below so the lead reads.",
-                        {"lead_over_backing_db": gap},
+                        {"lead_over_backing_db": gap, "lead_over_backing_db_below": LEAD_OVER_BACKING_DB},
                     )
                 )
     return BalanceResult(mix_lufs=mix_lufs, types=tuple(levels), suggestions=tuple(out))

@@ -35,6 +35,9 @@ MIN_OVERLAP = 0.3
 MIN_CONFLICT_S = 2.0
 MAX_CONFLICTS = 10
 CUT_DB_RANGE = (-2.0, -6.0)
+#: The stem to cut must hold at least this share of its own power in the band (1 %, -20 dB):
+#: below it an EQ cut there changes nothing, so no remedy (and no conflict) is reported.
+MIN_CUT_SHARE = 0.01
 
 #                       sub bass low_mid mid upper_mid presence brilliance
 BAND_OWNERSHIP: dict[str, tuple[int, ...]] = {
@@ -131,8 +134,10 @@ def detect_masking(grid: StemGrid, analyses: Mapping[str, TrackAnalysis]) -> Mas
             continue
         found.append((float(overlap[b, i, j]), int(b), int(i), int(j)))
     found.sort(key=lambda x: (-x[0], x[1], grid.track_ids[x[2]], grid.track_ids[x[3]]))
-    conflicts = []
-    for ov, b, i, j in found[:MAX_CONFLICTS]:
+    conflicts: list[MaskingConflict] = []
+    for ov, b, i, j in found:
+        if len(conflicts) == MAX_CONFLICTS:
+            break
         band = BANDS[b]
         ids, types = grid.track_ids, grid.types
         own_i, own_j = BAND_OWNERSHIP[types[i]][b], BAND_OWNERSHIP[types[j]][b]
@@ -143,6 +148,9 @@ def detect_masking(grid: StemGrid, analyses: Mapping[str, TrackAnalysis]) -> Mas
             si, sj = _share(analyses.get(ids[i]), band.name), _share(analyses.get(ids[j]), band.name)
             cut, keep = (i, j) if si <= sj else (j, i)
             why = f"equal claim on the band; '{ids[cut]}' has less of its own energy there and loses least"
+        cut_share = _share(analyses.get(ids[cut]), band.name)
+        if cut_share < MIN_CUT_SHARE:
+            continue
         gain = CUT_DB_RANGE[0] + (CUT_DB_RANGE[1] - CUT_DB_RANGE[0]) * min(
             max((ov - MIN_OVERLAP) / (1 - MIN_OVERLAP), 0), 1
         )
@@ -161,7 +169,15 @@ def detect_masking(grid: StemGrid, analyses: Mapping[str, TrackAnalysis]) -> Mas
                 f"both loud within {CONFLICT_WINDOW_DB:g} dB for {conflict_s[b, i, j]:.0f} s "
                 f"(overlap {ov:.2f}); {why}."
             ),
-            evidence={"overlap": ov, "conflict_s": float(conflict_s[b, i, j]), "masked_track": ids[keep]},
+            evidence={
+                "overlap": ov,
+                "overlap_above": MIN_OVERLAP,
+                "conflict_s": float(conflict_s[b, i, j]),
+                "conflict_s_above": MIN_CONFLICT_S,
+                "band_share": cut_share,
+                "band_share_above": MIN_CUT_SHARE,
+                "masked_track": ids[keep],
+            },
         )
         conflicts.append(
             MaskingConflict(

@@ -15,6 +15,9 @@ from core.targets import canonical_genre, platform_target
 
 #: Fader range accepted (dB); the top matches common DAW faders (+6 to +24 dB).
 MIN_VOLUME_DB, MAX_VOLUME_DB = -144.0, 24.0
+#: A fader at or below this is off (DAWs store "-inf" as their lowest value): the track is treated
+#: as muted. House choice: a full-scale stem 90 dB down is below 16-bit dither.
+FADER_OFF_DB = -90.0
 
 
 @dataclass(frozen=True)
@@ -27,6 +30,11 @@ class TrackSpec:
     pan: float = 0.0
     inserts: tuple[str, ...] = ()
     muted: bool = False
+
+    @property
+    def audible(self) -> bool:
+        """Neither muted nor with its fader off (FADER_OFF_DB): the session step includes it."""
+        return not self.muted and self.volume_db > FADER_OFF_DB
 
 
 @dataclass(frozen=True)

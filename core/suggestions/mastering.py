@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+
+import numpy as np
 
 from core.bands import BAND_BY_NAME, BAND_NAMES
 from core.results import TrackAnalysis
@@ -13,15 +16,26 @@ from core.targets import (
     DEFAULT_PLATFORM,
     GENRE_TARGETS,
     LOUD_MASTER_TRUE_PEAK_DBTP,
+    TONAL_BROADBAND_WITHIN_DB,
+    TONAL_MIN_BANDS,
+    TONAL_SILENT_BELOW_DB,
     PlatformTarget,
-    per_octave_levels_db,
+    per_octave_db,
     platform_target,
 )
 
 
 @dataclass(frozen=True)
 class BandDeviation:
-    """A band's per-octave level (relative to the mid band) against the genre target, in dB."""
+    """A band's per-octave level against the genre target, in dB.
+
+    ``level_db`` is the band's level per octave aligned to the target (the median of level - target
+    over the judged bands is removed, so no single band, e.g. an empty mid band, sets the reference);
+    ``deviation_db = level_db - target_db``. Not judged (deviation None): the band is more than
+    TONAL_SILENT_BELOW_DB under the loudest band, or the material is not broadband (fewer than
+    TONAL_MIN_BANDS bands within TONAL_BROADBAND_WITHIN_DB of the loudest; then ``level_db`` is
+    relative to the loudest band).
+    """
 
     band: str
     level_db: float | None
@@ -38,13 +52,38 @@ def true_peak_ceiling(target: PlatformTarget, integrated_lufs: float | None) -> 
 
 
 def tonal_deviations(band_energy_db: tuple[float | None, ...], *, genre: str) -> tuple[BandDeviation, ...]:
-    """Per-band deviation of a mix's tonal balance from the genre target (core.targets.GENRE_TARGETS)."""
+    """Per-band deviation of a mix's tonal balance from the genre target (core.targets.GENRE_TARGETS).
+
+    Normalised: per-octave levels minus the target, less their median over the judged bands (the
+    level alignment that minimises the summed absolute deviation), so the result does not depend
+    on any one reference band. Judged only on broadband material and in bands within
+    TONAL_SILENT_BELOW_DB of the loudest (core.targets); elsewhere deviation is None.
+    """
     g = GENRE_TARGETS[genre]
-    levels = per_octave_levels_db(band_energy_db)
+    levels = per_octave_db(band_energy_db)
+    present = [v for v in levels if v is not None]
+    if not present:
+        return tuple(
+            BandDeviation(n, None, t, None, False) for n, t in zip(BAND_NAMES, g.band_levels_db, strict=True)
+        )
+    loudest = max(present)
+    broad = sum(v is not None and v >= loudest - TONAL_BROADBAND_WITHIN_DB for v in levels)
+    judged = [v is not None and v >= loudest - TONAL_SILENT_BELOW_DB for v in levels]
+    if broad < TONAL_MIN_BANDS:
+        return tuple(
+            BandDeviation(n, None if v is None else v - loudest, t, None, False)
+            for n, v, t in zip(BAND_NAMES, levels, g.band_levels_db, strict=True)
+        )
+    offset = float(
+        np.median(
+            [v - t for v, t, ok in zip(levels, g.band_levels_db, judged, strict=True) if ok and v is not None]
+        )
+    )
     out = []
-    for name, level, tgt in zip(BAND_NAMES, levels, g.band_levels_db, strict=True):
-        dev = None if level is None else level - tgt
-        out.append(BandDeviation(name, level, tgt, dev, dev is not None and abs(dev) > g.tolerance_db))
+    for name, level, tgt, ok in zip(BAND_NAMES, levels, g.band_levels_db, judged, strict=True):
+        aligned = None if level is None else level - offset
+        dev = aligned - tgt if ok and aligned is not None else None
+        out.append(BandDeviation(name, aligned, tgt, dev, dev is not None and abs(dev) > g.tolerance_db))
     return tuple(out)
 
 
@@ -69,7 +108,14 @@ def platform_suggestions(
     }
     out = []
 
-    def add(type_: str, params: dict[str, ParamValue], priority: int, confidence: float, reason: str) -> None:
+    def add(
+        type_: str,
+        params: dict[str, ParamValue],
+        priority: int,
+        confidence: float,
+        reason: str,
+        crossed: Mapping[str, float | int | str | None],
+    ) -> None:
         out.append(
             make_suggestion(
                 type_,
@@ -80,10 +126,11 @@ def platform_suggestions(
                 priority=priority,
                 confidence=confidence,
                 reason=reason,
-                evidence=ev,
+                evidence={**ev, **crossed},
             )
         )
 
+    quiet = {"integrated_lufs_below": tgt.integrated_lufs - tgt.tolerance_lu}
     over = tp > ceiling + 0.05
     if need > tgt.tolerance_lu:
         if tp + need <= ceiling:
@@ -94,6 +141,7 @@ def platform_suggestions(
                 0.8,
                 f"{integrated:.1f} LUFS is {need:.1f} LU under {tgt.name}'s {tgt.integrated_lufs:g} LUFS and "
                 f"the true peak ({tp:.1f} dBTP) leaves room: plain gain reaches it.",
+                quiet,
             )
         else:
             add(
@@ -103,6 +151,7 @@ def platform_suggestions(
                 0.75,
                 f"{integrated:.1f} LUFS is {need:.1f} LU under {tgt.name}'s {tgt.integrated_lufs:g} LUFS; "
                 f"{need:.1f} dB more into a true-peak limiter with its ceiling at {ceiling:g} dBTP.",
+                quiet,
             )
             over = False
     elif need < -tgt.tolerance_lu:
@@ -117,6 +166,7 @@ def platform_suggestions(
             f"platform turns it down by that much anyway"
             + (f", and PLR {plr:.1f} dB shows the peaks were limited away for nothing" if squashed else "")
             + "; less limiting keeps the punch.",
+            {"integrated_lufs_above": tgt.integrated_lufs + tgt.tolerance_lu},
         )
     if over:
         add(
@@ -127,6 +177,7 @@ def platform_suggestions(
             f"True peak {tp:.1f} dBTP is above {tgt.name}'s {ceiling:g} dBTP ceiling: lossy encoding "
             f"will clip; "
             f"use a true-peak limiter with that ceiling.",
+            {"true_peak_dbtp_above": ceiling},
         )
     if (
         track_type == "mix_bus"
@@ -140,6 +191,7 @@ def platform_suggestions(
             0.5,
             f"Mix-bus peak {lo.sample_peak_dbfs:.1f} dBFS leaves little headroom for mastering "
             f"(aim for peaks around {THRESHOLDS.mix_bus_peak_dbfs - 3.0:g} dBFS).",
+            {"sample_peak_dbfs": lo.sample_peak_dbfs, "sample_peak_dbfs_above": THRESHOLDS.mix_bus_peak_dbfs},
         )
     return out
 
@@ -151,7 +203,7 @@ def tonal_balance_suggestions(
     out = []
     tol = GENRE_TARGETS[genre].tolerance_db
     for d in tonal_deviations(tuple(b.energy_db for b in analysis.spectrum.bands), genre=genre):
-        if not d.outside or d.deviation_db is None or d.band == "mid":
+        if not d.outside or d.deviation_db is None:
             continue
         amount = min(abs(d.deviation_db) - tol + 1.0, 3.0)
         cut = d.deviation_db > 0
@@ -167,7 +219,11 @@ def tonal_balance_suggestions(
                 confidence=0.5,
                 reason=f"The {d.band} band is {d.deviation_db:+.1f} dB against the {genre} tonal target "
                 f"(tolerance ±{tol:g} dB): a broad {'cut' if cut else 'boost'}.",
-                evidence={"deviation_db": d.deviation_db, "target_db": d.target_db},
+                evidence={
+                    "deviation_db": d.deviation_db,
+                    ("deviation_db_above" if cut else "deviation_db_below"): tol if cut else -tol,
+                    "target_db": d.target_db,
+                },
             )
         )
     return out

@@ -13,6 +13,7 @@ from typing import Any, Literal
 from core.bands import BANDS
 from core.errors import InvalidParameter
 from core.results import to_dict
+from core.suggestions.rules import PARAMETER_LIMITS
 
 TrackType = Literal[
     "vocals",
@@ -132,8 +133,9 @@ def make_suggestion(
     """Build a Suggestion with rounded parameters, clamped priority/confidence and its stable id."""
     if type_ not in SUGGESTION_TYPES:
         raise InvalidParameter(f"type: unknown suggestion type {type_!r}")
+    parameters, reason, evidence = _cap(type_, parameters, reason, dict(evidence or {}))
     params = {k: _round_display(k, v) for k, v in parameters.items()}
-    ev = {k: (round(float(v), 2) if isinstance(v, float) else v) for k, v in (evidence or {}).items()}
+    ev = {k: (round(float(v), 2) if isinstance(v, float) else v) for k, v in evidence.items()}
     return Suggestion(
         id=suggestion_id(track_id, type_, band, params),
         type=type_,
@@ -145,6 +147,28 @@ def make_suggestion(
         reason=reason,
         evidence=ev,
     )
+
+
+def _cap(
+    type_: str, parameters: Mapping[str, ParamValue], reason: str, evidence: Evidence
+) -> tuple[dict[str, ParamValue], str, Evidence]:
+    """Clamp moves to PARAMETER_LIMITS; a capped move says so and keeps the requested value as evidence."""
+    params = dict(parameters)
+    for name, value in parameters.items():
+        limits = PARAMETER_LIMITS.get((type_, name))
+        if limits is None or isinstance(value, str) or not isinstance(value, float | int):
+            continue
+        capped = min(max(float(value), limits[0]), limits[1])
+        if abs(capped - float(value)) < 0.05:
+            continue
+        params[name] = capped
+        evidence[f"requested_{name}"] = float(value)
+        reason = (
+            f"{reason} The measurement asks for {float(value):+.1f} dB; capped at {capped:+g} dB: "
+            f"a bigger move points at the source (recording, export level or arrangement), not at "
+            f"a {type_.replace('_', ' ')}."
+        )
+    return params, reason, evidence
 
 
 # --- ordering and contradictions ---------------------------------------------------------------

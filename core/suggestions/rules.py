@@ -106,8 +106,23 @@ class Thresholds:
     #: Noise floor above this (dBFS) in a track with gaps wants a gate / noise reduction.
     noise_floor_dbfs: float = -60.0
     gap_ratio: float = 0.05
-    #: Sample peak at/above this (dBFS) or any clipped sample is clipping.
-    clip_peak_dbfs: float = -0.1
+    #: More clipped samples than this (core.dynamics counts runs at full scale) is clipping.
+    clipped_samples: int = 0
+    #: A stem's true peak above this (dBTP) without clipped samples: inter-sample overs when it is
+    #: rendered to fixed point; a gain-down, not a declip (BS.1770-4 Annex 2 true-peak meter).
+    stem_true_peak_dbtp: float = 0.0
+    #: Leave this much true-peak headroom (dB) when turning a hot stem down.
+    stem_headroom_db: float = 1.0
+    #: A stem whose integrated loudness is below this (LUFS) is recorded or exported too low; the
+    #: same threshold as the ``low_level`` quality rule (core.quality_rules).
+    low_level_lufs: float = -35.0
+    #: Clip gain for a low stem aims here: integrated loudness, and sample peaks no higher than
+    #: the peak headroom (common gain-staging practice: peaks near -6 dBFS, Senior ch. 3).
+    stem_working_lufs: float = -20.0
+    stem_working_peak_dbfs: float = -6.0
+    #: The noise-floor rule needs the floor this far under the RMS level, as the quality rule does
+    #: (core.quality_rules.NOISE_FLOOR_MIN_DEPTH_DB): otherwise the "floor" is the music.
+    noise_floor_depth_db: float = 20.0
     #: Bass with mid-band (500-2000 Hz) per-octave level this far below its bass band barely
     #: translates to small speakers: saturation.
     translation_db: float = 30.0
@@ -118,6 +133,20 @@ class Thresholds:
 
 
 THRESHOLDS = Thresholds()
+
+#: The largest move any suggestion may ask for, per (suggestion type, parameter): a measurement
+#: asking for more is capped here and the reason says so (core.suggestions.model.make_suggestion).
+#: EQ: broad boosts beyond +6 dB and cuts beyond -12 dB point at the source or the arrangement,
+#: not at an EQ (Owsinski, EQ chapter: "cut narrow, boost wide", small boosts); gain: a clip-gain or
+#: fader move beyond +12 dB means the file was exported at the wrong level (house choice).
+PARAMETER_LIMITS: dict[tuple[str, str], tuple[float, float]] = {
+    ("eq_boost", "gain_db"): (0.0, 6.0),
+    ("eq_cut", "gain_db"): (-12.0, 0.0),
+    ("de_ess", "gain_db"): (-12.0, 0.0),
+    ("gain", "gain_db"): (-24.0, 12.0),
+    ("limiting", "gain_db"): (0.0, 12.0),
+    ("saturation", "drive_db"): (0.0, 12.0),
+}
 
 #: Plugin-name keywords by category (case-insensitive substring match).
 PLUGIN_KEYWORDS: dict[str, tuple[str, ...]] = {

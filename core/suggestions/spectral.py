@@ -37,7 +37,7 @@ def check_rumble(a: TrackAnalysis, ctx: TrackContext) -> Suggestion | None:
         0.6 + excess / 40,
         f"{share:.1f} dB of the track's power lies below {corner:g} Hz, where a "
         f"{ctx.track_type} track has no useful content (rumble, handling noise, spill).",
-        {"share_below_db": share, "corner_hz": corner},
+        {"share_below_db": share, "share_below_db_above": THRESHOLDS.rumble_share_db, "corner_hz": corner},
     )
 
 
@@ -56,7 +56,7 @@ def check_hiss(a: TrackAnalysis, ctx: TrackContext) -> Suggestion | None:
         3,
         0.5 + (share - THRESHOLDS.hiss_share_db) / 40,
         f"{share:.1f} dB of the power lies above {corner:g} Hz: hiss or spill on a {ctx.track_type} track.",
-        {"share_above_db": share, "corner_hz": corner},
+        {"share_above_db": share, "share_above_db_above": THRESHOLDS.hiss_share_db, "corner_hz": corner},
     )
 
 
@@ -84,7 +84,7 @@ def check_buildups(a: TrackAnalysis, ctx: TrackContext) -> list[Suggestion]:
                 0.5 + (excess - THRESHOLDS.bump_db) / 20,
                 f"The {name} band ({band.low_hz:g}-{band.high_hz:g} Hz) sits {excess:.1f} dB per "
                 f"octave above both neighbours, outside where a {ctx.track_type} track lives: a build-up.",
-                {"excess_db": excess, "peak_hz": freq},
+                {"excess_db": excess, "excess_db_above": THRESHOLDS.bump_db, "peak_hz": freq},
             )
         )
     return out
@@ -110,7 +110,7 @@ def check_dull(a: TrackAnalysis, ctx: TrackContext) -> Suggestion | None:
         0.45 + (deficit - THRESHOLDS.dull_db) / 30,
         f"2-6 kHz sits {deficit:.1f} dB per octave below the mids: the {ctx.track_type} track "
         "lacks presence.",
-        {"presence_deficit_db": deficit},
+        {"presence_deficit_db": deficit, "presence_deficit_db_above": THRESHOLDS.dull_db},
     )
 
 
@@ -145,7 +145,7 @@ def check_sibilance(a: TrackAnalysis, ctx: TrackContext) -> Suggestion | None:
         f"Sibilance: the 1/3 octave at {freq:g} Hz is {sib_db - mid_db:+.1f} dB against the "
         f"1-3 kHz average; a de-esser centred there, acting on the loud moments only"
         + (" (a de-esser is inserted: lower its threshold)." if has_de_esser else "."),
-        {"sibilance_db": sib_db - mid_db, "peak_hz": freq},
+        {"sibilance_db": sib_db - mid_db, "sibilance_db_above": THRESHOLDS.sibilance_db, "peak_hz": freq},
     )
 
 
@@ -168,5 +168,5 @@ def check_translation(a: TrackAnalysis, ctx: TrackContext) -> Suggestion | None:
         0.55,
         f"The mids sit {gap:.0f} dB per octave below the bass band: harmonics from gentle saturation "
         f"let the bass line read on small speakers.",
-        {"bass_over_mid_db": gap},
+        {"bass_over_mid_db": gap, "bass_over_mid_db_above": THRESHOLDS.translation_db},
     )

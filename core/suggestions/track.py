@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from core.errors import InvalidParameter
-from core.results import TrackAnalysis
+from core.results import StereoResult, TrackAnalysis
 from core.suggestions import tempo
 from core.suggestions.mastering import platform_suggestions, tonal_balance_suggestions
 from core.suggestions.model import BUS_TYPES, TRACK_TYPES, Suggestion, resolve
@@ -59,15 +59,14 @@ def _compression(a: TrackAnalysis, ctx: TrackContext) -> Suggestion | None:
         2 if ctx.track_type in ("vocals", "bass") else 3,
         0.5 + min((crest - cmax) / 20, 0.4) - (0.2 if has_comp else 0.0),
         reason,
-        {"crest_factor_db": crest, "rms_dbfs": rms, "loudness_range_lu": lra},
+        {"crest_factor_db": crest, "crest_factor_db_above": cmax, "rms_dbfs": rms, "loudness_range_lu": lra},
     )
 
 
 def _clipping(a: TrackAnalysis, ctx: TrackContext) -> Suggestion | None:
+    """Clipped samples (runs at full scale, core.dynamics): repair. A hot peak alone is not clipping."""
     d = a.dynamics
-    if ctx.track_type in BUS_TYPES:
-        return None
-    if d.clipped_samples <= 0 and (d.peak_dbfs is None or d.peak_dbfs < THRESHOLDS.clip_peak_dbfs):
+    if ctx.track_type in BUS_TYPES or d.clipped_samples <= THRESHOLDS.clipped_samples:
         return None
     return emit(
         "cleanup",
@@ -75,10 +74,59 @@ def _clipping(a: TrackAnalysis, ctx: TrackContext) -> Suggestion | None:
         None,
         {"process": "declip"},
         1,
-        0.9 if d.clipped_samples > 0 else 0.6,
-        f"{d.clipped_samples} clipped samples, peak {d.peak_dbfs} dBFS: re-export or re-record lower, "
+        0.9,
+        f"{d.clipped_samples} clipped samples (peak {d.peak_dbfs} dBFS): re-export or re-record lower, "
         f"or repair with a declipper.",
-        {"clipped_samples": d.clipped_samples, "peak_dbfs": d.peak_dbfs},
+        {
+            "clipped_samples": d.clipped_samples,
+            "clipped_samples_above": THRESHOLDS.clipped_samples + 1,
+            "peak_dbfs": d.peak_dbfs,
+        },
+    )
+
+
+def _true_peak_over(a: TrackAnalysis, ctx: TrackContext) -> Suggestion | None:
+    """Inter-sample overs on a stem that does not clip: turn it down, no repair needed."""
+    tp = a.loudness.true_peak_dbtp
+    limit = THRESHOLDS.stem_true_peak_dbtp
+    if ctx.track_type in BUS_TYPES or tp is None or tp <= limit or a.dynamics.clipped_samples > 0:
+        return None
+    gain = limit - THRESHOLDS.stem_headroom_db - tp
+    return emit(
+        "gain",
+        ctx,
+        None,
+        {"gain_db": gain},
+        3,
+        0.5 + min((tp - limit) / 6.0, 0.3),
+        f"True peak {tp:.1f} dBTP is over {limit:g} dBTP (no sample clips, but the waveform between "
+        f"samples does when rendered to fixed point): lower the clip gain by {-gain:.1f} dB.",
+        {"true_peak_dbtp": tp, "true_peak_dbtp_above": limit},
+    )
+
+
+def _low_level(a: TrackAnalysis, ctx: TrackContext) -> Suggestion | None:
+    """A stem recorded or exported far too low: clip gain up, towards a working level."""
+    lufs, peak = a.loudness.integrated_lufs, a.dynamics.peak_dbfs
+    if ctx.track_type in BUS_TYPES or lufs is None or lufs > THRESHOLDS.low_level_lufs:
+        return None
+    gain = THRESHOLDS.stem_working_lufs - lufs
+    if peak is not None:
+        gain = min(gain, THRESHOLDS.stem_working_peak_dbfs - peak)
+    if gain <= 0:
+        return None
+    return emit(
+        "gain",
+        ctx,
+        None,
+        {"gain_db": gain},
+        3,
+        0.6,
+        f"Integrated loudness {lufs:.1f} LUFS is under {THRESHOLDS.low_level_lufs:g} LUFS: the stem "
+        f"was recorded or exported too low, so plugins and faders work near their noise floor; "
+        f"{gain:+.1f} dB of clip gain brings it towards {THRESHOLDS.stem_working_lufs:g} LUFS with "
+        f"peaks at most {THRESHOLDS.stem_working_peak_dbfs:g} dBFS.",
+        {"integrated_lufs": lufs, "integrated_lufs_below": THRESHOLDS.low_level_lufs, "peak_dbfs": peak},
     )
 
 
@@ -94,17 +142,20 @@ def _dc(a: TrackAnalysis, ctx: TrackContext) -> Suggestion | None:
         2,
         0.85,
         f"DC offset {dc:+.4f} of full scale wastes headroom and clicks at edits.",
-        {"dc_offset": dc},
+        {"dc_offset": dc, "dc_offset_abs": abs(dc), "dc_offset_abs_above": THRESHOLDS.dc_offset},
     )
 
 
 def _noise(a: TrackAnalysis, ctx: TrackContext) -> Suggestion | None:
-    nf, gaps = a.dynamics.noise_floor_dbfs, a.dynamics.silence_ratio
+    d = a.dynamics
+    nf, gaps, rms = d.noise_floor_dbfs, d.silence_ratio, d.rms_dbfs
+    if nf is None or rms is None or ctx.track_type in BUS_TYPES:
+        return None
+    depth = rms - nf
     if (
-        nf is None
-        or nf < THRESHOLDS.noise_floor_dbfs
+        nf < THRESHOLDS.noise_floor_dbfs
         or gaps < THRESHOLDS.gap_ratio
-        or ctx.track_type in BUS_TYPES
+        or depth < THRESHOLDS.noise_floor_depth_db
     ):
         return None
     release = tempo.release_ms(ctx.bpm, note="1/16", default_ms=100.0)
@@ -115,9 +166,17 @@ def _noise(a: TrackAnalysis, ctx: TrackContext) -> Suggestion | None:
         {"process": "gate", "threshold_db": nf + 6.0, "attack_ms": 1.0, "release_ms": release},
         3,
         0.6,
-        f"Noise floor {nf:.1f} dBFS is audible in the gaps ({100 * gaps:.0f}% of the track): gate "
-        f"6 dB above it or use noise reduction.",
-        {"noise_floor_dbfs": nf, "silence_ratio": gaps},
+        f"Noise floor {nf:.1f} dBFS ({depth:.0f} dB under the RMS level) is audible in the quiet "
+        f"passages, and the track has gaps ({100 * gaps:.0f}% of it): gate 6 dB above the floor or "
+        f"use noise reduction.",
+        {
+            "noise_floor_dbfs": nf,
+            "noise_floor_dbfs_above": THRESHOLDS.noise_floor_dbfs,
+            "silence_ratio": gaps,
+            "silence_ratio_above": THRESHOLDS.gap_ratio,
+            "noise_floor_depth_db": depth,
+            "noise_floor_depth_db_above": THRESHOLDS.noise_floor_depth_db,
+        },
     )
 
 
@@ -134,7 +193,11 @@ def _stereo(a: TrackAnalysis, ctx: TrackContext) -> list[Suggestion]:
                 0.6 + min(-st.correlation, 0.35),
                 f"Left/right correlation {st.correlation:.2f}: the channels partly cancel in mono "
                 f"({st.mono_loss_db} dB lost).",
-                {"correlation": st.correlation, "mono_loss_db": st.mono_loss_db},
+                {
+                    "correlation": st.correlation,
+                    "correlation_below": THRESHOLDS.phase_correlation,
+                    "mono_loss_db": st.mono_loss_db,
+                },
             )
         )
     if (
@@ -153,7 +216,7 @@ def _stereo(a: TrackAnalysis, ctx: TrackContext) -> list[Suggestion]:
                 0.7,
                 f"Width {st.width:.2f} on a {ctx.track_type} track: keep the low end mono for punch and "
                 f"mono/vinyl compatibility.",
-                {"width": st.width},
+                {"width": st.width, "width_above": THRESHOLDS.low_end_width},
             )
         )
     if ctx.profile.wants_width and (
@@ -171,15 +234,26 @@ def _stereo(a: TrackAnalysis, ctx: TrackContext) -> list[Suggestion]:
                 f"The {ctx.track_type} track is "
                 f"{'a mono file' if st is None else f'nearly mono (width {w:.2f})'}: "
                 f"widen, double or pan it to leave the centre to vocals, kick and bass.",
-                {"width": w},
+                _narrow_evidence(st, THRESHOLDS.mono_width),
             )
         )
     return out
 
 
+#: A track narrower than this (or a mono file) has no ambience of its own: dry.
+DRY_WIDTH = 0.1
+
+
+def _narrow_evidence(st: StereoResult | None, below: float) -> dict[str, float | int | str | None]:
+    """Evidence for 'mono, or narrower than ``below``': the channel count or the width, with its threshold."""
+    if st is None:
+        return {"channels": 1, "channels_below": 1}
+    return {"width": st.width, "width_below": below}
+
+
 def _ambience(a: TrackAnalysis, ctx: TrackContext) -> list[Suggestion]:
     st = a.stereo
-    dry = st is None or (st.width is not None and st.width < 0.1)
+    dry = st is None or (st.width is not None and st.width < DRY_WIDTH)
     if not dry:
         return []
     g = GENRE_TARGETS[ctx.genre]
@@ -196,13 +270,13 @@ def _ambience(a: TrackAnalysis, ctx: TrackContext) -> list[Suggestion]:
                 4,
                 0.45,
                 f"The {ctx.track_type} track is dry "
-                f"(no reverb insert, {'mono' if st is None else 'width < 0.1'}); "
+                f"(no reverb insert, {'mono' if st is None else f'width < {DRY_WIDTH:g}'}); "
                 + (
                     f"pre-delay 1/64 note and decay {g.reverb_decay_beats:g} beats at {ctx.bpm:g} BPM."
                     if ctx.bpm
                     else "no tempo, so default times."
                 ),
-                {"width": None if st is None else st.width},
+                _narrow_evidence(st, DRY_WIDTH),
             )
         )
     if "delay" in ctx.profile.ambience and ctx.bpm is not None and not has_plugin(ctx.inserts, "delay"):
@@ -218,7 +292,7 @@ def _ambience(a: TrackAnalysis, ctx: TrackContext) -> list[Suggestion]:
                 0.4,
                 f"A tempo-synced {label} delay ({t:.0f} ms at {ctx.bpm:g} BPM, the {ctx.genre} default) "
                 f"adds depth to a dry {ctx.track_type} track without washing it out.",
-                {"bpm": ctx.bpm},
+                {**_narrow_evidence(st, DRY_WIDTH), "bpm": ctx.bpm},
             )
         )
     return out
@@ -231,6 +305,8 @@ _SINGLE: tuple[Callable[[TrackAnalysis, TrackContext], Suggestion | None], ...] 
     check_sibilance,
     _compression,
     _clipping,
+    _true_peak_over,
+    _low_level,
     _dc,
     _noise,
     check_translation,

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from core.bands import BANDS
 from core.session import SessionSpec, analyze_session, detect_genre
-from core.targets import GENRES
-from tests.core.session_fixtures import BASS, KICK, PAD, VOCAL, make_analysis, track
+from core.targets import GENRE_TARGETS, GENRES
+from tests.core.session_fixtures import BASS, KICK, VOCAL, make_analysis, spectrum, track
 
 TYPICAL: dict[str, tuple[float | None, list[dict]]] = {
     "Electronic/EDM": (
@@ -131,12 +132,27 @@ def test_declared_genre_picks_the_target_and_defaults():
     )
 
 
+def shaped_like(genre, base_db=-30.0):
+    """A broadband 1/3-octave spectrum following ``genre``'s tonal target."""
+    target = GENRE_TARGETS[genre].band_levels_db
+    return spectrum(*[(b.low_hz, b.high_hz * 0.999, base_db + t) for b, t in zip(BANDS, target, strict=True)])
+
+
 def test_audio_features_break_a_metadata_tie():
     tracks = [track("a", "other", name="Audio 1"), track("b", "other", name="Audio 2")]
     spec = SessionSpec.from_dict({"bpm": 95, "tracks": tracks})
-    heavy = {"a": make_analysis("a", third_octave_db=KICK), "b": make_analysis("b", third_octave_db=BASS)}
-    airy = {"a": make_analysis("a", third_octave_db=PAD), "b": make_analysis("b", third_octave_db=PAD)}
+    heavy = {k: make_analysis(k, third_octave_db=shaped_like("Hip-Hop/Rap")) for k in "ab"}
+    airy = {k: make_analysis(k, third_octave_db=shaped_like("Classical")) for k in "ab"}
     top_heavy = analyze_session(spec, heavy).genre.candidates
     top_airy = analyze_session(spec, airy).genre.candidates
     rank = lambda cands, g: [c.genre for c in cands].index(g)  # noqa: E731
     assert rank(top_heavy, "Hip-Hop/Rap") < rank(top_airy, "Hip-Hop/Rap")
+
+
+def test_a_narrow_band_session_gives_no_audio_evidence():
+    # A kick and a bass are not a full mix: their spectrum says nothing about the genre's tonal target.
+    tracks = [track("a", "other", name="Audio 1"), track("b", "other", name="Audio 2")]
+    spec = SessionSpec.from_dict({"bpm": 95, "tracks": tracks})
+    narrow = {"a": make_analysis("a", third_octave_db=KICK), "b": make_analysis("b", third_octave_db=BASS)}
+    reasons = analyze_session(spec, narrow).genre.reasons
+    assert not [r for r in reasons if "tonal balance" in r]

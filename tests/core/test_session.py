@@ -310,3 +310,50 @@ def test_sixteen_tracks_analyse_fast():
         times.append(time.perf_counter() - t0)
     assert len(spec.tracks) == 16
     assert sorted(times)[2] < 0.1  # budget 50 ms; slack for a loaded CI machine
+
+
+# --- muted tracks and masking remedies ----------------------------------------------------------
+
+
+def test_a_muted_track_and_a_fader_at_minus_infinity_get_no_suggestions():
+    quiet_vox = make_analysis("vox", third_octave_db=VOCAL, integrated_lufs=-60.0, crest_factor_db=30.0)
+    spec, analyses = build(
+        (track("vox", "vocals", muted=True), quiet_vox),
+        (track("vox2", "vocals", volume_db=-144.0), quiet_vox),
+        (track("kick", "kick"), make_analysis("kick", third_octave_db=KICK)),
+        (track("bass", "bass"), make_analysis("bass", third_octave_db=BASS)),
+        (track("gtr", "guitar"), make_analysis("gtr", third_octave_db=GUITAR)),
+        (track("pad", "pad"), make_analysis("pad", third_octave_db=PAD)),
+    )
+    out = analyze_session(spec, analyses)
+    by_id = {t.track_id: t.suggestions for t in out.tracks}
+    assert not by_id.get("vox") and not by_id.get("vox2")
+    assert "vox2" not in out.masking.track_ids
+
+
+def test_a_balance_move_for_a_buried_stem_is_capped():
+    spec, analyses = build(
+        (track("vox", "vocals"), make_analysis("vox", third_octave_db=VOCAL, integrated_lufs=-60.0)),
+        (track("kick", "kick"), make_analysis("kick", third_octave_db=KICK, integrated_lufs=-12.0)),
+        (track("bass", "bass"), make_analysis("bass", third_octave_db=BASS, integrated_lufs=-12.0)),
+        (track("gtr", "guitar"), make_analysis("gtr", third_octave_db=GUITAR, integrated_lufs=-14.0)),
+    )
+    out = analyze_session(spec, analyses)
+    gain = next(s for t in out.tracks if t.track_id == "vox" for s in t.suggestions if s.type == "gain")
+    assert 0 < gain.parameters["gain_db"] <= 12.0 and "capped" in gain.reason
+
+
+def test_no_masking_cut_in_a_band_where_the_cut_track_has_almost_no_energy():
+    # A loud vocal with faint sub rumble, against a quiet kick in the sub: both reach the band's
+    # level, but the vocal has ~0.01 % of its power there, so cutting it there changes nothing.
+    vox = spectrum((125, 3150, -12.0), (25, 50, -52.0))
+    kick = spectrum((25, 50, -50.0))
+    spec, analyses = build(
+        (track("vox", "vocals"), make_analysis("vox", third_octave_db=vox)),
+        (track("kick", "kick"), make_analysis("kick", third_octave_db=kick)),
+    )
+    for c in conflicts_of(spec, analyses):
+        a = analyses[c.cut_track_id]
+        share = next(b.share for b in a.spectrum.bands if b.name == c.band)
+        assert share >= 0.01, (c.band, c.cut_track_id, share)
+        assert c.remedy.parameters["gain_db"] >= -6.0

@@ -1,0 +1,115 @@
+"""The session tempo: the declared one, else the tempo the tracks' own estimates agree on.
+
+Beat trackers mostly err by an octave (a track read at half or double the tempo) and less often by
+3:2 (a dotted or triplet reading): F. Gouyon et al., "An experimental comparison of audio tempo
+induction algorithms", IEEE TASLP 14(5), 2006, whose "accuracy 2" counts such readings as right,
+with a 4 % tolerance. Averaging tempi is therefore wrong (a kick read at 120 and a bass at 60 are
+not at 90). Instead each confident track votes, weighted by its tempo confidence and how rhythmic
+it is (drums most: ``RHYTHM_WEIGHTS``), and the session tempo is the candidate T that maximises the
+summed agreement of every track's tempo with T or with one of T's ``RELATIONS`` (T/2, 2T, 2T/3,
+3T/2). Near-ties go to the candidate closest to ``PREFERRED_BPM`` (the preferred beat rate in
+D. Moelants, "Preferred tempo reconsidered", ICMPC 2002). The winner is refined to the weighted
+geometric mean of the votes that agree with it.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from core.results import TrackAnalysis
+from core.session.spec import TrackSpec
+from core.suggestions.tempo import MAX_BPM, MIN_BPM
+from core.suggestions.track_context import MIN_TEMPO_CONFIDENCE
+
+
+@dataclass(frozen=True)
+class TempoVote:
+    """One track's tempo estimate and how much it counts (confidence x rhythmic weight)."""
+
+    bpm: float
+    weight: float
+
+
+#: A track reading ``T * ratio`` for a session at T, and how much such a reading agrees with T.
+RELATIONS: dict[float, float] = {1.0: 1.0, 0.5: 0.8, 2.0: 0.8, 2.0 / 3.0: 0.5, 1.5: 0.5}
+#: Readings within this many octaves (4 %, Gouyon et al.'s tolerance) agree; Gaussian of sigma half that.
+TOLERANCE_OCTAVES = math.log2(1.04)
+#: Near-ties (within this fraction of the best score) go to the candidate nearest PREFERRED_BPM.
+TIE_FRACTION = 0.01
+PREFERRED_BPM = 120.0
+
+#: How much a track type's tempo estimate says about the groove (house choice): drums carry the
+#: beat; a bass mostly plays on it; sustained types (pads, strings, fx) barely show it.
+RHYTHM_WEIGHTS: dict[str, float] = {
+    "kick": 1.0,
+    "snare": 1.0,
+    "drums": 1.0,
+    "mix_bus": 1.0,
+    "master": 1.0,
+    "bass": 0.5,
+    "guitar": 0.35,
+    "keys": 0.35,
+    "synth": 0.35,
+    "other": 0.35,
+    "brass": 0.3,
+    "vocals": 0.25,
+    "backing_vocals": 0.25,
+    "strings": 0.2,
+    "pad": 0.15,
+    "fx": 0.15,
+}
+
+
+def _agreement(bpm: float, tempo: float) -> tuple[float, float]:
+    """(agreement 0-1, the ratio it came from) of a reading ``bpm`` with a session at ``tempo``."""
+    sigma = TOLERANCE_OCTAVES / 2.0
+    best = (0.0, 1.0)
+    for ratio, weight in RELATIONS.items():
+        d = math.log2(bpm / (tempo * ratio))
+        score = weight * math.exp(-0.5 * (d / sigma) ** 2)
+        if score > best[0]:
+            best = (score, ratio)
+    return best
+
+
+def estimate_tempo(votes: Sequence[TempoVote]) -> float | None:
+    """The tempo (BPM) the votes agree on most, octave and 3:2 aware; None without votes."""
+    votes = [v for v in votes if v.weight > 0 and MIN_BPM <= v.bpm <= MAX_BPM]
+    if not votes:
+        return None
+    candidates = sorted({v.bpm / r for v in votes for r in RELATIONS if MIN_BPM <= v.bpm / r <= MAX_BPM})
+    scores = [sum(v.weight * _agreement(v.bpm, c)[0] for v in votes) for c in candidates]
+    top = max(scores)
+    near = [c for c, s in zip(candidates, scores, strict=True) if s >= top * (1.0 - TIE_FRACTION)]
+    best = min(near, key=lambda c: (abs(math.log2(c / PREFERRED_BPM)), c))
+    num = den = 0.0
+    for v in votes:
+        score, ratio = _agreement(v.bpm, best)
+        if abs(math.log2(v.bpm / (best * ratio))) <= TOLERANCE_OCTAVES:
+            num += v.weight * score * math.log2(v.bpm / ratio)
+            den += v.weight * score
+    return float(2.0 ** (num / den)) if den > 0 else best
+
+
+def tempo_votes(tracks: Sequence[TrackSpec], analyses: Mapping[str, TrackAnalysis]) -> list[TempoVote]:
+    """A vote per track whose tempo estimate is confident (core.suggestions MIN_TEMPO_CONFIDENCE)."""
+    votes = []
+    for t in tracks:
+        a = analyses.get(t.track_id)
+        if a is None or a.rhythm.tempo_bpm is None or a.rhythm.tempo_confidence < MIN_TEMPO_CONFIDENCE:
+            continue
+        rhythmic = max(RHYTHM_WEIGHTS.get(t.type, 0.35), min(max(a.patterns.percussive, 0.0), 1.0))
+        votes.append(TempoVote(float(a.rhythm.tempo_bpm), a.rhythm.tempo_confidence * rhythmic))
+    return votes
+
+
+def session_tempo(
+    bpm: float | None, tracks: Sequence[TrackSpec], analyses: Mapping[str, TrackAnalysis]
+) -> tuple[float | None, str | None]:
+    """(tempo, source): the declared ``bpm`` ("declared"), else the tracks' estimate ("estimated")."""
+    if bpm is not None:
+        return bpm, "declared"
+    est = estimate_tempo(tempo_votes(tracks, analyses))
+    return (None, None) if est is None else (round(est, 2), "estimated")

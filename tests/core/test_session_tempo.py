@@ -1,0 +1,56 @@
+"""The session tempo: declared wins; otherwise the tempo the tracks agree on, octave and 3:2 aware."""
+
+from __future__ import annotations
+
+import pytest
+
+from core.session import SessionSpec, analyze_session
+from core.session.tempo import TempoVote, estimate_tempo
+from tests.core.session_fixtures import BASS, DRUMS, KICK, PAD, make_analysis, track
+
+
+def session(*entries, bpm=None):
+    doc = {"bpm": bpm, "tracks": [track(tid, type_) for tid, type_, _, _, _ in entries]}
+    analyses = {
+        tid: make_analysis(tid, third_octave_db=spec, tempo_bpm=tempo, tempo_confidence=conf)
+        for tid, _, spec, tempo, conf in entries
+    }
+    return analyze_session(SessionSpec.from_dict(doc), analyses)
+
+
+def test_kick_at_120_and_bass_at_60_is_120_never_the_average():
+    out = session(("kick", "kick", KICK, 120.0, 0.9), ("bass", "bass", BASS, 60.0, 0.9))
+    assert out.bpm == pytest.approx(120.0, abs=0.5)
+    assert out.bpm_source == "estimated"
+
+
+def test_the_order_of_the_tracks_does_not_matter():
+    out = session(("bass", "bass", BASS, 60.0, 0.9), ("kick", "kick", KICK, 120.0, 0.9))
+    assert out.bpm == pytest.approx(120.0, abs=0.5)
+
+
+def test_the_declared_tempo_wins():
+    out = session(("kick", "kick", KICK, 120.0, 0.9), ("bass", "bass", BASS, 60.0, 0.9), bpm=97.0)
+    assert out.bpm == 97.0 and out.bpm_source == "declared"
+
+
+def test_half_time_drums_outvote_a_bass_read_at_double_speed():
+    # The drums are the rhythmic reference: a half-time groove at 70 stays 70.
+    out = session(("drums", "drums", DRUMS, 70.0, 0.8), ("bass", "bass", BASS, 140.0, 0.8))
+    assert out.bpm == pytest.approx(70.0, abs=0.5)
+
+
+def test_a_three_to_two_reading_joins_the_drums_tempo():
+    out = session(("drums", "drums", DRUMS, 120.0, 0.8), ("pad", "pad", PAD, 80.0, 0.9))
+    assert out.bpm == pytest.approx(120.0, abs=0.5)
+
+
+def test_agreeing_tracks_refine_the_tempo():
+    votes = [TempoVote(120.4, 1.0), TempoVote(119.6, 1.0), TempoVote(60.0, 0.5)]
+    assert estimate_tempo(votes) == pytest.approx(120.0, abs=0.2)
+
+
+def test_no_confident_track_means_no_tempo():
+    out = session(("kick", "kick", KICK, 120.0, 0.2), ("bass", "bass", BASS, 60.0, 0.1))
+    assert out.bpm is None and out.bpm_source is None
+    assert estimate_tempo([]) is None

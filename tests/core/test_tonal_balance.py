@@ -1,0 +1,78 @@
+"""Tonal balance against a genre target: normalised, judged only on broadband material, bounded."""
+
+from __future__ import annotations
+
+import pytest
+
+from core.bands import BAND_NAMES, BANDS
+from core.session import SessionSpec, analyze_session
+from core.suggestions import suggest_for_track, tonal_deviations
+from core.targets import GENRE_TARGETS
+from tests.core.session_fixtures import BASS, KICK, band_levels, make_analysis, spectrum, track
+
+POP = GENRE_TARGETS["Pop"].band_levels_db
+
+
+def pop_mix(*, base_db=-30.0, offsets=None):
+    """1/3-octave levels on the Pop target, with per-band offsets (dB)."""
+    offsets = offsets or {}
+    return spectrum(
+        *[
+            (b.low_hz, b.high_hz * 0.999, base_db + t + offsets.get(b.name, 0.0))
+            for b, t in zip(BANDS, POP, strict=True)
+        ]
+    )
+
+
+def deviations(third_octave_db):
+    return {d.band: d for d in tonal_deviations(tuple(band_levels(third_octave_db)), genre="Pop")}
+
+
+def test_a_mix_on_target_deviates_nowhere():
+    for d in deviations(pop_mix()).values():
+        assert d.deviation_db == pytest.approx(0.0, abs=1.5) and not d.outside
+
+
+def test_a_hole_in_the_mids_is_the_only_deviation():
+    devs = deviations(pop_mix(offsets={"mid": -12.0}))
+    assert -14.0 <= devs["mid"].deviation_db <= -10.0 and devs["mid"].outside
+    for name in BAND_NAMES:
+        if name != "mid":
+            assert abs(devs[name].deviation_db) < 2.0 and not devs[name].outside, name
+
+
+def test_a_kick_and_a_bass_are_not_a_full_mix():
+    # The kick's click and the bass's harmonics reach 2.5-4 kHz and 0.5-1 kHz, 20-30 dB down.
+    devs = deviations(spectrum((40, 100, -14.0), (2500, 4000, -34.0), (40, 400, -18.0), (500, 1000, -40.0)))
+    assert all(d.deviation_db is None and not d.outside for d in devs.values())
+
+
+def test_a_kick_and_bass_session_gets_no_tonal_warning():
+    doc = {"bpm": 120, "genre": "Pop", "tracks": [track("kick", "kick"), track("bass", "bass")]}
+    analyses = {
+        "kick": make_analysis("kick", third_octave_db=KICK),
+        "bass": make_analysis("bass", third_octave_db=BASS),
+    }
+    out = analyze_session(SessionSpec.from_dict(doc), analyses)
+    assert not [i for i in out.issues if i.code == "tonal_balance"]
+    assert any(i.code == "tonal_balance_not_judged" for i in out.issues)
+
+
+def test_a_band_where_the_mix_is_silent_is_not_judged():
+    devs = deviations(pop_mix(offsets={"brilliance": -80.0}))
+    assert devs["brilliance"].deviation_db is None and not devs["brilliance"].outside
+    assert all(abs(devs[n].deviation_db) < 2.0 for n in BAND_NAMES if n != "brilliance")
+
+
+def test_master_tonal_moves_are_capped_and_state_the_measured_deviation():
+    a = make_analysis("m", third_octave_db=pop_mix(offsets={"mid": -20.0}), integrated_lufs=-14.0)
+    got = [
+        s
+        for s in suggest_for_track(a, track_id="m", track_type="master", genre="Pop")
+        if s.type.startswith("eq_")
+    ]
+    assert [s.target.band for s in got] == ["mid"]
+    boost = got[0]
+    assert boost.type == "eq_boost" and 0 < boost.parameters["gain_db"] <= 6.0
+    assert f"{boost.evidence['deviation_db']:+.1f} dB" in boost.reason
+    assert boost.evidence["deviation_db"] == pytest.approx(-20.0, abs=2.0)
