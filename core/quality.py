@@ -122,6 +122,10 @@ def gather_values(
     silent = frame_rms_db(frames) < qr.SILENCE_DBFS
     longest = longest_run_s(silent, frames.hop_length / frames.sr)
     v["longest_silence_s"] = min(longest, dynamics.silence_ratio * duration_s)
+    # Silence between the hits of a drum stem or the phrases of a vocal is the material, not a gap:
+    # the silent share is judged only when some silent stretch is long.
+    gap = v["longest_silence_s"] >= qr.SILENCE_RATIO_MIN_GAP_S
+    v["judged_silence_ratio"] = dynamics.silence_ratio if gap else None
     # The crest factor judges compression only when the PLR is unknown; both need broadband material.
     broadband = int(v["broadband_octaves"] or 0) >= qr.BROADBAND_MIN_OCTAVES
     v["judged_plr_db"] = v["plr_db"] if broadband else None
@@ -139,6 +143,7 @@ _JUDGED = {
     "plr_db": "judged_plr_db",
     "crest_factor_db": "judged_crest_factor_db",
     "noise_floor_dbfs": "judged_noise_floor_dbfs",
+    "silence_ratio": "judged_silence_ratio",
 }
 
 #: The evidence each code reports besides the judged value.
