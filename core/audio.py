@@ -143,7 +143,9 @@ class AudioReader:
             try:
                 data = self._file.read(block_frames, dtype="float32", always_2d=True)
             except (sf.LibsndfileError, RuntimeError, ValueError) as exc:
-                raise CorruptAudio(f"{self._what} could not be decoded after {offset} samples: {exc}") from exc
+                raise CorruptAudio(
+                    f"{self._what} could not be decoded after {offset} samples: {exc}"
+                ) from exc
             if data.shape[0] == 0:
                 break
             block = np.ascontiguousarray(data.T)
@@ -187,8 +189,9 @@ def open_audio(
         y, sr = source
         arr = _as_array(y, sr)
         what = name or "the samples"
-        _check_layout(sr=int(sr), channels=arr.shape[0], frames=arr.shape[1], max_duration_s=max_duration_s,
-                      what=what)
+        _check_layout(
+            sr=int(sr), channels=arr.shape[0], frames=arr.shape[1], max_duration_s=max_duration_s, what=what
+        )
         info = AudioInfo(int(sr), arr.shape[0], arr.shape[1], "array", "FLOAT", CHANNEL_LAYOUTS[arr.shape[0]])
         yield AudioReader(info, None, arr, what)
         return
@@ -216,20 +219,35 @@ def open_audio(
         raise UnsupportedFormat(f"{what} is not a recognised audio file (WAV, AIFF, FLAC, OGG, MP3)")
 
     try:
-        f = sf.SoundFile(handle)  # type: ignore[arg-type]
+        f = sf.SoundFile(handle)
     except (sf.LibsndfileError, RuntimeError, ValueError, TypeError) as exc:
         reason = getattr(exc, "error_string", None) or str(exc).rsplit(":", 1)[-1].strip()
         if "recogni" in reason or "not a regular file" in reason:  # libsndfile: no decoder accepts it
-            raise UnsupportedFormat(f"{what} is not a recognised audio file (WAV, AIFF, FLAC, OGG, MP3)") from exc
+            raise UnsupportedFormat(
+                f"{what} is not a recognised audio file (WAV, AIFF, FLAC, OGG, MP3)"
+            ) from exc
         raise CorruptAudio(f"{what} is corrupt or truncated ({reason})") from exc
     with f:
         if f.format not in SUPPORTED_FORMATS:
-            raise UnsupportedFormat(f"{what} is {f.format}; supported are WAV, AIFF, FLAC, OGG/Vorbis and MP3")
+            raise UnsupportedFormat(
+                f"{what} is {f.format}; supported are WAV, AIFF, FLAC, OGG/Vorbis and MP3"
+            )
         frames = int(f.frames)
-        _check_layout(sr=int(f.samplerate), channels=int(f.channels), frames=frames,
-                      max_duration_s=max_duration_s, what=what)
-        info = AudioInfo(int(f.samplerate), int(f.channels), frames, str(f.format), str(f.subtype),
-                         CHANNEL_LAYOUTS[int(f.channels)])
+        _check_layout(
+            sr=int(f.samplerate),
+            channels=int(f.channels),
+            frames=frames,
+            max_duration_s=max_duration_s,
+            what=what,
+        )
+        info = AudioInfo(
+            int(f.samplerate),
+            int(f.channels),
+            frames,
+            str(f.format),
+            str(f.subtype),
+            CHANNEL_LAYOUTS[int(f.channels)],
+        )
         yield AudioReader(info, f, None, what)
 
 

@@ -19,14 +19,14 @@ _MIN_LOG_MEL = _MIN_LOG_HZ / _F_SP
 _LOGSTEP = np.log(6.4) / 27.0
 
 
-def hz_to_mel(f_hz: np.ndarray) -> np.ndarray:
+def hz_to_mel(f_hz: np.ndarray | float) -> np.ndarray:
     f = np.asarray(f_hz, dtype=np.float64)
     linear = f / _F_SP
     log = _MIN_LOG_MEL + np.log(np.maximum(f, _MIN_LOG_HZ) / _MIN_LOG_HZ) / _LOGSTEP
     return np.where(f >= _MIN_LOG_HZ, log, linear)
 
 
-def mel_to_hz(mel: np.ndarray) -> np.ndarray:
+def mel_to_hz(mel: np.ndarray | float) -> np.ndarray:
     m = np.asarray(mel, dtype=np.float64)
     linear = _F_SP * m
     log = _MIN_LOG_HZ * np.exp(_LOGSTEP * (m - _MIN_LOG_MEL))
@@ -50,7 +50,7 @@ def mel_filterbank(*, sr: int, n_fft: int, n_mels: int = 128) -> np.ndarray:
     upper = ramps[2:] / fdiff[1:, None]
     weights = np.maximum(0.0, np.minimum(lower, upper))
     weights *= (2.0 / (mel_f[2:] - mel_f[:-2]))[:, None]
-    return weights.astype(np.float32)
+    return np.asarray(weights, dtype=np.float32)
 
 
 @lru_cache(maxsize=16)

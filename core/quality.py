@@ -121,10 +121,11 @@ def gather_values(
     # (anti-phase channels cancel in the downmix without being silent).
     silent = frame_rms_db(frames) < qr.SILENCE_DBFS
     longest = longest_run_s(silent, frames.hop_length / frames.sr)
-    v["longest_silence_s"] = min(longest, dynamics.silence_ratio * duration_s)
+    longest_silence_s = min(longest, dynamics.silence_ratio * duration_s)
+    v["longest_silence_s"] = longest_silence_s
     # Silence between the hits of a drum stem or the phrases of a vocal is the material, not a gap:
     # the silent share is judged only when some silent stretch is long.
-    gap = v["longest_silence_s"] >= qr.SILENCE_RATIO_MIN_GAP_S
+    gap = longest_silence_s >= qr.SILENCE_RATIO_MIN_GAP_S
     v["judged_silence_ratio"] = dynamics.silence_ratio if gap else None
     # The crest factor judges compression only when the PLR is unknown; both need broadband material.
     broadband = int(v["broadband_octaves"] or 0) >= qr.BROADBAND_MIN_OCTAVES

@@ -278,7 +278,8 @@ def _field_builders(cls: type) -> tuple[tuple[str, Callable[[Any], Any]], ...]:
 
 def from_dict(cls: type[T], data: dict[str, Any]) -> T:
     """Rebuild a result dataclass from ``to_dict`` output (unknown keys are ignored)."""
-    kwargs = {name: build(data[name]) for name, build in _field_builders(cls) if name in data}
+    builders = _field_builders(cls)  # type: ignore[arg-type]  # classes are hashable
+    kwargs = {name: build(data[name]) for name, build in builders if name in data}
     return cls(**kwargs)
 
 
