@@ -1,4 +1,4 @@
-"""Decoding and validation: every supported format decodes to the same samples; bad input names its problem."""
+"""Decoding and validation: every format decodes to the same samples; bad input names its problem."""
 
 from __future__ import annotations
 
@@ -127,9 +127,10 @@ def test_bad_bytes_raise_one_typed_error_naming_the_problem(case):
 def test_nan_and_inf_samples_are_named_with_their_position():
     y = sine(seconds=0.5)
     y[1, 12345] = np.nan
-    with pytest.raises(NonFiniteSamples, match=r"sample 12345 .* channel 2 is NaN"), open_audio(
-        encode(y, SR, "WAV", "FLOAT")
-    ) as reader:
+    with (
+        pytest.raises(NonFiniteSamples, match=r"sample 12345 .* channel 2 is NaN"),
+        open_audio(encode(y, SR, "WAV", "FLOAT")) as reader,
+    ):
         list(reader.blocks(1000))
     y[1, 12345] = np.inf
     with pytest.raises(NonFiniteSamples, match="infinite"), open_audio((y, SR)) as reader:
@@ -137,29 +138,38 @@ def test_nan_and_inf_samples_are_named_with_their_position():
 
 
 def test_one_sample_file_is_too_short():
-    with pytest.raises(InvalidAudio, match=r"too short: 1 samples"), open_audio(
-        encode(sine(seconds=1 / SR), SR, "WAV", "PCM_16")
+    with (
+        pytest.raises(InvalidAudio, match=r"too short: 1 samples"),
+        open_audio(encode(sine(seconds=1 / SR), SR, "WAV", "PCM_16")),
     ):
         pass
 
 
 def test_zero_and_nine_channels_are_refused():
-    with pytest.raises(UnsupportedChannels, match="9 channels"), open_audio((np.zeros((9, SR), np.float32), SR)):
+    with (
+        pytest.raises(UnsupportedChannels, match="9 channels"),
+        open_audio((np.zeros((9, SR), np.float32), SR)),
+    ):
         pass
-    with pytest.raises(UnsupportedChannels, match="0 channels"), open_audio((np.zeros((0, SR), np.float32), SR)):
+    with (
+        pytest.raises(UnsupportedChannels, match="0 channels"),
+        open_audio((np.zeros((0, SR), np.float32), SR)),
+    ):
         pass
 
 
 def test_384_khz_is_refused_by_rate():
-    with pytest.raises(UnsupportedSampleRate, match="384000 Hz"), open_audio(
-        encode(sine(seconds=0.1, sr=384000), 384000, "WAV", "PCM_16")
+    with (
+        pytest.raises(UnsupportedSampleRate, match="384000 Hz"),
+        open_audio(encode(sine(seconds=0.1, sr=384000), 384000, "WAV", "PCM_16")),
     ):
         pass
 
 
 def test_duration_limit_is_checked_before_decoding():
-    with pytest.raises(AudioTooLong, match=r"lasts 2.0 s; the limit is 1 s"), open_audio(
-        encode(sine(seconds=2.0), SR, "WAV", "PCM_16"), max_duration_s=1.0
+    with (
+        pytest.raises(AudioTooLong, match=r"lasts 2.0 s; the limit is 1 s"),
+        open_audio(encode(sine(seconds=2.0), SR, "WAV", "PCM_16"), max_duration_s=1.0),
     ):
         pass
 
@@ -191,7 +201,7 @@ def test_garbage_in_the_middle_of_an_mp3_never_escapes_as_a_library_error():
 
 
 def test_missing_file_names_the_path(tmp_path):
-    with pytest.raises(InvalidAudio, match="nope.wav"), open_audio(tmp_path / "nope.wav"):
+    with pytest.raises(InvalidAudio, match=r"nope\.wav"), open_audio(tmp_path / "nope.wav"):
         pass
 
 
