@@ -14,6 +14,7 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError, best_match
 
 from api.errors import MalformedJson, UnsupportedMediaType, ValidationFailed
+from core.suggestions import TRACK_TYPES as CORE_TRACK_TYPES
 
 Schema = dict[str, Any]
 
@@ -49,8 +50,8 @@ SESSION: Schema = {
 
 TRACK_TYPES: Schema = {
     "type": "array",
-    "items": {"type": "string", "maxLength": 64},
-    "description": "one track type per file, in the order of the `files` fields",
+    "items": {"type": "string", "enum": ["", *CORE_TRACK_TYPES]},
+    "description": "one track type per file, in the order of the `files` fields (\"\" = not given)",
 }
 
 SUBSCRIBE: Schema = {
@@ -96,6 +97,11 @@ JOB: Schema = {
         "track_id": {"type": "string"},
         "track_type": {"type": "string"},
         "result": {"type": ["object", "null"], "description": "TrackAnalysis (or session result) when done"},
+        "suggestions": {
+            "type": "array",
+            "items": {"type": "object"},
+            "description": "a done track job's suggestions for its track_type (empty without one)",
+        },
         "error": {"$ref": "#/components/schemas/Error/properties/error"},
     },
 }

@@ -31,7 +31,7 @@ from core.messages import (
 )
 from worker.app import CodetteCelery
 from worker.jobs import analysis_params
-from worker.learning import has_context
+from worker.learning import has_context, learning_store, track_suggestions
 from worker.services import Services
 from worker.state import Batch, Job, new_id
 
@@ -150,6 +150,9 @@ def job_snapshot(services: Services, job: Job, *, with_result: bool = True) -> d
             out["result"] = services.store.load_json(job.result_key)
         else:
             out["result"] = services.cache.load(job.result_key)
+            out["suggestions"] = track_suggestions(job, out["result"])
+            # Served suggestions are remembered by id, so feedback can name them.
+            learning_store(services).index_suggestions(job.owner, out["suggestions"])
     return out
 
 

@@ -20,13 +20,15 @@ from core import learning
 from core.context import ContextState, ContextUpdate
 from core.errors import InvalidParameter, NotFound
 from core.learning import FeedbackEvent, LearningProfile
-from core.messages import TASK_REBUILD_LEARNING, ContextChanged, JobStatus, session_room
+from core.messages import TASK_REBUILD_LEARNING, ContextChanged, JobKind, JobStatus, session_room
 from core.ranking import rank
-from core.suggestions import Suggestion
+from core.results import TrackAnalysis
+from core.suggestions import Suggestion, suggest_for_track
 from worker.app import CodetteCelery
 from worker.context_store import ContextResult, ContextStore
 from worker.learning_store import LearningStore, suggestion_from_dict
 from worker.services import Services
+from worker.state import Job
 
 
 def context_store(services: Services) -> ContextStore:
@@ -103,6 +105,19 @@ def session_suggestions(result: Mapping[str, Any] | None) -> list[dict[str, Any]
     """Every suggestion of a stored session result (``session_analysis.tracks[].suggestions``)."""
     analysis = (result or {}).get("session_analysis") or {}
     return [dict(s) for track in analysis.get("tracks") or () for s in track.get("suggestions") or ()]
+
+
+def track_suggestions(job: Job, result: Mapping[str, Any] | None) -> list[dict[str, Any]]:
+    """A track job's own suggestions, from its analysis and declared type (none without a type).
+
+    A pure function of (analysis, type, job): the same on every read, so it is computed when served
+    rather than stored beside a cached analysis that other jobs and types share.
+    """
+    if not result or job.kind is not JobKind.TRACK or not job.track_type:
+        return []
+    analysis = TrackAnalysis.from_dict(dict(result))
+    found = suggest_for_track(analysis, track_id=job.track_id or job.job_id, track_type=job.track_type)
+    return [s.to_dict() for s in found]
 
 
 def index_session_suggestions(services: Services, *, owner: str, result: Mapping[str, Any]) -> int:
