@@ -7,14 +7,8 @@ import math
 import numpy as np
 import pytest
 
-from core.loudness import (
-    CHUNK,
-    ROW,
-    LoudnessAccumulator,
-    _block_filter,
-    k_weighting_coefficients,
-    measure_loudness,
-)
+from core.kweighting import CHUNK, ROW, block_filter, k_weighting_coefficients
+from core.loudness import LoudnessAccumulator, measure_loudness
 from core.results import LoudnessResult, to_dict
 from tests.core.ebu_signals import tone_sequence
 
@@ -87,7 +81,7 @@ def test_block_filter_matches_lfilter_across_chunks(sr: int) -> None:
     x = _noise(2, 2 * CHUNK / sr, sr, seed=1, amp=0.5).astype(np.float32)
     (sb, sa), (hb, ha) = k_weighting_coefficients(sr)
     reference = signal.lfilter(hb, ha, signal.lfilter(sb, sa, x.astype(np.float64), axis=1), axis=1)
-    filt = _block_filter(sr)
+    filt = block_filter(sr)
     out = np.empty((2, CHUNK // (ROW * 128), 128, ROW + 4), dtype=np.float32)
     state = np.zeros((2, 4))
     parts = []

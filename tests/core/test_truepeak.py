@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from core.loudness import CHUNK, LoudnessAccumulator, measure_loudness
+from core.kweighting import CHUNK
+from core.loudness import LoudnessAccumulator, measure_loudness
 from core.truepeak import interpolation_phases
 from tests.core.ebu_signals import hann_taper, sine
 
