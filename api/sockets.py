@@ -6,6 +6,7 @@ clients, put them in rooms and replay the current state, so a client that reconn
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 import redis
@@ -19,6 +20,9 @@ from core.errors import CodetteError
 from core.messages import CONTEXT_UPDATE
 from worker.client import subscription_room, subscription_snapshot
 from worker.learning import context_result_dict, update_context
+
+log = logging.getLogger(__name__)
+UNAVAILABLE = {"code": "unavailable", "message": "the job store (Redis) is unavailable; subscribe again"}
 
 
 def register_socket_handlers(socketio: SocketIO, context: ApiContext) -> None:
@@ -48,6 +52,9 @@ def register_socket_handlers(socketio: SocketIO, context: ApiContext) -> None:
             snapshot, messages = subscription_snapshot(context.services, owner=user, target=target)
         except CodetteError as exc:
             return {"ok": False, "error": exc.to_dict()}
+        except redis.RedisError as exc:  # answer like REST's 503, rather than never acknowledging
+            log.error("subscribe: Redis unavailable: %s", exc)
+            return {"ok": False, "error": dict(UNAVAILABLE)}
         for message in messages:
             emit(message.event.value, message.to_dict())
         return {"ok": True, "room": room, "snapshot": snapshot}

@@ -61,7 +61,10 @@ def celery_config(settings: Settings) -> dict[str, Any]:
         "worker_prefetch_multiplier": 1,
         "worker_concurrency": settings.worker_concurrency,
         "worker_max_tasks_per_child": 200,
-        "worker_cancel_long_running_tasks_on_connection_loss": True,
+        # Cancelling running tasks when the broker connection drops lost their messages on a Redis
+        # restart (tests/resilience/test_redis_outage.py); left running, an unacknowledged message is
+        # restored after the visibility timeout and the idempotent task finishes or no-ops.
+        "worker_cancel_long_running_tasks_on_connection_loss": False,
         "task_soft_time_limit": settings.task_soft_time_limit_s,
         "task_time_limit": settings.task_time_limit_s,
         "result_expires": settings.result_ttl_s,

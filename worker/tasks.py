@@ -12,6 +12,7 @@ import random
 from typing import TYPE_CHECKING, Any
 
 import redis
+from celery.exceptions import Reject
 
 from core.messages import TASK_ANALYZE_SESSION, TASK_ANALYZE_TRACK
 from worker.jobs import run_session_job, run_track_job
@@ -56,7 +57,16 @@ def _guarded(task: Any, job_id: str, run: Any) -> dict[str, str]:
     except TRANSIENT_ERRORS as exc:
         if task.request.retries < task.max_retries:
             log.warning("job %s: transient error, retry %d: %s", job_id, task.request.retries + 1, exc)
-            raise task.retry(exc=exc, countdown=backoff_s(task.request.retries)) from exc
+            try:
+                raise task.retry(exc=exc, countdown=backoff_s(task.request.retries)) from exc
+            except Reject as rejected:
+                if rejected.requeue:
+                    raise
+                # Celery could not queue the retry (the broker is down too) and would drop the
+                # message, leaving the job 'running' forever. Give the message back instead: requeued
+                # now, or restored after the visibility timeout if Redis is still away.
+                log.warning("job %s: could not queue the retry (%s); returning the message", job_id, exc)
+                raise Reject(exc, requeue=True) from exc
         return _give_up(services, job_id, {"code": "unavailable", "message": f"gave up after retries: {exc}"})
     except Exception as exc:
         # A bug, not bad audio: report it on the job (clients see it) and in the log with its traceback.
