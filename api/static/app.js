@@ -469,7 +469,8 @@ async function refreshLearning() {
   const effects = (title, list) => h("div", {}, h("h3", {}, title), list.length ? h("ul", { class: "effects" },
     list.map((e) => h("li", {}, `${e.suggestion_type.replace(/_/g, " ")} on ${e.track_type}: ${pct(e.effectiveness)} (${e.events} event${e.events === 1 ? "" : "s"})`)))
     : h("p", { class: "help" }, "Not enough feedback yet."));
-  box.replaceChildren(
+  // replaceChildren() would print a null as the text "null": leave absent parts out.
+  box.replaceChildren(...[
     h("div", { class: "metrics" },
       metric("Feedback events", String(rep.events), "", "events"),
       metric("Applied", pct(rep.application_rate), "of suggestions acted on"),
@@ -477,7 +478,7 @@ async function refreshLearning() {
       metric("Trend", rep.trend || "—", rep.trend_delta === null ? "needs more feedback" : `${rep.trend_delta > 0 ? "+" : ""}${pct(rep.trend_delta)}`)),
     h("div", { class: "grid2" }, effects("Works best for you", rep.most_effective), effects("Works least", rep.least_effective)),
     rep.tips.length ? h("div", {}, h("h3", {}, "Tips"), h("ul", { class: "effects" }, rep.tips.map((t) => h("li", {}, t.message)))) : null,
-  );
+  ].filter((part) => part !== null));
 }
 
 // --- wiring ------------------------------------------------------------------------------------

@@ -155,6 +155,7 @@ def test_session_view_and_feedback_changes_the_learning_report(page: Any, api_ur
     assert after["events"] == before["events"] + 1
     assert after["application_rate"] is not None and after != before
     sync_api.expect(page.locator("#learning")).to_contain_text(str(after["events"]), timeout=10_000)
+    sync_api.expect(page.locator("#learning")).not_to_contain_text("null")  # no absent part printed
     page.locator("#learning-view").screenshot(path=str(ARTIFACTS / "e2e-learning.png"))
 
 
