@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 import redis
-from flask import Flask, Response, jsonify
+from flask import Flask, Response, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from core.errors import CodetteError
@@ -71,7 +71,12 @@ def register_error_handlers(app: Flask, *, max_upload_bytes: int) -> None:
         status = exc.code or 500
         message = exc.description or exc.name
         if status == 413:
-            message = f"the request is larger than the upload limit of {max_upload_bytes} bytes"
+            size = request.content_length
+            if size is not None and size <= max_upload_bytes:  # Werkzeug's per-field form limit
+                limit = app.config.get("MAX_FORM_MEMORY_SIZE")
+                message = f"a form field (not a file) is larger than the limit of {limit} bytes"
+            else:
+                message = f"the request is larger than the upload limit of {max_upload_bytes} bytes"
         return error_response(_http_code(exc), message, status)
 
     @app.errorhandler(redis.RedisError)

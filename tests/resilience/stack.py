@@ -55,6 +55,19 @@ def children_of(pid: int) -> list[int]:
     return sorted(found)
 
 
+def settings_env(settings: Settings, **extra: str) -> dict[str, str]:
+    """tests.conftest.stack_env plus the limits, so a test's Settings reach the subprocesses."""
+    return stack_env(
+        settings,
+        CODETTE_MAX_UPLOAD_BYTES=str(settings.max_upload_bytes),
+        CODETTE_MAX_FILE_BYTES=str(settings.max_file_bytes),
+        CODETTE_MAX_FILES_PER_BATCH=str(settings.max_files_per_batch),
+        CODETTE_MAX_TRACKS_PER_SESSION=str(settings.max_tracks_per_session),
+        CODETTE_MAX_DURATION_S=str(settings.max_duration_s),
+        **extra,
+    )
+
+
 @dataclass
 class Stack:
     """One Redis, named workers and API processes, with logs under ``root/logs``."""
@@ -108,7 +121,7 @@ class Stack:
         return open(path, "ab")
 
     def env(self, **extra: str) -> dict[str, str]:
-        return stack_env(self.settings, **extra)
+        return settings_env(self.settings, **extra)
 
     def start_worker(self, name: str, *, concurrency: int = 1, wait: bool = True) -> subprocess.Popen[bytes]:
         cmd = [
@@ -150,7 +163,7 @@ class Stack:
     def start_api(self, *, port: int | None = None, tokens: Mapping[str, str] | None = None) -> str:
         port = port or free_port()
         settings = self.settings if tokens is None else replace(self.settings, api_tokens=dict(tokens))
-        env = stack_env(settings, PORT=str(port), CODETTE_HOST="127.0.0.1")
+        env = settings_env(settings, PORT=str(port), CODETTE_HOST="127.0.0.1")
         log = self._log(f"api-{port}")
         proc = subprocess.Popen([sys.executable, "-m", "api.wsgi"], cwd=ROOT, env=env, stdout=log, stderr=log)
         self.apis[port] = proc

@@ -78,7 +78,9 @@ def test_while_redis_is_down_the_api_answers_503_and_accepted_jobs_survive(stack
         again = submit(url, [("after.wav", wav_bytes(seconds=2.0, seed=2101))])
         assert listener.subscribe({"batch_id": again["batch_id"]})["ok"]
         new_job = again["jobs"][0]["job_id"]
-        listener.wait(lambda ls: any(d["job_id"] == new_job for d in ls.of("job.done")), what="job.done after")
+        listener.wait(
+            lambda ls: any(d["job_id"] == new_job for d in ls.of("job.done")), what="job.done after"
+        )
     finally:
         listener.close()
         ensure_redis(stack)
