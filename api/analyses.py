@@ -17,9 +17,10 @@ bp = Blueprint("analyses", __name__)
 def create_analyses() -> tuple[Response, int, dict[str, str]]:
     context, user = ctx(), current_user()
     files = files_of(request, field="files", max_files=context.settings.max_files_per_batch)
-    unknown = set(request.form) - {"track_types"}
+    # A multipart part without a name arrives under the key None: name it rather than crash sorting it.
+    unknown = sorted(repr(k) if k is None else k for k in set(request.form) - {"track_types"})
     if unknown:
-        raise ValidationFailed(f"unknown form field(s): {', '.join(sorted(unknown))}")
+        raise ValidationFailed(f"unknown form field(s): {', '.join(unknown)}")
     types: list[str] = [""] * len(files)
     if "track_types" in request.form:
         types = validate("TrackTypes", loads(request.form["track_types"], what="track_types"))

@@ -7,7 +7,7 @@ from typing import Any
 
 from flask import Blueprint, Response, jsonify
 
-from api.schemas import COMPONENTS
+from api.schemas import COMPONENTS, ID_PATTERN
 
 bp = Blueprint("openapi", __name__)
 
@@ -37,7 +37,7 @@ OPERATIONS: tuple[Operation, ...] = (
             "type": "object",
             "required": ["files"],
             "properties": {
-                "files": {"type": "array", "items": _UPLOAD},
+                "files": {"type": "array", "items": _UPLOAD, "minItems": 1},
                 "track_types": {"type": "string", "description": "JSON list, see TrackTypes"},
             },
         },
@@ -53,9 +53,9 @@ OPERATIONS: tuple[Operation, ...] = (
     Operation("get", "/api/v1/batches/{batch_id}", "A batch and its jobs", {200: "Batch"},
               params=("batch_id",)),
     Operation("put", "/api/v1/sessions/{session_id}", "Create or replace a DAW session",
-              {200: "Session", 201: "Session"}, json_body="Session", errors=(400, 401, 413, 415, 422),
-              params=("session_id",)),
-    Operation("get", "/api/v1/sessions/{session_id}", "A stored session", {200: "Session"},
+              {200: "StoredSession", 201: "StoredSession"}, json_body="Session",
+              errors=(400, 401, 413, 415, 422), params=("session_id",)),
+    Operation("get", "/api/v1/sessions/{session_id}", "A stored session", {200: "StoredSession"},
               params=("session_id",)),
     Operation("post", "/api/v1/sessions/{session_id}/analyze", "Analyse every track, then the session",
               {202: "JobCreated"}, errors=(401, 404, 422), params=("session_id",)),
@@ -115,7 +115,8 @@ def _operation(op: Operation) -> dict[str, Any]:
         out["security"] = [{"bearer": []}]
     if op.params:
         out["parameters"] = [
-            {"name": p, "in": "path", "required": True, "schema": {"type": "string"}} for p in op.params
+            {"name": p, "in": "path", "required": True, "schema": {"type": "string", "pattern": ID_PATTERN}}
+            for p in op.params
         ]
     if op.json_body:
         out["requestBody"] = {

@@ -48,6 +48,13 @@ SESSION: Schema = {
     },
 }
 
+STORED_SESSION: Schema = {
+    "type": "object",
+    "required": ["session_id", "tracks"],
+    "properties": {"session_id": {"type": "string", "pattern": ID_PATTERN}, **SESSION["properties"]},
+    "description": "a session as stored and returned: the document plus its id",
+}
+
 TRACK_TYPES: Schema = {
     "type": "array",
     "items": {"type": "string", "enum": ["", *CORE_TRACK_TYPES]},
@@ -284,6 +291,7 @@ LEARNING_DATA: Schema = {
 COMPONENTS: dict[str, Schema] = {
     "Track": TRACK,
     "Session": SESSION,
+    "StoredSession": STORED_SESSION,
     "TrackTypes": TRACK_TYPES,
     "Subscribe": SUBSCRIBE,
     "Error": ERROR,
