@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import requests
@@ -103,3 +104,9 @@ class Listener:
 
     def close(self) -> None:
         self.sio.disconnect()
+
+
+def close_all(listeners: list[Listener]) -> None:
+    """Disconnect many clients at once (each disconnect waits for its transport to wind down)."""
+    with ThreadPoolExecutor(max_workers=max(1, len(listeners))) as pool:
+        list(pool.map(Listener.close, listeners))
