@@ -3,15 +3,19 @@
 Method
 ------
 1. Two envelopes at the frame rate (~86 Hz): ``frames.onset_env`` (log-mel spectral flux, every
-   event: kicks, snares, hats) and an *accent* envelope: per-band log-power flux of the low bands
-   (kick: sub + bass) and the lower-mid bands (snare body: low_mid + mid), each band floored
-   ``ACCENT_RANGE_DB`` below its own loud level so that quiet events (hats leaking into the mids)
-   do not count, and each normalised so kick and snare weigh the same.
-2. The tempo's metrical level. The accent period ``P_acc`` is the *shortest* autocorrelation peak
-   of the accent envelope within ``FUNDAMENTAL_RATIO`` of the highest one (a kick/snare backbeat
-   recurs every quarter note; a four-on-the-floor kick too). If the full onset envelope also
-   pulses at ``P_acc / 4`` (hats on eighths under accents every half note: a half-time feel), the
-   beat is ``P_acc / 2``; the result is then folded into [MIN_BPM, MAX_BPM] by octaves. This is the
+   event: kicks, snares, hats) and an *accent* envelope: per-band log-power flux, each band floored
+   ``ACCENT_RANGE_DB`` below its own loud level and scaled by its own loud flux (so a snare quiet
+   next to the kick still accents its bands fully), averaged with ``ACCENT_WEIGHTS`` that favour
+   the low and middle bands (kick, snare, bass, chords) over the top ones (hats).
+2. The tempo's metrical level. The seed is the autocorrelation peak (onset and accent averaged)
+   that a log-normal tempo prior favours (Ellis 2007); its octaves (``LADDER_RATIOS``) are the
+   candidate levels. The beat is the *fastest* level whose best grid lands on accents on every
+   beat: its alternate beats are about evenly accented (``BALANCE_EVEN``), or as evenly as the level
+   above (kick against snare: a backbeat counts the kick-to-snare interval), and the grid is
+   nearly as strong as the strongest level's. Accented eighth notes (a piano part) fail the first
+   test at the eighth, a rock pattern's off-beat hats too. If the onset envelope also pulses at a
+   quarter of that level (hats on eighths under kick and snare every half note: a half-time feel),
+   the beat is half of it; the result is folded into [MIN_BPM, MAX_BPM] by octaves. This is the
    "accent recurrence + tatum" idea of Gouyon & Dixon, "A review of automatic rhythm description
    systems" (CMJ 2005) and Klapuri, Eronen & Astola, "Analysis of the meter of acoustic musical
    signals" (IEEE TASLP 2006), reduced to what per-band flux can tell.
@@ -39,13 +43,36 @@ SEARCH_MIN_BPM = 25.0
 SEARCH_MAX_BPM = 320.0
 MIN_BPM = 45.0
 MAX_BPM = 220.0
-#: Accent envelope: band groups (indices into core.bands.BANDS) and the floor below each band's level.
-ACCENT_BANDS: tuple[tuple[int, ...], ...] = ((0, 1), (2, 3))
+#: Accent envelope: weight of each band of core.bands.BANDS (sub .. brilliance). Beats are carried
+#: by the low and middle bands (bass and snare drum, bass notes, chords); hats and cymbals in the
+#: top bands mark the subdivision (Goto, "An audio-based real-time beat tracking system for music
+#: with or without drum-sounds", JNMR 2001), so they weigh less.
+ACCENT_WEIGHTS: tuple[float, ...] = (1.0, 1.0, 1.0, 1.0, 0.5, 0.25, 0.25)
+#: Each band's power is floored this far below its own loud level (the percentile), and its flux
+#: is scaled by its own loud flux (the same percentile, at least ACCENT_MIN_FULL_DB).
 ACCENT_RANGE_DB = 25.0
 ACCENT_LEVEL_PERCENTILE = 99.0
-ACCENT_FULL_DB = 10.0
-#: An autocorrelation peak within this ratio of the highest is a candidate fundamental period.
-FUNDAMENTAL_RATIO = 0.5
+ACCENT_MIN_FULL_DB = 3.0
+#: Tempo prior: log-normal over the beat rate, centred on PRIOR_BPM, PRIOR_OCTAVES standard deviation
+#: (Ellis, "Beat tracking by dynamic programming", JNMR 2007, sec. 3.1: 120 BPM, ~1 octave, as in
+#: librosa.feature.tempo's start_bpm / std_bpm). It picks the seed of the metrical ladder.
+PRIOR_BPM = 120.0
+PRIOR_OCTAVES = 1.0
+#: The metrical ladder: candidate beat periods as ratios of the seed. Octaves only: with 3:2
+#: relatives (1/3, 2/3, 3/2, 3) a syncopated 4/4 pattern (kick on 1, &2, &3) was counted in
+#: three-beat "bars" at 160-190 BPM, and no test signal in 3/4 or 6/8 exists yet to justify them.
+LADDER_RATIOS: tuple[float, ...] = (1 / 4, 1 / 2, 1.0, 2.0, 4.0)
+#: A level is a beat level when the best grid at its period lands on accents on every beat. Its
+#: balance (the weaker alternate beats' mean accent over the stronger's, odd vs even beats) must
+#: reach BALANCE_EVEN, or reach BALANCE_MIN while being at least BALANCE_RELATIVE of the balance
+#: of the level twice as slow (an alternation about as even as the metre gets: kick and snare);
+#: and the grid's mean accent must reach STRENGTH_MIN of the strongest level's.
+BALANCE_EVEN = 0.68
+BALANCE_MIN = 0.6
+BALANCE_RELATIVE = 0.8
+STRENGTH_MIN = 0.8
+#: Accent at a grid position: the envelope maximum over these frame offsets (the flux peaks late).
+GRID_WINDOW = (-1, 0, 1, 2)
 #: The onset envelope "pulses at P/4" when its autocorrelation there reaches this share of the
 #: larger of those at P and P/2.
 SUBDIVISION_RATIO = 0.6
@@ -107,34 +134,35 @@ def estimate_rhythm(frames: FrameFeatures) -> RhythmResult:
 # --- envelopes ---------------------------------------------------------------------------------
 
 
-def band_flux(frames: FrameFeatures, groups: tuple[tuple[int, ...], ...] = ACCENT_BANDS) -> np.ndarray:
-    """Half-wave rectified log-power flux of band ``groups``, shape (len(groups), n_frames), in dB.
+def band_flux(frames: FrameFeatures) -> np.ndarray:
+    """Half-wave rectified log-power flux per band, shape (n_bands, n_frames), in dB.
 
-    Each group's power is floored ``ACCENT_RANGE_DB`` below the loudest group's
-    ``ACCENT_LEVEL_PERCENTILE`` level, so quiet events (hats leaking into the mids) give no flux,
-    then delayed like ``onset_env`` (half a window).
+    Each band's power is floored ``ACCENT_RANGE_DB`` below its own ``ACCENT_LEVEL_PERCENTILE``
+    level, so quiet events and noise give no flux, then delayed like ``onset_env`` (half a window).
     """
     power = np.asarray(frames.band_power, dtype=np.float64)
     if power.size == 0:
-        return np.zeros((len(groups), 0))
-    summed = np.stack([power[list(idx)].sum(axis=0) for idx in groups])
-    level = float(np.percentile(summed, ACCENT_LEVEL_PERCENTILE, axis=1).max())
+        return np.zeros((len(ACCENT_WEIGHTS), 0))
+    level = np.percentile(power, ACCENT_LEVEL_PERCENTILE, axis=1, keepdims=True)
     floor = level * 10 ** (-ACCENT_RANGE_DB / 10) + 1e-20
-    log_power = 10.0 * np.log10(np.maximum(summed, floor))
+    log_power = 10.0 * np.log10(np.maximum(power, floor))
     flux = np.maximum(0.0, np.diff(log_power, axis=1, prepend=log_power[:, :1]))
     delay = min(frames.n_fft // (2 * frames.hop_length), flux.shape[1])
     return np.concatenate([np.zeros((flux.shape[0], delay)), flux[:, : flux.shape[1] - delay]], axis=1)
 
 
 def accent_envelope(frames: FrameFeatures) -> np.ndarray:
-    """Strong low/low-mid events (kick, snare): max over ACCENT_BANDS groups of flux / ACCENT_FULL_DB.
+    """Accents 0-1 per frame: the ACCENT_WEIGHTS-weighted mean of each band's flux over its loud flux.
 
-    Each group saturates at 1, so a kick and a snare count alike however their levels compare.
+    Every band is scaled by its own loud events, so a snare that is quiet in the mids next to a
+    loud kick, or a piano in a mix without drums, still accents its band fully.
     """
     flux = band_flux(frames)
     if flux.size == 0:
         return np.zeros(frames.n_frames)
-    return np.asarray(np.clip(flux / ACCENT_FULL_DB, 0.0, 1.0).max(axis=0))
+    full = np.maximum(np.percentile(flux, ACCENT_LEVEL_PERCENTILE, axis=1, keepdims=True), ACCENT_MIN_FULL_DB)
+    weights = np.asarray(ACCENT_WEIGHTS)[:, None]
+    return np.asarray((np.clip(flux / full, 0.0, 1.0) * weights).sum(axis=0) / weights.sum())
 
 
 def _unit(x: np.ndarray) -> np.ndarray:
@@ -166,9 +194,18 @@ def _peak_near(ac: np.ndarray, lag: float, radius: float) -> tuple[float, float]
     return i + float(np.clip(shift, -0.5, 0.5)), float(b)
 
 
+def tempo_prior(period: np.ndarray | float, *, fps: float) -> np.ndarray:
+    """Log-normal tempo prior (PRIOR_BPM, PRIOR_OCTAVES) at beat periods given in frames, 0-1."""
+    octaves = np.log2(60.0 * fps / np.asarray(period, dtype=np.float64) / PRIOR_BPM)
+    return np.asarray(np.exp(-0.5 * (octaves / PRIOR_OCTAVES) ** 2))
+
+
 def beat_period(onset: np.ndarray, accent: np.ndarray, *, fps: float) -> tuple[float, float] | None:
     """(beat period in frames, rhythmicity 0-1), or None when the envelope is too short.
 
+    The seed is the autocorrelation peak (onset and accent envelopes averaged) that the tempo prior
+    favours; the beat level is the fastest level of its ladder whose grid lands on strong accents
+    on every beat, halved when the onset envelope subdivides it in four (a half-time feel).
     Rhythmicity is the onset envelope's normalised autocorrelation at the beat period.
     """
     n = len(onset)
@@ -178,34 +215,70 @@ def beat_period(onset: np.ndarray, accent: np.ndarray, *, fps: float) -> tuple[f
     if full_lag <= max_lag // 2:
         return None
     ac_onset = autocorrelation(onset, full_lag)
-    ac_accent = autocorrelation(accent, full_lag) if accent.any() else ac_onset
-    p_acc = _fundamental(ac_accent, min_lag, min(max_lag, full_lag - 1))
-    if p_acc is None:
-        p_acc = _fundamental(ac_onset, min_lag, min(max_lag, full_lag - 1))
-    if p_acc is None:
+    ac = 0.5 * (ac_onset + autocorrelation(accent, full_lag)) if accent.any() else ac_onset
+    hi = min(max_lag, full_lag - 1)
+    seed = _seed(ac, min_lag, hi, fps=fps)
+    if seed is None:
         return None
-    radius = max(1.5, 0.04 * p_acc)
-    reference = max(_peak_near(ac_onset, p_acc / d, radius / d)[1] for d in (1, 2))
-    _, at_quarter = _peak_near(ac_onset, p_acc / 4, radius / 4)
-    period = p_acc / 2 if reference > 0 and at_quarter >= SUBDIVISION_RATIO * reference else p_acc
+    levels = [seed * r for r in LADDER_RATIOS if min_lag <= seed * r <= hi]
+    levels = sorted(_refine(ac, lag)[0] for lag in levels)
+    envelope = accent if accent.any() else onset
+    strength, balance = np.array([_grid_accents(envelope, lag) for lag in levels]).T
+    above = np.array([_grid_accents(envelope, 2 * lag)[1] for lag in levels])
+    even = (balance >= BALANCE_EVEN) | ((balance >= BALANCE_MIN) & (balance >= BALANCE_RELATIVE * above))
+    is_beat = even & (strength >= STRENGTH_MIN * strength.max())
+    period = levels[int(np.argmax(is_beat))] if is_beat.any() else seed
+    radius = max(1.5, 0.04 * period)
+    reference = max(_peak_near(ac_onset, period / d, radius / d)[1] for d in (1, 2))
+    _, at_quarter = _peak_near(ac_onset, period / 4, radius / 4)
+    if reference > 0 and at_quarter >= SUBDIVISION_RATIO * reference:
+        period /= 2
     while 60.0 * fps / period < MIN_BPM:
         period /= 2
     while 60.0 * fps / period > MAX_BPM:
         period *= 2
-    period, height = _refine(ac_onset, period)
+    period, _ = _refine(ac, period)
+    height = _peak_near(ac_onset, period, max(1.5, 0.04 * period))[1]
     return period, float(np.clip(height, 0.0, 1.0))
 
 
-def _fundamental(ac: np.ndarray, lo: int, hi: int) -> float | None:
-    """The shortest local-maximum lag in [lo, hi] within FUNDAMENTAL_RATIO of the highest one."""
+def _peaks(ac: np.ndarray, lo: int, hi: int) -> list[float]:
+    """Positive local-maximum lags in [lo, hi], interpolated."""
     seg = ac[lo - 1 : hi + 2]
     is_peak = (seg[1:-1] > seg[:-2]) & (seg[1:-1] >= seg[2:]) & (seg[1:-1] > 0)
     lags = np.flatnonzero(is_peak) + lo
     if lags.size == 0:
+        return []
+    return [_peak_near(ac, float(lag), 1.0)[0] for lag in lags]
+
+
+def _seed(ac: np.ndarray, lo: int, hi: int, *, fps: float) -> float | None:
+    """The local-maximum lag in [lo, hi] with the highest autocorrelation x tempo prior."""
+    lags = np.array(_peaks(ac, lo, hi))
+    if lags.size == 0:
         return None
-    heights = ac[lags]
-    first = lags[np.argmax(heights >= FUNDAMENTAL_RATIO * heights.max())]
-    return _peak_near(ac, float(first), 1.0)[0]
+    return float(lags[np.argmax(np.interp(lags, np.arange(len(ac)), ac) * tempo_prior(lags, fps=fps))])
+
+
+def _grid_accents(envelope: np.ndarray, period: float) -> tuple[float, float]:
+    """(mean accent, balance) of the best-phase grid at ``period`` frames.
+
+    Balance is the weaker over the stronger of the mean accents on the even and the odd beats:
+    near 1 when every beat is accented (kick and snare alternating), low when only every other one
+    is (the off-beat eighths of a rock pattern).
+    """
+    n = len(envelope)
+    pairs = int((n - 1 - 2 * period - max(GRID_WINDOW)) // (2 * period))
+    if pairs < 1:
+        return 0.0, 0.0
+    phases = np.arange(0.0, period, 0.5)
+    positions = phases[:, None] + period * np.arange(2 * pairs)[None, :]
+    centre = np.round(positions).astype(int)
+    values = np.max([envelope[np.clip(centre + d, 0, n - 1)] for d in GRID_WINDOW], axis=0)
+    row = values[int(np.argmax(values.mean(axis=1)))]
+    even, odd = float(row[0::2].mean()), float(row[1::2].mean())
+    strong = max(even, odd)
+    return float(row.mean()), (min(even, odd) / strong if strong > 0 else 0.0)
 
 
 def _refine(ac: np.ndarray, period: float) -> tuple[float, float]:

@@ -135,3 +135,62 @@ def noise(seconds: float, *, sr: int = 22050, seed: int = 0, amp: float = 0.1) -
 def sine(freq_hz: float, seconds: float, *, sr: int = 22050, amp: float = 0.3) -> np.ndarray:
     t = np.arange(int(seconds * sr)) / sr
     return (amp * np.sin(2 * np.pi * freq_hz * t)).astype(np.float32)
+
+
+def band_mix(
+    bpm: float,
+    *,
+    seconds: float = 16.0,
+    sr: int = 44100,
+    seed: int = 0,
+    snare_db: float = 0.0,
+    hats: bool = True,
+) -> np.ndarray:
+    """Mono downmix of bench/music.py's synthetic mix, with the snare level and the hats adjustable.
+
+    Kick (a 50-130 Hz sweep) on beats 1 and 3, a white-noise snare on 2 and 4 (``snare_db``
+    relative to bench's level), quiet hats on the eighths, a pad and a sine bass changing every
+    bar, and a noise floor.
+    """
+    rng = np.random.default_rng(seed)
+    n = int(seconds * sr)
+    t = np.arange(n) / sr
+    beat = 60.0 / bpm
+    phase = (t % beat) / beat
+    bar_pos = (t % (4 * beat)) / beat
+    kick_env = np.exp(-phase * beat / 0.06) * (np.floor(bar_pos) % 2 == 0)
+    kick_ = 0.6 * kick_env * np.sin(2 * np.pi * (50 + 80 * np.exp(-phase * beat / 0.02)) * t)
+    snare_env = np.exp(-phase * beat / 0.08) * (np.floor(bar_pos) % 2 == 1)
+    snare_ = 0.25 * 10 ** (snare_db / 20) * snare_env * rng.standard_normal(n)
+    eighth = ((t % (beat / 2)) / (beat / 2)) * beat / 2
+    hats_ = 0.05 * np.exp(-eighth / 0.015) * np.diff(rng.standard_normal(n + 1)) if hats else 0.0
+    chords = np.array(
+        [[261.63, 329.63, 392.0], [220.0, 261.63, 329.63], [174.61, 220.0, 261.63], [196.0, 246.94, 293.66]]
+    )
+    which = (np.floor(t / (4 * beat)) % 4).astype(int)
+    pad = sum(0.06 * np.sin(2 * np.pi * chords[which, k] * t) for k in range(3))
+    bass = 0.25 * np.sin(2 * np.pi * chords[which, 0] / 4 * t)
+    floor = 0.003 * rng.standard_normal(n)
+    return np.asarray(0.8 * (kick_ + snare_ + hats_ + pad + bass + floor), dtype=np.float32)
+
+
+def piano_eighths(bpm: float, *, seconds: float = 16.0, sr: int = 44100, seed: int = 0) -> np.ndarray:
+    """Piano-like eighth notes, no drums: decaying harmonic tones walking a C-major arpeggio.
+
+    Notes on the beat are accented (+6 dB over the off-beat eighths), the bar's downbeat most
+    (+9 dB), as a pianist phrases a steady accompaniment.
+    """
+    rng = np.random.default_rng(seed)
+    y = np.zeros(int(seconds * sr))
+    eighth_s = 30.0 / bpm
+    t = np.arange(int(4 * eighth_s * sr)) / sr
+    envelope = np.minimum(1.0, t / 0.004) * np.minimum(1.0, (t[-1] - t) / 0.05)  # attack, release
+    arpeggio = (60, 64, 67, 72, 67, 64, 60, 55)
+    for slot in range(int(seconds / eighth_s)):
+        note = arpeggio[slot % len(arpeggio)] + 5 * ((slot // 8) % 2)
+        f0 = midi_hz(note)
+        tone = sum(np.sin(2 * np.pi * k * f0 * t) * np.exp(-t * (2.0 + k)) / k for k in range(1, 7))
+        level_db = 9.0 if slot % 8 == 0 else 6.0 if slot % 2 == 0 else 0.0
+        gain = 0.08 * 10 ** ((level_db + rng.normal(0.0, 0.5)) / 20)
+        _place(y, gain * envelope * tone, round(slot * eighth_s * sr))
+    return y.astype(np.float32)

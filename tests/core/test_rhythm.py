@@ -1,4 +1,4 @@
-"""core.rhythm on synthesized drum patterns, clicks and signals without rhythm."""
+"""core.rhythm on synthesized drum patterns, a full mix, a piano part, clicks and signals without rhythm."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 
 from core.results import to_dict
 from core.rhythm import estimate_rhythm
-from tests.core.music import clicks, drum_loop, frames_of, noise, sine
+from tests.core.music import band_mix, clicks, drum_loop, frames_of, noise, piano_eighths, sine
 
 SR = 22050
 TEMPI = tuple(range(60, 200, 10))
@@ -46,6 +46,29 @@ def test_tempo_at_44100_with_background_noise() -> None:
     result = estimate_rhythm(frames_of(y, 44100))
     assert result.tempo_bpm is not None
     assert abs(result.tempo_bpm - 128) < 0.5
+
+
+MIX_TEMPI = (80, 100, 123, 140, 160, 180)
+MIX_VARIANTS = {"bench": {}, "snare-6dB": {"snare_db": -6.0}, "no-hats": {"hats": False}}
+
+
+@pytest.mark.parametrize("variant", MIX_VARIANTS)
+@pytest.mark.parametrize("bpm", MIX_TEMPI)
+def test_full_mix_is_counted_at_the_quarter_note(variant: str, bpm: int) -> None:
+    # Kick on 1 and 3, snare on 2 and 4 under pads and bass: the backbeat is the beat (was bpm / 2
+    # from 100 BPM up), also with the snare 6 dB down or without hats.
+    y = band_mix(bpm, seconds=16.0, sr=44100, seed=3, **MIX_VARIANTS[variant])
+    result = estimate_rhythm(frames_of(y, 44100))
+    assert result.tempo_bpm is not None
+    assert abs(result.tempo_bpm - bpm) < 1.0, result.tempo_bpm
+
+
+@pytest.mark.parametrize("bpm", [70, 100])
+def test_accented_eighth_notes_without_drums_give_the_beat(bpm: int) -> None:
+    # Every eighth note is an onset; the accents on the beat make the beat (not 2 x bpm).
+    result = estimate_rhythm(frames_of(piano_eighths(bpm, seconds=16.0, sr=44100), 44100))
+    assert result.tempo_bpm is not None
+    assert abs(result.tempo_bpm - bpm) < 1.0, result.tempo_bpm
 
 
 def test_isolated_clicks_are_onsets_within_one_frame() -> None:
