@@ -7,6 +7,7 @@ from flask_socketio import SocketIO
 
 from api import (
     analyses,
+    ask,
     blobs,
     daw_context,
     feedback,
@@ -45,7 +46,8 @@ def create_app(settings: Settings, *, celery: CodetteCelery | None = None) -> Fl
 
     v1 = Blueprint("api_v1", __name__, url_prefix="/api/v1")
     v1.before_request(_authenticate)
-    for module in (analyses, blobs, jobs, sessions, openapi, daw_context, suggestions, feedback, learning):
+    resources = (analyses, blobs, jobs, sessions, openapi, daw_context, suggestions, feedback, learning, ask)
+    for module in resources:
         v1.register_blueprint(module.bp)
     app.register_blueprint(health.bp)
     app.register_blueprint(pages.bp)

@@ -77,6 +77,8 @@ OPERATIONS: tuple[Operation, ...] = (
               errors=(401,)),
     Operation("put", "/api/v1/users/me/learning-data", "Import (replace) your learning data",
               {200: "LearningData"}, json_body="LearningData", errors=(400, 401, 415, 422)),
+    Operation("post", "/api/v1/ask", "Ask Codette, optionally about a session (also Socket.IO 'ask')",
+              {200: "AskAnswer"}, json_body="AskRequest", errors=(400, 401, 404, 415, 422)),
 )  # fmt: skip
 
 _ERROR_TEXT = {
@@ -93,6 +95,7 @@ SOCKETIO = {
     "client_events": {
         "subscribe": "#/components/schemas/Subscribe",
         "context.update": "#/components/schemas/ContextUpdate",
+        "ask": "#/components/schemas/AskRequest",
     },
     "server_events": {
         "job.progress": ["job_id", "progress", "stage"],

@@ -287,6 +287,49 @@ LEARNING_DATA: Schema = {
     },
 }
 
+ASK_REQUEST: Schema = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["question"],
+    "properties": {
+        "question": {"type": "string", "minLength": 1, "maxLength": 1000},
+        "session_id": {"type": "string", "pattern": ID_PATTERN, "description": "ground the answer in it"},
+        "track_id": {"type": "string", "pattern": ID_PATTERN, "description": "one track (needs session_id)"},
+    },
+}
+
+ASK_ANSWER: Schema = {
+    "type": "object",
+    "required": ["answer_id", "answer", "intent", "entities", "evidence", "sources", "suggestions"],
+    "properties": {
+        "answer_id": {"type": "string"},
+        "answer": {"type": "string"},
+        "intent": {"type": "string", "enum": ["diagnose", "how_to", "explain", "compare"]},
+        "entities": {
+            "type": "object",
+            "description": "track_ids, track_types, bands, frequencies_hz, effects, platforms, problems",
+        },
+        "evidence": {
+            "type": "array",
+            "items": {"type": "object", "required": ["field", "value", "text"]},
+            "description": "the measurements the answer used (field: e.g. session.masking, quality.mud)",
+        },
+        "sources": {
+            "type": "array",
+            "items": {"type": "object", "required": ["id", "title", "text", "sources", "citations"]},
+            "description": "knowledge entries (data/knowledge), best first, with their citations",
+        },
+        "suggestions": {
+            "type": "array",
+            "items": {"type": "string"},
+            "description": "ids of the session suggestions it quotes; POST /api/v1/feedback accepts them",
+        },
+        "grounded": {"type": "boolean"},
+        "retrieval": {"type": "string", "description": "embedding:<model> or bm25"},
+        "session_id": {"type": "string"},
+    },
+}
+
 #: Everything under #/components/schemas, by name.
 COMPONENTS: dict[str, Schema] = {
     "Track": TRACK,
@@ -309,6 +352,8 @@ COMPONENTS: dict[str, Schema] = {
     "FeedbackCreated": FEEDBACK_CREATED,
     "LearningReport": LEARNING_REPORT,
     "LearningData": LEARNING_DATA,
+    "AskRequest": ASK_REQUEST,
+    "AskAnswer": ASK_ANSWER,
 }
 
 

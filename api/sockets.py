@@ -13,6 +13,7 @@ import redis
 from flask import request
 from flask_socketio import ConnectionRefusedError, SocketIO, emit, join_room
 
+from api.ask import answer_question
 from api.context import ApiContext
 from api.errors import ValidationFailed
 from api.schemas import validate
@@ -78,3 +79,18 @@ def register_socket_handlers(socketio: SocketIO, context: ApiContext) -> None:
                 "error": {"code": "unavailable", "message": "the store (Redis) is unavailable"},
             }
         return {"ok": True, **context_result_dict(result)}
+
+    @socketio.on("ask")
+    def ask(data: Any = None) -> dict[str, Any]:
+        """The ack is POST /api/v1/ask's body with ``ok``, or ``{"ok": false, "error"}``."""
+        user = users.get(request.sid)  # type: ignore[attr-defined]
+        if user is None:
+            return {"ok": False, "error": {"code": "unauthorized", "message": "not authenticated"}}
+        try:
+            answer = answer_question(context, owner=user, body=validate("AskRequest", data))
+        except CodetteError as exc:
+            return {"ok": False, "error": exc.to_dict()}
+        except redis.RedisError:
+            error = {"code": "unavailable", "message": "the store (Redis) is unavailable"}
+            return {"ok": False, "error": error}
+        return {"ok": True, **answer}

