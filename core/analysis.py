@@ -31,7 +31,7 @@ from core.structure import detect_sections
 from core.tonal import estimate_key
 
 #: Bump whenever any measure's output can change: it is part of every cache key.
-ANALYZER_VERSION = "1.0.0"
+ANALYZER_VERSION = "1.1.0"
 
 ProgressCallback = Callable[[float, str], None]
 

@@ -42,6 +42,8 @@ LOG_COMPRESSION = 100.0
 FLATNESS_DECADES_FULL = 3.0
 CHROMA_PEAK_FULL = 0.08
 TONALNESS_MIN = 0.15
+#: A frame's chroma counts fully when at least this share of its power lies above 250 Hz.
+CHROMA_COVERAGE_FULL = 0.25
 TONALNESS_FULL = 0.6
 MARGIN_FULL = 0.15
 #: Frames more than this far below the loudest frame are ignored (silence, fades).
@@ -114,4 +116,9 @@ def frame_tonalness(frames: FrameFeatures) -> np.ndarray:
     p = chroma / np.maximum(chroma.sum(axis=0, keepdims=True), 1e-20)
     entropy = -(p * np.log(np.maximum(p, 1e-20))).sum(axis=0) / np.log(12)
     peak_score = np.clip((1.0 - entropy) / CHROMA_PEAK_FULL, 0, 1)
-    return np.asarray(np.sqrt(flat_score * peak_score))
+    # Chroma only sees bins above core.frames.CHROMA_MIN_HZ: a frame whose power is nearly all
+    # below that (a kick's body, a sub bass) has chroma made of leakage, peaky by accident.
+    total = np.maximum(np.asarray(frames.total_power, dtype=np.float64), 1e-20)
+    low = np.asarray(frames.band_power, dtype=np.float64)[:2].sum(axis=0)  # sub + bass, < 250 Hz
+    seen = np.clip((1.0 - low / total) / CHROMA_COVERAGE_FULL, 0, 1)
+    return np.asarray(np.sqrt(flat_score * peak_score * seen))
