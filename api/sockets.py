@@ -18,7 +18,7 @@ from api.context import ApiContext
 from api.errors import ValidationFailed
 from api.schemas import validate
 from core.errors import CodetteError
-from core.messages import CONTEXT_UPDATE
+from core.messages import ASK, CONTEXT_UPDATE, SUBSCRIBE
 from worker.client import subscription_room, subscription_snapshot
 from worker.learning import context_result_dict, update_context
 
@@ -41,7 +41,7 @@ def register_socket_handlers(socketio: SocketIO, context: ApiContext) -> None:
     def disconnect(reason: Any = None) -> None:
         users.pop(request.sid, None)  # type: ignore[attr-defined]
 
-    @socketio.on("subscribe")
+    @socketio.on(SUBSCRIBE)
     def subscribe(data: Any = None) -> dict[str, Any]:
         user = users.get(request.sid)  # type: ignore[attr-defined]
         if user is None:
@@ -80,7 +80,7 @@ def register_socket_handlers(socketio: SocketIO, context: ApiContext) -> None:
             }
         return {"ok": True, **context_result_dict(result)}
 
-    @socketio.on("ask")
+    @socketio.on(ASK)
     def ask(data: Any = None) -> dict[str, Any]:
         """The ack is POST /api/v1/ask's body with ``ok``, or ``{"ok": false, "error"}``."""
         user = users.get(request.sid)  # type: ignore[attr-defined]

@@ -16,8 +16,11 @@ TASK_ANALYZE_TRACK = "codette.analyze_track"
 TASK_ANALYZE_SESSION = "codette.analyze_session"
 TASK_REBUILD_LEARNING = "codette.rebuild_learning"
 
-#: Client -> server Socket.IO event: the DAW reports its context (core.context.ContextUpdate).
+#: Client -> server Socket.IO events: subscribe to a room; the DAW reports its context
+#: (core.context.ContextUpdate); a question for Ask Codette (answered in the ack).
+SUBSCRIBE = "subscribe"
 CONTEXT_UPDATE = "context.update"
+ASK = "ask"
 
 
 class Event(StrEnum):

@@ -25,13 +25,29 @@ if [ ! -x .venv/bin/python ]; then
   fi
 fi
 
+# Ask Codette's sentence-embedding model (extra "ask") needs torch. PyPI's Linux torch is the CUDA
+# build (several GB), so the model is installed only where a local CPU wheel of the pinned torch is
+# on pip's find-links (as on this project's machines), or when CODETTE_ASK_MODEL=1 asks for it;
+# CODETTE_ASK_MODEL=0 skips it. Without it, Ask Codette uses its BM25 retrieval.
+ask=${CODETTE_ASK_MODEL:-auto}
+if [ "$ask" = auto ]; then
+  probe=$(mktemp -d)
+  if .venv/bin/python -m pip download -q --disable-pip-version-check --no-deps --no-index -d "$probe" \
+      "torch==2.13.0" >/dev/null 2>&1; then ask=1; else ask=0; fi
+  rm -rf "$probe"
+fi
+extras=dev
+[ "$ask" = 1 ] && extras=dev,ask
+
 stamp=.venv/.codette-installed
-want=$(sha256sum pyproject.toml | cut -d' ' -f1)
+want="$(sha256sum pyproject.toml | cut -d' ' -f1) $extras"
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   .venv/bin/python -m pip install -q --disable-pip-version-check --upgrade pip
-  # torch first, pinned, so the resolver takes the CPU wheel and never the CUDA build (several GB)
-  .venv/bin/python -m pip install -q --disable-pip-version-check "torch==2.13.0"
-  .venv/bin/python -m pip install -q --disable-pip-version-check -e ".[dev,ask]"
+  if [ "$ask" = 1 ]; then
+    # torch first, pinned, so the resolver keeps the CPU wheel for sentence-transformers
+    .venv/bin/python -m pip install -q --disable-pip-version-check "torch==2.13.0"
+  fi
+  .venv/bin/python -m pip install -q --disable-pip-version-check -e ".[$extras]"
   echo "$want" > "$stamp"
 fi
 
