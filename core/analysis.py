@@ -101,9 +101,10 @@ def analyze(
     # Two lanes: the spectral pass runs on a helper thread while this thread does loudness, true
     # peak, dynamics and stereo on the same block (numpy and scipy.fft release the GIL). At most
     # two blocks are alive at once, so memory stays bounded by the block size.
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="codette-spectral") as lane, open_audio(
-        source, max_duration_s=params.max_duration_s, name=name
-    ) as reader:
+    with (
+        ThreadPoolExecutor(max_workers=1, thread_name_prefix="codette-spectral") as lane,
+        open_audio(source, max_duration_s=params.max_duration_s, name=name) as reader,
+    ):
         hashing = None if sha256 else lane.submit(sha256_of, source)
         info = reader.info
         loudness_acc = LoudnessAccumulator(sr=info.sr, layout=info.layout)
@@ -123,7 +124,8 @@ def analyze(
             if stereo_acc is not None:
                 stereo_acc.update(block[:2])
             done += block.shape[1]
-            report(0.8 * done / info.frames, "measuring")
+            if info.frames:  # 0 when the container does not say how long it is
+                report(0.8 * min(done / info.frames, 1.0), "measuring")
         if spectral is not None:
             spectral.result()
         digest = sha256 or (hashing.result() if hashing else sha256_of(source))
@@ -150,8 +152,8 @@ def analyze(
         audio=AudioSummary(
             sr=info.sr,
             channels=info.channels,
-            frames=info.frames,
-            duration_s=info.duration_s,
+            frames=reader.frames_read,  # what was decoded: a header's count can be an estimate
+            duration_s=reader.frames_read / info.sr,
             format=info.format,
             subtype=info.subtype,
             layout=info.layout,

@@ -35,6 +35,8 @@ MAX_CHANNELS = 8
 MIN_DURATION_S = 0.05
 DEFAULT_MAX_DURATION_S = 30 * 60.0
 DEFAULT_BLOCK_FRAMES = 1 << 17
+#: A frame count at or above this means "unknown" (libsndfile's SF_COUNT_MAX for streamed FLAC).
+UNKNOWN_LENGTH = 1 << 62
 #: Containers we accept (libsndfile's format names).
 SUPPORTED_FORMATS = frozenset({"WAV", "WAVEX", "RF64", "W64", "AIFF", "FLAC", "OGG", "MP3", "CAF"})
 
@@ -89,13 +91,16 @@ class AudioInfo:
         }
 
 
-def _check_layout(*, sr: int, channels: int, frames: int, max_duration_s: float, what: str) -> None:
+def _check_layout(*, sr: int, channels: int, frames: int | None, max_duration_s: float, what: str) -> None:
+    """Validate the header; ``frames`` None means the container does not say (checked while decoding)."""
     if channels < 1:
         raise UnsupportedChannels(f"{what} has {channels} channels; at least 1 is needed")
     if channels > MAX_CHANNELS:
         raise UnsupportedChannels(f"{what} has {channels} channels; at most {MAX_CHANNELS} are supported")
     if not MIN_SR <= sr <= MAX_SR:
         raise UnsupportedSampleRate(f"{what} has sample rate {sr} Hz; supported is {MIN_SR}-{MAX_SR} Hz")
+    if frames is None:
+        return
     if frames <= 0:
         raise EmptyAudio(f"{what} contains no samples")
     duration = frames / sr
@@ -120,11 +125,22 @@ def check_finite(block: np.ndarray, *, offset: int, sr: int) -> None:
 class AudioReader:
     """Validated audio: ``info`` plus ``blocks()``. Create with ``open_audio``."""
 
-    def __init__(self, info: AudioInfo, sf_file: sf.SoundFile | None, array: np.ndarray | None, what: str):
+    def __init__(
+        self,
+        info: AudioInfo,
+        sf_file: sf.SoundFile | None,
+        array: np.ndarray | None,
+        what: str,
+        *,
+        max_duration_s: float = DEFAULT_MAX_DURATION_S,
+    ):
         self.info = info
         self._file = sf_file
         self._array = array
         self._what = what
+        self._max_duration_s = max_duration_s
+        #: Frames actually decoded so far (the header's count can be an estimate, or absent).
+        self.frames_read = 0
 
     def blocks(self, block_frames: int = DEFAULT_BLOCK_FRAMES) -> Iterator[np.ndarray]:
         """Yield float32 blocks of shape (channels, n), checked for NaN/Inf; once per reader."""
@@ -135,6 +151,7 @@ class AudioReader:
             for start in range(0, self._array.shape[1], block_frames):
                 block = self._array[:, start : start + block_frames]
                 check_finite(block, offset=start, sr=sr)
+                self.frames_read = start + block.shape[1]
                 yield block
             return
         assert self._file is not None
@@ -151,9 +168,24 @@ class AudioReader:
             block = np.ascontiguousarray(data.T)
             check_finite(block, offset=offset, sr=sr)
             offset += block.shape[1]
+            self.frames_read = offset
+            if offset > self._max_duration_s * sr:
+                # The header passed the limit but the stream goes on (no length in the header, or a lie).
+                claimed = (
+                    f"its header says {self.info.duration_s:.1f} s"
+                    if self.info.frames
+                    else "no length in its header"
+                )
+                raise AudioTooLong(
+                    f"{self._what} decodes past the limit of {self._max_duration_s:.0f} s ({claimed})"
+                )
             yield block
         if offset == 0:
             raise EmptyAudio(f"{self._what} contains no decodable samples")
+        if offset < MIN_DURATION_S * sr:
+            raise InvalidAudio(
+                f"{self._what} is too short: {offset} samples decoded; at least {MIN_DURATION_S} s is needed"
+            )
 
 
 def _as_array(y: np.ndarray, sr: int) -> np.ndarray:
@@ -233,22 +265,23 @@ def open_audio(
                 f"{what} is {f.format}; supported are WAV, AIFF, FLAC, OGG/Vorbis and MP3"
             )
         frames = int(f.frames)
+        known = frames < UNKNOWN_LENGTH  # libsndfile reports SF_COUNT_MAX when the header has no length
         _check_layout(
             sr=int(f.samplerate),
             channels=int(f.channels),
-            frames=frames,
+            frames=frames if known else None,
             max_duration_s=max_duration_s,
             what=what,
         )
         info = AudioInfo(
             int(f.samplerate),
             int(f.channels),
-            frames,
+            frames if known else 0,
             str(f.format),
             str(f.subtype),
             CHANNEL_LAYOUTS[int(f.channels)],
         )
-        yield AudioReader(info, f, None, what)
+        yield AudioReader(info, f, None, what, max_duration_s=max_duration_s)
 
 
 def read_all(source: Source, *, max_duration_s: float = DEFAULT_MAX_DURATION_S) -> tuple[np.ndarray, int]:

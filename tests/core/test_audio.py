@@ -214,3 +214,20 @@ def test_corrupt_flac_names_the_file(tmp_path):
         list(reader.blocks())
     assert isinstance(info.value, CorruptAudio | InvalidAudio)
     assert "broken.flac" in info.value.message
+
+
+def _flac_without_length(seconds: float) -> bytes:
+    """A FLAC whose STREAMINFO says 'total samples unknown' (0), as streamed encoders write it."""
+    data = bytearray(encode(sine(seconds=seconds), SR, "FLAC", "PCM_16"))
+    info = 8  # 'fLaC' + the metadata block header; total samples: low nibble of byte 13 + bytes 14-17
+    data[info + 13] &= 0xF0
+    data[info + 14 : info + 18] = bytes(4)
+    return bytes(data)
+
+
+def test_the_duration_limit_holds_while_decoding_when_the_header_cannot_tell():
+    """A 'zip bomb' FLAC: no length in STREAMINFO, so only decoding can find out how long it is."""
+    with pytest.raises(AudioTooLong, match=r"decodes past the limit of 1 s \(no length in its header\)"):
+        with open_audio(_flac_without_length(3.0), max_duration_s=1.0) as reader:
+            for _ in reader.blocks(4096):
+                pass
