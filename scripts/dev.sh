@@ -55,14 +55,14 @@ cmd=${1:-}
 shift || true
 case "$cmd" in
   run)   exec .venv/bin/python -m scripts.run_stack "$@" ;;
-  test)
+  test|check)
     # The browser test (tests/e2e) drives Debian's chromium; install it when missing and we may.
     if [ ! -x /usr/bin/chromium ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
       { apt-get update -qq && apt-get install -y -qq chromium >/dev/null; } \
         || echo "codette: could not install chromium; the browser test will be skipped" >&2
     fi
+    if [ "$cmd" = check ]; then .venv/bin/python -m ruff check .; fi
     exec .venv/bin/python -m pytest -q "$@" ;;
-  check) .venv/bin/python -m ruff check . && exec .venv/bin/python -m pytest -q "$@" ;;
   bench) exec .venv/bin/python -m bench "$@" ;;
   *) echo "usage: scripts/dev.sh run|test|check|bench [args]" >&2; exit 2 ;;
 esac
