@@ -42,7 +42,7 @@ def _compression(a: TrackAnalysis, ctx: TrackContext) -> Suggestion | None:
     reason = (
         f"Crest factor {crest:.1f} dB (peaks far above the body; {cmax:g} dB is usual for a "
         f"{ctx.track_type} track); threshold between RMS and peaks, ratio to bring peaks to ~{cmax:g} dB"
-        + (f", release {release:.0f} ms timed to {ctx.bpm:g} BPM" if ctx.bpm else "")
+        + (f", release {release:.0f} ms timed to {ctx.bpm:.4g} BPM" if ctx.bpm else "")
         + (" (a compressor is already inserted: check its settings)" if has_comp else "")
         + "."
     )
@@ -272,7 +272,7 @@ def _ambience(a: TrackAnalysis, ctx: TrackContext) -> list[Suggestion]:
                 f"The {ctx.track_type} track is dry "
                 f"(no reverb insert, {'mono' if st is None else f'width < {DRY_WIDTH:g}'}); "
                 + (
-                    f"pre-delay 1/64 note and decay {g.reverb_decay_beats:g} beats at {ctx.bpm:g} BPM."
+                    f"pre-delay 1/64 note and decay {g.reverb_decay_beats:g} beats at {ctx.bpm:.4g} BPM."
                     if ctx.bpm
                     else "no tempo, so default times."
                 ),
@@ -290,7 +290,7 @@ def _ambience(a: TrackAnalysis, ctx: TrackContext) -> list[Suggestion]:
                 {"time_ms": t, "note": label, "feedback_pct": 20.0, "send_db": -20.0},
                 5,
                 0.4,
-                f"A tempo-synced {label} delay ({t:.0f} ms at {ctx.bpm:g} BPM, the {ctx.genre} default) "
+                f"A tempo-synced {label} delay ({t:.0f} ms at {ctx.bpm:.4g} BPM, the {ctx.genre} default) "
                 f"adds depth to a dry {ctx.track_type} track without washing it out.",
                 {**_narrow_evidence(st, DRY_WIDTH), "bpm": ctx.bpm},
             )
