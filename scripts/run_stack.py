@@ -15,7 +15,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 import redis
@@ -113,23 +113,64 @@ def stop(proc: subprocess.Popen[bytes], *, sig: int = signal.SIGTERM, timeout_s:
         proc.wait()
 
 
+#: A child that exits this many times within RESTART_WINDOW_S is in a crash loop: stop instead.
+MAX_RESTARTS = 5
+RESTART_WINDOW_S = 60.0
+
+
+class Child:
+    """One supervised process: how to start it, and its recent restarts."""
+
+    def __init__(self, name: str, start: Callable[[], subprocess.Popen[bytes]]) -> None:
+        self.name = name
+        self._start = start
+        self.proc: subprocess.Popen[bytes] | None = None
+        self._restarts: list[float] = []
+
+    def start(self) -> None:
+        self.proc = self._start()
+
+    def alive(self) -> bool:
+        return self.proc is not None and self.proc.poll() is None
+
+    @property
+    def returncode(self) -> int | None:
+        return None if self.proc is None else self.proc.returncode
+
+    def may_restart(self, now: float) -> bool:
+        self._restarts = [t for t in self._restarts if now - t < RESTART_WINDOW_S] + [now]
+        return len(self._restarts) <= MAX_RESTARTS
+
+    def stop(self) -> None:
+        if self.proc is not None:
+            stop(self.proc)
+
+
 def main(environ: Mapping[str, str] | None = None) -> int:
     env = dict(os.environ if environ is None else environ)
     settings = load_settings(env)
     data_dir = settings.data_dir.resolve()
     data_dir.mkdir(parents=True, exist_ok=True)
     env["CODETTE_DATA_DIR"] = str(data_dir)
-
-    children: list[tuple[str, subprocess.Popen[bytes]]] = []
-    if not settings.redis_url:
-        port = free_port()
-        children.append(("redis", start_redis(data_dir / "redis", port=port)))
-        env["REDIS_URL"] = f"redis://127.0.0.1:{port}/0"
+    redis_port = None if settings.redis_url else free_port()
+    if redis_port is not None:
+        env["REDIS_URL"] = f"redis://127.0.0.1:{redis_port}/0"
     token = None
     if not settings.api_tokens:
         token = local_token(data_dir)
         env["CODETTE_API_TOKENS"] = f"{LOCAL_USER}:{token}"
+    env.setdefault("OPENBLAS_NUM_THREADS", "1")  # one BLAS thread per process (see worker/celery_app.py)
     settings = load_settings(env)
+
+    children: list[Child] = []
+    if redis_port is not None:
+        port = redis_port
+        children.append(Child("redis", lambda: start_redis(data_dir / "redis", port=port)))
+    children.append(
+        Child("worker", lambda: subprocess.Popen(worker_command(settings), env=env, start_new_session=True))
+    )
+    api = [sys.executable, "-m", "api.wsgi"]
+    children.append(Child("api", lambda: subprocess.Popen(api, env=env, start_new_session=True)))
 
     stopping = False
 
@@ -140,11 +181,8 @@ def main(environ: Mapping[str, str] | None = None) -> int:
     signal.signal(signal.SIGINT, request_stop)
     signal.signal(signal.SIGTERM, request_stop)
     try:
-        children.append(
-            ("worker", subprocess.Popen(worker_command(settings), env=env, start_new_session=True))
-        )
-        api = [sys.executable, "-m", "api.wsgi"]
-        children.append(("api", subprocess.Popen(api, env=env, start_new_session=True)))
+        for child in children:
+            child.start()
         url = f"http://{settings.host}:{settings.port}"
         print(f"\nCodette is starting on {url}  (Redis: {settings.redis_url}; data: {data_dir})", flush=True)
         if token:
@@ -154,16 +192,24 @@ def main(environ: Mapping[str, str] | None = None) -> int:
         )
         status = 0
         while not stopping:
-            for name, proc in children:
-                if proc.poll() is not None:
-                    print(f"codette: {name} exited with status {proc.returncode}; stopping", file=sys.stderr)
+            for child in children:
+                if stopping or child.alive():
+                    continue
+                # Supervise: a crashed child is restarted (Redis on the same port and AOF data), so one
+                # failure does not take the service down; a crash loop stops everything instead.
+                if not child.may_restart(time.monotonic()):
+                    print(f"codette: {child.name} keeps exiting; stopping", file=sys.stderr, flush=True)
                     stopping, status = True, 1
+                    break
+                print(f"codette: {child.name} exited with status {child.returncode}; restarting it",
+                      file=sys.stderr, flush=True)  # fmt: skip
+                child.start()
             time.sleep(0.2)
         return status
     finally:
         # API first (no new work), then the worker (finishes or returns its task), then Redis.
-        for _, proc in reversed(children):
-            stop(proc)
+        for child in reversed(children):
+            child.stop()
         print("codette: stopped", flush=True)
 
 

@@ -1,0 +1,94 @@
+"""`make run`'s supervisor: a killed worker is restarted, the API keeps serving, Ctrl-C stops all."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import redis
+import requests
+
+from scripts.run_stack import free_port
+from tests.conftest import wav_bytes
+
+pytestmark = pytest.mark.integration
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def children_of(pid: int) -> dict[int, str]:
+    """Direct children of ``pid`` with their command lines (from /proc)."""
+    out = subprocess.run(["ps", "-o", "pid=,args=", "--ppid", str(pid)], capture_output=True, text=True)
+    rows = (line.strip().split(maxsplit=1) for line in out.stdout.splitlines() if line.strip())
+    return {int(p): args for p, args in rows}
+
+
+def wait(predicate, *, timeout_s: float = 60.0, what: str = "condition"):  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.2)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def health(url: str) -> dict | None:  # type: ignore[type-arg]
+    try:
+        r = requests.get(f"{url}/health", timeout=2)
+    except requests.ConnectionError:
+        return None
+    return dict(r.json()) if r.status_code == 200 else None
+
+
+def test_a_killed_worker_is_restarted_and_the_service_keeps_serving(tmp_path: Path) -> None:
+    port = free_port()
+    env = dict(
+        os.environ, PORT=str(port), CODETTE_DATA_DIR=str(tmp_path), CODETTE_API_TOKENS="tester:t0ken-x"
+    )
+    env.pop("REDIS_URL", None)  # make run's own Redis, as a new user gets it
+    stack = subprocess.Popen(
+        [sys.executable, "-m", "scripts.run_stack"], cwd=ROOT, env=env,
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True,
+    )  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait(lambda: (h := health(url)) and h["workers"] >= 1, what="the stack to come up")
+        worker = next(pid for pid, args in children_of(stack.pid).items() if "celery" in args)
+        os.kill(worker, signal.SIGKILL)
+        # The API keeps answering while the supervisor brings a new worker up.
+        assert health(url) is not None
+        new = wait(
+            lambda: [p for p, a in children_of(stack.pid).items() if "celery" in a and p != worker],
+            what="a new worker process",
+        )
+        assert new and stack.poll() is None
+        auth = {"Authorization": "Bearer t0ken-x"}
+        r = requests.post(f"{url}/api/v1/analyses", files=[("files", ("x.wav", wav_bytes(seed=7)))],
+                          headers=auth, timeout=30)  # fmt: skip
+        assert r.status_code == 202, r.text
+        job_id = r.json()["jobs"][0]["job_id"]
+        done = wait(
+            lambda: (
+                (j := requests.get(f"{url}/api/v1/jobs/{job_id}", headers=auth, timeout=5).json())["status"]
+                in ("done", "failed")
+                and j
+            ),
+            what="the job after the restart",
+        )
+        assert done["status"] == "done", done
+    finally:
+        stack.send_signal(signal.SIGINT)
+        output = stack.communicate(timeout=60)[0].decode(errors="replace")
+    assert stack.returncode == 0, output
+    assert "worker exited with status -9; restarting it" in output
+    assert "codette: stopped" in output
+    # Nothing is left behind: the API and make run's own Redis are gone with it.
+    assert health(url) is None
+    redis_url = output.split("(Redis: ", 1)[1].split(";", 1)[0]
+    with pytest.raises(redis.ConnectionError):
+        redis.Redis.from_url(redis_url, socket_connect_timeout=1).ping()
