@@ -9,7 +9,8 @@ Method
    the low and middle bands (kick, snare, bass, chords) over the top ones (hats).
 2. The tempo's metrical level. The seed is the autocorrelation peak (onset and accent averaged)
    that a log-normal tempo prior favours (Ellis 2007); its octaves (``LADDER_RATIOS``) are the
-   candidate levels. The beat is the *fastest* level whose best grid lands on accents on every
+   candidate levels, with 2x and 4x the tatum (the shortest strong onset period, ``TATUM_RATIO``):
+   a syncopated kick makes the seed a dotted quarter, whose octaves all miss the beat. The beat is the *fastest* level whose best grid lands on accents on every
    beat: its alternate beats are about evenly accented (``BALANCE_EVEN``), or as evenly as the level
    above (kick against snare: a backbeat counts the kick-to-snare interval), and the grid is
    nearly as strong as the strongest level's. Accented eighth notes (a piano part) fail the first
@@ -62,6 +63,8 @@ PRIOR_OCTAVES = 1.0
 #: relatives (1/3, 2/3, 3/2, 3) a syncopated 4/4 pattern (kick on 1, &2, &3) was counted in
 #: three-beat "bars" at 160-190 BPM, and no test signal in 3/4 or 6/8 exists yet to justify them.
 LADDER_RATIOS: tuple[float, ...] = (1 / 4, 1 / 2, 1.0, 2.0, 4.0)
+#: The tatum is the shortest onset-autocorrelation peak at least this share of the highest.
+TATUM_RATIO = 0.5
 #: A level is a beat level when the best grid at its period lands on accents on every beat. Its
 #: balance (the weaker alternate beats' mean accent over the stronger's, odd vs even beats) must
 #: reach BALANCE_EVEN, or reach BALANCE_MIN while being at least BALANCE_RELATIVE of the balance
@@ -221,6 +224,11 @@ def beat_period(onset: np.ndarray, accent: np.ndarray, *, fps: float) -> tuple[f
     if seed is None:
         return None
     levels = [seed * r for r in LADDER_RATIOS if min_lag <= seed * r <= hi]
+    # A syncopated kick makes the strongest periodicity a dotted value (3 eighths), whose octaves
+    # miss the beat; the tatum (the fastest strong pulse: hats, eighths) brings its octaves too.
+    tatum = _tatum(ac_onset, min_lag, hi)
+    if tatum is not None:
+        levels += [tatum * r for r in (2.0, 4.0) if min_lag <= tatum * r <= hi]
     levels = sorted(_refine(ac, lag)[0] for lag in levels)
     envelope = accent if accent.any() else onset
     strength, balance = np.array([_grid_accents(envelope, lag) for lag in levels]).T
@@ -250,6 +258,15 @@ def _peaks(ac: np.ndarray, lo: int, hi: int) -> list[float]:
     if lags.size == 0:
         return []
     return [_peak_near(ac, float(lag), 1.0)[0] for lag in lags]
+
+
+def _tatum(ac: np.ndarray, lo: int, hi: int) -> float | None:
+    """The shortest autocorrelation peak in [lo, hi] within TATUM_RATIO of the highest one."""
+    lags = np.array(_peaks(ac, lo, hi))
+    if lags.size == 0:
+        return None
+    heights = np.interp(lags, np.arange(len(ac)), ac)
+    return float(lags[np.argmax(heights >= TATUM_RATIO * heights.max())])
 
 
 def _seed(ac: np.ndarray, lo: int, hi: int, *, fps: float) -> float | None:
