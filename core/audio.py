@@ -156,13 +156,23 @@ class AudioReader:
             return
         assert self._file is not None
         offset = 0
-        while True:
+        unknown_length = self.info.frames == 0
+        ended = False
+        while not ended:
+            buffer = np.full((block_frames, self.info.channels), np.nan, dtype=np.float32)
             try:
-                data = self._file.read(block_frames, dtype="float32", always_2d=True)
+                data = self._file.read(out=buffer, always_2d=True)
             except (sf.LibsndfileError, RuntimeError, ValueError) as exc:
-                raise CorruptAudio(
-                    f"{self._what} could not be decoded after {offset} samples: {exc}"
-                ) from exc
+                # With no length in the header, libsndfile decodes the last partial block and then
+                # fails to seek past it ('psf_fseek'); the decoded rows are in the buffer, and an
+                # integer stream (FLAC) has no NaN of its own, so the first NaN row marks the end.
+                missing = np.isnan(buffer[:, 0])
+                decoded = int(np.argmax(missing)) if missing.any() else block_frames
+                if not unknown_length or offset + decoded == 0:
+                    raise CorruptAudio(
+                        f"{self._what} could not be decoded after {offset} samples: {exc}"
+                    ) from exc
+                data, ended = buffer[:decoded], True
             if data.shape[0] == 0:
                 break
             block = np.ascontiguousarray(data.T)

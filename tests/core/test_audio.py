@@ -234,3 +234,19 @@ def test_the_duration_limit_holds_while_decoding_when_the_header_cannot_tell():
     ):
         for _ in reader.blocks(4096):
             pass
+
+
+def test_a_flac_without_a_length_in_its_header_decodes_whole():
+    with open_audio(_flac_without_length(2.3)) as reader:
+        assert reader.info.frames == 0  # the header does not say
+        decoded = np.concatenate(list(reader.blocks(4096)), axis=1)
+    expected = sine(seconds=2.3)
+    assert decoded.shape == expected.shape
+    assert np.max(np.abs(decoded - expected)) < 1e-4
+
+
+def test_a_length_less_flac_ending_on_a_block_boundary_ends_cleanly():
+    seconds = 4096 * 20 / SR  # exactly 20 blocks of 4096 frames
+    with open_audio(_flac_without_length(seconds)) as reader:
+        total = sum(b.shape[1] for b in reader.blocks(4096))
+    assert total == 4096 * 20
