@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from core.messages import TASK_REBUILD_LEARNING
 from worker.learning import rebuild_learning
-from worker.tasks import TRANSIENT_ERRORS, backoff_s
+from worker.tasks import TRANSIENT_ERRORS, backoff_s, task_options
 
 if TYPE_CHECKING:
     from worker.app import CodetteCelery
@@ -21,13 +21,7 @@ log = logging.getLogger(__name__)
 
 
 def register_learning_tasks(app: CodetteCelery) -> None:
-    options: dict[str, Any] = {
-        "bind": True,
-        "shared": False,
-        "acks_late": True,
-        "reject_on_worker_lost": True,
-        "max_retries": app.services.settings.task_max_retries,
-    }
+    options = task_options(app)
 
     @app.task(name=TASK_REBUILD_LEARNING, **options)
     def rebuild(self: Any, user: str) -> dict[str, Any]:

@@ -76,15 +76,22 @@ def _guarded(task: Any, job_id: str, run: Any) -> dict[str, str]:
     return result
 
 
-def register_tasks(app: CodetteCelery) -> None:
-    # shared=False: each app gets its own tasks (tests build several apps in one process).
-    options: dict[str, Any] = {
+def task_options(app: CodetteCelery) -> dict[str, Any]:
+    """Options every Codette task shares: late acks, requeue when the worker dies, bounded retries.
+
+    shared=False: each app gets its own tasks (tests build several apps in one process).
+    """
+    return {
         "bind": True,
         "shared": False,
         "acks_late": True,
         "reject_on_worker_lost": True,
         "max_retries": app.services.settings.task_max_retries,
     }
+
+
+def register_tasks(app: CodetteCelery) -> None:
+    options = task_options(app)
 
     @app.task(name=TASK_ANALYZE_TRACK, **options)
     def analyze_track(self: Any, job_id: str, sha256: str) -> dict[str, str]:
