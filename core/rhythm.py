@@ -11,9 +11,9 @@ Method
    that a log-normal tempo prior favours (Ellis 2007); its octaves (``LADDER_RATIOS``) are the
    candidate levels, with 2x and 4x the tatum (the shortest strong onset period, ``TATUM_RATIO``):
    a syncopated kick makes the seed a dotted quarter, whose octaves all miss the beat. The beat is
-   the *fastest* level whose best grid lands on accents on every beat: its alternate beats are about evenly accented (``BALANCE_EVEN``), or as evenly as the level
-   above (kick against snare: a backbeat counts the kick-to-snare interval), and the grid is
-   nearly as strong as the strongest level's. Accented eighth notes (a piano part) fail the first
+   the *fastest* level whose best grid lands on accents on every beat: its alternate beats are
+   about evenly accented (``BALANCE_EVEN``), or as evenly as the level above (kick against
+   snare: a backbeat counts the kick-to-snare interval), and the grid is nearly as strong as the strongest level's. Accented eighth notes (a piano part) fail the first
    test at the eighth, a rock pattern's off-beat hats too. If the onset envelope also pulses at a
    quarter of that level (hats on eighths under kick and snare every half note: a half-time feel),
    the beat is half of it; the result is folded into [MIN_BPM, MAX_BPM] by octaves. This is the
