@@ -7,19 +7,20 @@ Method
    ``ACCENT_RANGE_DB`` below its own loud level and scaled by its own loud flux (so a snare quiet
    next to the kick still accents its bands fully), averaged with ``ACCENT_WEIGHTS`` that favour
    the low and middle bands (kick, snare, bass, chords) over the top ones (hats).
-2. The tempo's metrical level. The seed is the autocorrelation peak (onset and accent averaged)
-   that a log-normal tempo prior favours (Ellis 2007); its octaves (``LADDER_RATIOS``) are the
-   candidate levels, with 2x and 4x the tatum (the shortest strong onset period, ``TATUM_RATIO``):
-   a syncopated kick makes the seed a dotted quarter, whose octaves all miss the beat. The beat is
-   the *fastest* level whose best grid lands on accents on every beat: its alternate beats are
-   about evenly accented (``BALANCE_EVEN``), or as evenly as the level above (kick against
-   snare: a backbeat counts the kick-to-snare interval), and the grid is nearly as strong as the strongest level's. Accented eighth notes (a piano part) fail the first
-   test at the eighth, a rock pattern's off-beat hats too. If the onset envelope also pulses at a
-   quarter of that level (hats on eighths under kick and snare every half note: a half-time feel),
-   the beat is half of it; the result is folded into [MIN_BPM, MAX_BPM] by octaves. This is the
-   "accent recurrence + tatum" idea of Gouyon & Dixon, "A review of automatic rhythm description
-   systems" (CMJ 2005) and Klapuri, Eronen & Astola, "Analysis of the meter of acoustic musical
-   signals" (IEEE TASLP 2006), reduced to what per-band flux can tell.
+2. The tempo's metrical level. The seed is the autocorrelation peak (onset and accent averaged) that
+   a log-normal tempo prior favours (Ellis 2007); its octaves (``LADDER_RATIOS``) are the candidate
+   levels, with 2x and 4x the tatum (the shortest strong onset period, ``TATUM_RATIO``): a
+   syncopated kick makes the seed a dotted quarter, whose octaves all miss the beat. The beat is the
+   *fastest* level whose best grid lands on accents on every beat: its alternate beats are about
+   evenly accented (``BALANCE_EVEN``), or as evenly as the level above (kick against snare: a
+   backbeat counts the kick-to-snare interval), and the grid is nearly as strong as the strongest
+   level's. Accented eighth notes (a piano part) fail the first test at the eighth, a rock pattern's
+   off-beat hats too. If the onset envelope also pulses at a quarter of that level (hats on eighths
+   under kick and snare every half note: a half-time feel), the beat is half of it; the result is
+   folded into [MIN_BPM, MAX_BPM] by octaves. This is the "accent recurrence + tatum" idea of Gouyon
+   & Dixon, "A review of automatic rhythm description systems" (CMJ 2005) and Klapuri, Eronen &
+   Astola, "Analysis of the meter of acoustic musical signals" (IEEE TASLP 2006), reduced to what
+   per-band flux can tell.
 3. Precision: the beat period is refined from the autocorrelation peaks at k·P (k = 1, 2, 4, 8,
    ...), each located by parabolic interpolation: the error shrinks as 1/k.
 4. Beats: a constant grid at that period whose phase maximises the summed envelope (a comb
