@@ -188,7 +188,9 @@ def main(environ: Mapping[str, str] | None = None) -> int:
         if token:
             print(f"API token (user {LOCAL_USER!r}, kept in {data_dir / TOKEN_FILE}): {token}", flush=True)
         print(
-            f"  curl -H 'Authorization: Bearer <token>' {url}/health\nCtrl-C stops everything.\n", flush=True
+            f"  open {url}/ in a browser and sign in with the token, or\n"
+            f"  curl -H 'Authorization: Bearer <token>' {url}/health\nCtrl-C stops everything.\n",
+            flush=True,
         )
         status = 0
         while not stopping:
