@@ -20,20 +20,13 @@ sys.path.insert(0, str(ROOT))
 
 from core.ask import Asker, SessionFacts, load_embedder, load_knowledge, understand  # noqa: E402
 from core.session import analyze_session  # noqa: E402
-from tests.core.session_fixtures import HATS, make_analysis, spectrum, track  # noqa: E402
+from tests.core.session_fixtures import muddy_session_entries  # noqa: E402
 
 ROUNDS = 5
 
 
 def session_facts() -> SessionFacts:
-    entries = [
-        (track("gtr", "guitar", name="Rhythm Gtr"),
-         make_analysis("gtr", third_octave_db=spectrum((250, 400, -20.0), (1000, 3000, -30.0)))),
-        (track("pad", "pad", name="Warm Pad"),
-         make_analysis("pad", third_octave_db=spectrum((250, 400, -21.0), (1000, 3000, -45.0)))),
-        (track("kick", "kick"), make_analysis("kick", third_octave_db=spectrum((31.5, 50, -14.0)))),
-        (track("hats", "drums"), make_analysis("hats", third_octave_db=HATS)),
-    ]  # fmt: skip
+    entries = muddy_session_entries()
     doc = {"bpm": 120, "tracks": [t for t, _ in entries]}
     analyses = {t["track_id"]: a for t, a in entries}
     result = {"session_id": "bench", "session_analysis": analyze_session(doc, analyses).to_dict()}

@@ -18,7 +18,7 @@ from core.messages import JobKind, JobStatus
 from core.session import analyze_session
 from tests.api.test_http import assert_error
 from tests.conftest import auth
-from tests.core.session_fixtures import HATS, make_analysis, spectrum, track
+from tests.core.session_fixtures import muddy_session_entries
 from tests.seeded_sessions import services_for
 from worker.state import Job, new_id
 
@@ -31,14 +31,7 @@ def client(settings: Settings) -> FlaskClient:
 
 def store_muddy_session(settings: Settings, *, owner: str = "alice") -> str:
     """A done session job whose result is the real session step on a guitar and a pad built to mask."""
-    entries = [
-        (track("gtr", "guitar", name="Rhythm Gtr"),
-         make_analysis("gtr", third_octave_db=spectrum((250, 400, -20.0), (1000, 3000, -30.0)))),
-        (track("pad", "pad", name="Warm Pad"),
-         make_analysis("pad", third_octave_db=spectrum((250, 400, -21.0), (1000, 3000, -45.0)))),
-        (track("kick", "kick"), make_analysis("kick", third_octave_db=spectrum((31.5, 50, -14.0)))),
-        (track("hats", "drums"), make_analysis("hats", third_octave_db=HATS)),
-    ]  # fmt: skip
+    entries = muddy_session_entries()
     doc = {"bpm": 120, "tracks": [t for t, _ in entries]}
     analysis = analyze_session(doc, {t["track_id"]: a for t, a in entries})
     session_id = "ask-" + uuid.uuid4().hex[:8]

@@ -200,3 +200,18 @@ GUITAR = spectrum((100, 5000, -28.0))
 DRUMS = spectrum((50, 12500, -26.0))
 HATS = spectrum((6300, 16000, -26.0))
 LOW_MID_BAND = spectrum((250, 400, -20.0))
+
+
+def muddy_session_entries() -> list[tuple[dict, TrackAnalysis]]:  # type: ignore[type-arg]
+    """A guitar and a pad built to mask each other at 250-400 Hz, over a kick and hats.
+
+    The one "muddy mix" used by the Ask Codette tests (core and API) and bench/bench_ask.py.
+    """
+    return [
+        (track("gtr", "guitar", name="Rhythm Gtr"),
+         make_analysis("gtr", third_octave_db=spectrum((250, 400, -20.0), (1000, 3000, -30.0)))),
+        (track("pad", "pad", name="Warm Pad"),
+         make_analysis("pad", third_octave_db=spectrum((250, 400, -21.0), (1000, 3000, -45.0)))),
+        (track("kick", "kick"), make_analysis("kick", third_octave_db=spectrum((31.5, 50, -14.0)))),
+        (track("hats", "drums", name="Hats"), make_analysis("hats", third_octave_db=HATS)),
+    ]  # fmt: skip

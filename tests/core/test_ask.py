@@ -14,7 +14,7 @@ from core.ask.retrieve import Retriever
 from core.bands import BAND_NAMES
 from core.errors import InvalidParameter
 from core.session import analyze_session
-from tests.core.session_fixtures import HATS, make_analysis, spectrum, track
+from tests.core.session_fixtures import HATS, make_analysis, muddy_session_entries, spectrum, track
 
 QUESTIONS = json.loads((Path(__file__).resolve().parents[1] / "ask_questions.json").read_text())
 #: Top-3 retrieval accuracy on tests/ask_questions.json without the model (BM25 + entity boosts).
@@ -145,14 +145,7 @@ def facts_for(entries: list, *, session_id: str = "s1") -> SessionFacts:
 
 @pytest.fixture(scope="module")
 def muddy() -> SessionFacts:
-    return facts_for([
-        (track("gtr", "guitar", name="Rhythm Gtr"),
-         make_analysis("gtr", third_octave_db=spectrum((250, 400, -20.0), (1000, 3000, -30.0)))),
-        (track("pad", "pad", name="Warm Pad"),
-         make_analysis("pad", third_octave_db=spectrum((250, 400, -21.0), (1000, 3000, -45.0)))),
-        (track("kick", "kick"), make_analysis("kick", third_octave_db=spectrum((31.5, 50, -14.0)))),
-        (track("hats", "drums", name="Hats"), make_analysis("hats", third_octave_db=HATS)),
-    ])  # fmt: skip
+    return facts_for(muddy_session_entries())
 
 
 @pytest.fixture(scope="module")
