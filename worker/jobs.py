@@ -83,7 +83,7 @@ def finish_done(
     elapsed_s: float | None = None,
 ) -> Job:
     message = _final_messages(job, result=result)  # built first: nothing slow between store and publish
-    job = services.store.update_job(
+    finished = services.store.finish_job(
         job.job_id,
         status=JobStatus.DONE,
         progress=1.0,
@@ -93,14 +93,18 @@ def finish_done(
         elapsed_s=elapsed_s,
         announced=False,
     )
-    return _announce(services, job, message)
+    if finished is None:  # another delivery of the same message finished it first, and announces it
+        return services.store.job(job.job_id) or job
+    return _announce(services, finished, message)
 
 
 def finish_failed(services: Services, job: Job, error: dict[str, str]) -> Job:
-    job = services.store.update_job(
+    finished = services.store.finish_job(
         job.job_id, status=JobStatus.FAILED, stage="failed", error=error, announced=False
     )
-    return _announce(services, job, [JobFailed(job.job_id, error)])
+    if finished is None:  # already done (or failed) by another delivery: never overwrite it
+        return services.store.job(job.job_id) or job
+    return _announce(services, finished, [JobFailed(job.job_id, error)])
 
 
 def _final_messages(job: Job, *, result: dict[str, Any]) -> list[Message]:

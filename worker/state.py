@@ -135,12 +135,22 @@ class Batch:
     created_at: float = field(default_factory=time.time)
 
 
+#: Set status/progress/stage unless the job is already done or failed (one atomic step in Redis).
+_SET_PROGRESS = """
+local status = redis.call('HGET', KEYS[1], 'status')
+if status == ARGV[4] or status == ARGV[5] then return 0 end
+redis.call('HSET', KEYS[1], 'status', ARGV[1], 'progress', ARGV[2], 'stage', ARGV[3])
+return 1
+"""
+
+
 class JobStore:
     """All job state; one instance per process, sharing a decode_responses Redis client."""
 
     def __init__(self, client: redis.Redis, *, ttl_s: int) -> None:
         self.redis = client
         self.ttl_s = ttl_s
+        self._progress_script = client.register_script(_SET_PROGRESS)
 
     # --- jobs -------------------------------------------------------------------------------
 
@@ -176,10 +186,45 @@ class JobStore:
         self.redis.hset(self._job_key(job_id), mapping=cast(Any, {k: new[k] for k in changes}))
         return job
 
+    def finish_job(self, job_id: str, **changes: Any) -> Job | None:
+        """Move a job to its final state once; None when it was already finished.
+
+        A message the broker redelivers while its first delivery still runs (a task longer than the
+        visibility timeout, a worker presumed dead) makes two workers finish the same job: only the
+        first one, checked and written in one WATCH/MULTI transaction, goes on to announce it.
+        """
+        key = self._job_key(job_id)
+        with self.redis.pipeline() as pipe:
+            while True:
+                try:
+                    pipe.watch(key)
+                    current = cast(dict[str, str], pipe.hgetall(key))
+                    if not current:
+                        raise NotFound(f"job {job_id!r} not found (expired?)")
+                    job = Job.from_hash(current)
+                    if job.status.finished:
+                        pipe.unwatch()
+                        return None
+                    job = replace(job, **changes)
+                    new = job.to_hash()
+                    pipe.multi()
+                    pipe.hset(key, mapping=cast(Any, {k: new[k] for k in changes}))
+                    pipe.execute()
+                    return job
+                except redis.WatchError:
+                    continue
+
     def set_progress(self, job_id: str, progress: float, stage: str) -> None:
-        self.redis.hset(
-            self._job_key(job_id),
-            mapping={"status": JobStatus.RUNNING.value, "progress": repr(progress), "stage": stage},
+        """Report progress on a running job; a finished job (another delivery won) is left alone."""
+        self._progress_script(
+            keys=[self._job_key(job_id)],
+            args=[
+                JobStatus.RUNNING.value,
+                repr(progress),
+                stage,
+                JobStatus.DONE.value,
+                JobStatus.FAILED.value,
+            ],
         )
 
     # --- batches ----------------------------------------------------------------------------

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -75,6 +76,19 @@ def test_a_redelivered_message_is_harmless(app, publisher, analyze_calls) -> Non
     out = app.tasks["codette.analyze_track"].apply(args=(job.job_id, job.sha256)).get()
     assert out["status"] == "done" and analyze_calls == [job.sha256]
     assert len(publisher.sent) == before  # no second job.done, no second batch.done
+
+
+def test_a_late_twin_delivery_changes_and_announces_nothing(app, publisher, analyze_calls) -> None:
+    """Redelivered while its first delivery still ran: the second worker to finish is a no-op."""
+    _, (job,) = submit(app, wav_bytes(seed=109))
+    done = app.services.store.job(job.job_id)
+    before = len(publisher.sent)
+    seen_running = replace(done, status=JobStatus.RUNNING)  # what the twin read when it started
+    app.services.store.set_progress(job.job_id, 0.5, "measuring")
+    worker.jobs.finish_done(app.services, seen_running, result_key=done.result_key, result={}, cached=False)
+    worker.jobs.finish_failed(app.services, seen_running, {"code": "timeout", "message": "late"})
+    assert len(publisher.sent) == before  # no second job.done, no job.failed
+    assert app.services.store.job(job.job_id) == done  # still done, progress 1.0, no error
 
 
 def test_bad_audio_fails_once_with_its_code(app, publisher, analyze_calls) -> None:
