@@ -10,6 +10,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 
 #: Queue names, the Socket.IO Redis channel and key prefixes live here and nowhere else.
 ANALYSIS_QUEUE = "analysis"
@@ -19,6 +20,9 @@ SOCKETIO_CHANNEL = "codette-socketio"
 #: Every Redis key Codette writes (jobs, batches, sessions, stats) starts with this; cached analyses
 #: use the engine's own key (core.analysis.cache_key), which starts with "analysis:".
 KEY_PREFIX = "codette:"
+#: Where blobs live: a local (or shared) directory, or an S3-compatible bucket (store/objectstore.py).
+BLOB_BACKENDS = ("local", "s3")
+BlobBackend = Literal["local", "s3"]
 
 
 class SettingsError(ValueError):
@@ -40,6 +44,13 @@ class Settings:
     max_files_per_batch: int = 64
     max_tracks_per_session: int = 128
     max_duration_s: float = 30 * 60.0
+    #: A JSON request body (sessions, context, feedback, learning imports); uploads have their own limit.
+    max_json_bytes: int = 1024 * 1024
+    #: Jobs one user may have queued or running at once (429 with Retry-After above).
+    max_active_jobs_per_user: int = 256
+    #: A user's track jobs in the broker queue at once; the rest wait in the user's own line, so one
+    #: user's large batch cannot starve another user's single track (per-user round-robin admission).
+    admitted_jobs_per_user: int = 4
     worker_concurrency: int = 2
     result_ttl_s: int = 7 * 24 * 3600
     cache_ttl_s: int = 30 * 24 * 3600
@@ -49,7 +60,35 @@ class Settings:
     task_max_retries: int = 3
     redis_timeout_s: float = 5.0
     redis_connect_timeout_s: float = 2.0
+    #: GET /health's own Redis timeouts, so a load balancer's check gets its 503 within a second.
+    health_timeout_s: float = 0.3
     socketio_channel: str = SOCKETIO_CHANNEL
+    #: A learning rebuild waits this long after the feedback that queued it, so a burst of feedback
+    #: rebuilds the population prior once.
+    learning_debounce_s: float = 2.0
+    #: Blob storage (docs/operations.md, "Object storage"): ``local`` keeps blobs under data_dir/blobs;
+    #: ``s3`` in a bucket every API and worker host reaches (no shared filesystem needed).
+    blob_backend: BlobBackend = "local"
+    s3_endpoint: str | None = None  # None: AWS's own endpoint for the region
+    s3_public_endpoint: str | None = None  # what clients reach for presigned URLs (default: s3_endpoint)
+    s3_bucket: str = "codette"
+    s3_region: str = "us-east-1"
+    s3_prefix: str = ""  # "" or ending with "/": several deployments may share a bucket
+    s3_access_key_id: str | None = field(default=None, repr=False)
+    s3_secret_access_key: str | None = field(default=None, repr=False)
+    #: A worker's verified local copies of S3 blobs for decoding (None: data_dir/blob-cache), bounded.
+    blob_cache_dir: Path | None = None
+    blob_cache_max_bytes: int = 2 << 30
+    #: Retention: a blob no job, session or cached analysis references for this long is deleted
+    #: (one day past the 7-day job expiry); workers sweep every blob_sweep_interval_s, one at a time.
+    blob_retention_s: int = 8 * 24 * 3600
+    blob_sweep_interval_s: int = 6 * 3600
+    #: Monitoring (docs/operations.md): log lines as JSON objects (or classic text); the port on
+    #: CODETTE_HOST where a worker serves its Prometheus metrics (None: not served); the directory
+    #: prometheus-client's multiprocess mode shares between a server's processes (its own variable).
+    log_json: bool = True
+    worker_metrics_port: int | None = None
+    metrics_multiproc_dir: Path | None = None
 
     def __post_init__(self) -> None:
         if not self.task_soft_time_limit_s < self.task_time_limit_s < self.visibility_timeout_s:
@@ -59,10 +98,19 @@ class Settings:
                 f" {self.task_time_limit_s}, {self.visibility_timeout_s}):"
                 " a task must time out before the broker redelivers it"
             )
+        if self.blob_backend not in BLOB_BACKENDS:
+            raise SettingsError(f"CODETTE_BLOB_BACKEND={self.blob_backend!r} is not one of {BLOB_BACKENDS}")
+        if self.s3_prefix and not self.s3_prefix.endswith("/"):
+            raise SettingsError(f"CODETTE_S3_PREFIX={self.s3_prefix!r} must be empty or end with '/'")
 
     @property
     def blob_dir(self) -> Path:
         return self.data_dir / "blobs"
+
+    @property
+    def blob_cache_path(self) -> Path:
+        """Where a worker keeps its local copies of object-store blobs."""
+        return self.blob_cache_dir or self.data_dir / "blob-cache"
 
     def require_redis_url(self) -> str:
         if not self.redis_url:
@@ -130,6 +178,9 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         max_files_per_batch=_int(env, "CODETTE_MAX_FILES_PER_BATCH", d.max_files_per_batch),
         max_tracks_per_session=_int(env, "CODETTE_MAX_TRACKS_PER_SESSION", d.max_tracks_per_session),
         max_duration_s=_float(env, "CODETTE_MAX_DURATION_S", d.max_duration_s),
+        max_json_bytes=_int(env, "CODETTE_MAX_JSON_BYTES", d.max_json_bytes),
+        max_active_jobs_per_user=_int(env, "CODETTE_MAX_ACTIVE_JOBS_PER_USER", d.max_active_jobs_per_user),
+        admitted_jobs_per_user=_int(env, "CODETTE_ADMITTED_JOBS_PER_USER", d.admitted_jobs_per_user),
         worker_concurrency=_int(env, "CODETTE_WORKER_CONCURRENCY", d.worker_concurrency),
         result_ttl_s=_int(env, "CODETTE_RESULT_TTL_S", d.result_ttl_s),
         cache_ttl_s=_int(env, "CODETTE_CACHE_TTL_S", d.cache_ttl_s),
@@ -139,4 +190,39 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         task_max_retries=_int(env, "CODETTE_TASK_MAX_RETRIES", d.task_max_retries),
         redis_timeout_s=_float(env, "CODETTE_REDIS_TIMEOUT_S", d.redis_timeout_s),
         redis_connect_timeout_s=_float(env, "CODETTE_REDIS_CONNECT_TIMEOUT_S", d.redis_connect_timeout_s),
+        health_timeout_s=_float(env, "CODETTE_HEALTH_TIMEOUT_S", d.health_timeout_s),
+        learning_debounce_s=_float(env, "CODETTE_LEARNING_DEBOUNCE_S", d.learning_debounce_s),
+        blob_backend=_blob_backend(env),
+        s3_endpoint=env.get("CODETTE_S3_ENDPOINT") or None,
+        s3_public_endpoint=env.get("CODETTE_S3_PUBLIC_ENDPOINT") or None,
+        s3_bucket=env.get("CODETTE_S3_BUCKET") or d.s3_bucket,
+        s3_region=env.get("CODETTE_S3_REGION") or d.s3_region,
+        s3_prefix=env.get("CODETTE_S3_PREFIX", d.s3_prefix),
+        s3_access_key_id=env.get("AWS_ACCESS_KEY_ID") or None,
+        s3_secret_access_key=env.get("AWS_SECRET_ACCESS_KEY") or None,
+        blob_cache_dir=Path(env["CODETTE_BLOB_CACHE_DIR"]) if env.get("CODETTE_BLOB_CACHE_DIR") else None,
+        blob_cache_max_bytes=_int(env, "CODETTE_BLOB_CACHE_MAX_BYTES", d.blob_cache_max_bytes),
+        blob_retention_s=_int(env, "CODETTE_BLOB_RETENTION_S", d.blob_retention_s),
+        blob_sweep_interval_s=_int(env, "CODETTE_BLOB_SWEEP_INTERVAL_S", d.blob_sweep_interval_s),
+        log_json=_log_json(env),
+        worker_metrics_port=_int(env, "CODETTE_WORKER_METRICS_PORT", 0) or None,
+        metrics_multiproc_dir=Path(env["PROMETHEUS_MULTIPROC_DIR"])
+        if env.get("PROMETHEUS_MULTIPROC_DIR")
+        else None,
     )
+
+
+def _log_json(environ: Mapping[str, str]) -> bool:
+    raw = (environ.get("CODETTE_LOG_FORMAT") or "json").strip().lower()
+    if raw not in ("json", "text"):
+        raise SettingsError(f"CODETTE_LOG_FORMAT={raw!r} is not json or text")
+    return raw == "json"
+
+
+def _blob_backend(environ: Mapping[str, str]) -> BlobBackend:
+    raw = (environ.get("CODETTE_BLOB_BACKEND") or "local").strip().lower()
+    if raw == "local":
+        return "local"
+    if raw == "s3":
+        return "s3"
+    raise SettingsError(f"CODETTE_BLOB_BACKEND={raw!r} is not one of {BLOB_BACKENDS}")

@@ -1,4 +1,4 @@
-"""What views reach for: the app's Settings, worker services, Celery app and the current user."""
+"""What views reach for: the app's Settings, the process's ports, Ask's answerer and the current user."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from flask import current_app, g
 
 from api.auth import Authenticator
 from config import Settings
-from worker.app import CodetteCelery
-from worker.services import Services
+from service.ask import Answerer
+from service.ports import Ports
 
 EXTENSION = "codette"
 
@@ -17,12 +17,9 @@ EXTENSION = "codette"
 @dataclass(frozen=True)
 class ApiContext:
     settings: Settings
-    celery: CodetteCelery
+    ports: Ports
     auth: Authenticator
-
-    @property
-    def services(self) -> Services:
-        return self.celery.services
+    answerer: Answerer
 
 
 def ctx() -> ApiContext:

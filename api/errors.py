@@ -61,10 +61,14 @@ def _http_code(exc: HTTPException) -> str:
     return (exc.name or "error").lower().replace(" ", "_")
 
 
-def register_error_handlers(app: Flask, *, max_upload_bytes: int) -> None:
+def register_error_handlers(app: Flask, *, max_upload_bytes: int, max_json_bytes: int) -> None:
     @app.errorhandler(CodetteError)
     def codette_error(exc: CodetteError) -> tuple[Response, int]:
-        return error_response(exc.code, exc.message, exc.http_status)
+        response, status = error_response(exc.code, exc.message, exc.http_status)
+        retry_after_s = getattr(exc, "retry_after_s", None)  # service.admission.TooManyJobs (429)
+        if retry_after_s is not None:
+            response.headers["Retry-After"] = str(retry_after_s)
+        return response, status
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException) -> tuple[Response, int]:
@@ -72,7 +76,9 @@ def register_error_handlers(app: Flask, *, max_upload_bytes: int) -> None:
         message = exc.description or exc.name
         if status == 413:
             size = request.content_length
-            if size is not None and size <= max_upload_bytes:  # Werkzeug's per-field form limit
+            if request.mimetype != "multipart/form-data":
+                message = f"the request body is larger than the JSON limit of {max_json_bytes} bytes"
+            elif size is not None and size <= max_upload_bytes:  # Werkzeug's per-field form limit
                 limit = app.config.get("MAX_FORM_MEMORY_SIZE")
                 message = f"a form field (not a file) is larger than the limit of {limit} bytes"
             else:

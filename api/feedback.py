@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import time
+
 from flask import Blueprint, Response, jsonify, request
 
 from api.context import ctx, current_user
 from api.schemas import json_body
-from worker.learning import record_feedback
+from service.feedback import record_feedback
 
 bp = Blueprint("feedback", __name__)
 
@@ -14,5 +16,5 @@ bp = Blueprint("feedback", __name__)
 @bp.post("/feedback")
 def post_feedback() -> tuple[Response, int]:
     body = json_body(request, "Feedback")
-    event_id, event = record_feedback(ctx().celery, owner=current_user(), body=body)
+    event_id, event = record_feedback(ctx().ports, owner=current_user(), body=body, now_s=time.time())
     return jsonify({"ok": True, "event_id": event_id, "event": event.to_dict()}), 201

@@ -5,18 +5,18 @@ from __future__ import annotations
 from flask import Blueprint, Response, jsonify
 
 from api.context import ctx, current_user
-from worker.client import batch_snapshot, job_snapshot
+from service.snapshots import batch_snapshot, job_snapshot
 
 bp = Blueprint("jobs", __name__)
 
 
 @bp.get("/jobs/<job_id>")
 def get_job(job_id: str) -> Response:
-    services = ctx().services
-    return jsonify(job_snapshot(services, services.store.owned_job(job_id, current_user())))
+    ports = ctx().ports
+    return jsonify(job_snapshot(ports, ports.jobs.owned_job(job_id, current_user())))
 
 
 @bp.get("/batches/<batch_id>")
 def get_batch(batch_id: str) -> Response:
-    services = ctx().services
-    return jsonify(batch_snapshot(services, services.store.owned_batch(batch_id, current_user())))
+    ports = ctx().ports
+    return jsonify(batch_snapshot(ports, ports.jobs.owned_batch(batch_id, current_user())))

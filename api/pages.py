@@ -10,13 +10,14 @@ from pathlib import Path
 
 from flask import Blueprint, Response, jsonify, send_from_directory
 
-from core.suggestions.model import TRACK_TYPES
-from core.targets import PLATFORM_TARGETS
+from service.catalog import ui_config
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
+#: media-src blob: lets the page play preview excerpts it fetched with the bearer token.
 CSP = (
     "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self';"
-    " connect-src 'self' ws: wss:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
+    " connect-src 'self' ws: wss:; media-src 'self' blob:; object-src 'none'; base-uri 'none';"
+    " frame-ancestors 'none'"
 )
 
 bp = Blueprint("pages", __name__, static_folder=str(STATIC_DIR), static_url_path="/assets")
@@ -32,9 +33,4 @@ def index() -> Response:
 @bp.get("/ui/config.json")
 def config() -> Response:
     """The tables the page needs, from their one home: delivery targets and track types."""
-    targets = [
-        {"key": t.key, "name": t.name, "integrated_lufs": t.integrated_lufs,
-         "true_peak_dbtp": t.true_peak_dbtp, "tolerance_lu": t.tolerance_lu, "source": t.source}
-        for t in PLATFORM_TARGETS.values()
-    ]  # fmt: skip
-    return jsonify({"platform_targets": targets, "track_types": list(TRACK_TYPES)})
+    return jsonify(ui_config())

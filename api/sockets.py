@@ -7,6 +7,7 @@ clients, put them in rooms and replay the current state, so a client that reconn
 from __future__ import annotations
 
 import logging
+import time
 from typing import Any
 
 import redis
@@ -18,9 +19,9 @@ from api.context import ApiContext
 from api.errors import ValidationFailed
 from api.schemas import validate
 from core.errors import CodetteError
-from core.messages import ASK, CONTEXT_UPDATE, SUBSCRIBE
-from worker.client import subscription_room, subscription_snapshot
-from worker.learning import context_result_dict, update_context
+from service.context import context_result_dict, update_context
+from service.messages import ASK, CONTEXT_UPDATE, SUBSCRIBE
+from service.snapshots import subscription_room, subscription_snapshot
 
 log = logging.getLogger(__name__)
 UNAVAILABLE = {"code": "unavailable", "message": "the job store (Redis) is unavailable; subscribe again"}
@@ -48,9 +49,9 @@ def register_socket_handlers(socketio: SocketIO, context: ApiContext) -> None:
             return {"ok": False, "error": {"code": "unauthorized", "message": "not authenticated"}}
         try:
             target = validate("Subscribe", data)
-            room = subscription_room(context.services, owner=user, target=target)
+            room = subscription_room(context.ports, owner=user, target=target)
             join_room(room)  # join before reading the snapshot, so no event falls in between
-            snapshot, messages = subscription_snapshot(context.services, owner=user, target=target)
+            snapshot, messages = subscription_snapshot(context.ports, owner=user, target=target)
         except CodetteError as exc:
             return {"ok": False, "error": exc.to_dict()}
         except redis.RedisError as exc:  # answer like REST's 503, rather than never acknowledging
@@ -70,7 +71,7 @@ def register_socket_handlers(socketio: SocketIO, context: ApiContext) -> None:
             body = validate("ContextUpdate", data)
             if "session_id" not in body:
                 raise ValidationFailed("$: 'session_id' is a required property")
-            result = update_context(context.celery, owner=user, data=body)
+            result = update_context(context.ports, owner=user, data=body, now_s=time.time())
         except CodetteError as exc:
             return {"ok": False, "error": exc.to_dict()}
         except redis.RedisError:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import time
+
 from flask import Blueprint, Response, jsonify, request
 
 from api.context import ctx, current_user
 from api.daw_context import session_id_param
 from api.errors import ValidationFailed
-from core.ranking import DEFAULT_LIMIT, MAX_LIMIT
-from worker.learning import adaptive_suggestions
+from service.ranking import DEFAULT_LIMIT, MAX_LIMIT, adaptive_suggestions
 
 bp = Blueprint("suggestions", __name__)
 
@@ -28,6 +29,10 @@ def get_suggestions(session_id: str) -> Response:
     if unknown:
         raise ValidationFailed(f"unknown query parameter(s): {', '.join(sorted(unknown))}")
     body = adaptive_suggestions(
-        ctx().services, owner=current_user(), session_id=session_id_param(session_id), limit=limit
+        ctx().ports,
+        owner=current_user(),
+        session_id=session_id_param(session_id),
+        limit=limit,
+        now_s=time.time(),
     )
     return jsonify(body)

@@ -8,7 +8,8 @@ from flask import Request
 from werkzeug.datastructures import FileStorage
 
 from api.errors import BadRequest, PayloadTooLarge, UnsupportedMediaType
-from worker.blobs import BlobStore
+from service.ports import Ports
+from service.uploads import store_upload
 
 MAX_NAME_CHARS = 200
 DEFAULT_NAME = "track"
@@ -42,8 +43,7 @@ def files_of(request: Request, *, field: str, max_files: int) -> list[FileStorag
     return files
 
 
-def store_file(blobs: BlobStore, upload: FileStorage, *, max_bytes: int) -> tuple[str, str]:
-    """Write one upload into the blob store; return ``(display name, sha256)``."""
+def store_file(ports: Ports, owner: str, upload: FileStorage, *, max_bytes: int) -> tuple[str, str]:
+    """Write one upload into the blob store as ``owner``'s; return ``(display name, sha256)``."""
     name = display_name(upload.filename)
-    sha256, _ = blobs.put(upload.stream, max_bytes=max_bytes, name=name)
-    return name, sha256
+    return name, store_upload(ports, owner=owner, stream=upload.stream, name=name, max_bytes=max_bytes)

@@ -2,20 +2,29 @@
 
 from __future__ import annotations
 
-import logging
+from werkzeug.serving import WSGIRequestHandler
 
 from api.app import create_app
 from config import load_settings
+from service.logs import configure_logging
+
+
+class QuietRequestHandler(WSGIRequestHandler):
+    """Werkzeug's handler without its and Python's versions in the ``Server`` header."""
+
+    def version_string(self) -> str:
+        return "codette"
 
 
 def main() -> None:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     settings = load_settings()
+    configure_logging(json_lines=settings.log_json)
     app = create_app(settings)
     socketio = app.extensions["socketio"]
     # Threading mode on Werkzeug with simple-websocket; run several of these behind a load balancer
     # with sticky sessions to scale out (events reach every one of them through Redis).
-    socketio.run(app, host=settings.host, port=settings.port, allow_unsafe_werkzeug=True)
+    socketio.run(app, host=settings.host, port=settings.port, allow_unsafe_werkzeug=True,
+                 request_handler=QuietRequestHandler)  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -1,4 +1,7 @@
-"""Run benchmarks: ``python -m bench [NAME ...]`` runs bench/bench_NAME.py's ``main()`` (all when none)."""
+"""Run benchmarks: ``python -m bench [NAME ...]`` runs bench/bench_NAME.py's ``main()`` (all when none).
+
+A benchmark split over several files registers its entry module in MODULES instead.
+"""
 
 from __future__ import annotations
 
@@ -13,14 +16,18 @@ import pkgutil
 import sys
 from pathlib import Path
 
+#: Benchmarks kept in modules not named bench_NAME.py (a harness split over several files).
+MODULES = {"advice": "bench.advice"}
+
 
 def available() -> list[str]:
     here = Path(__file__).parent
-    return sorted(
+    found = {
         m.name.removeprefix("bench_")
         for m in pkgutil.iter_modules([str(here)])
         if m.name.startswith("bench_")
-    )
+    }
+    return sorted(found | set(MODULES))
 
 
 def main(argv: list[str]) -> int:
@@ -34,7 +41,7 @@ def main(argv: list[str]) -> int:
         return 2
     for name in names:
         print(f"== bench {name}", flush=True)
-        importlib.import_module(f"bench.bench_{name}").main()
+        importlib.import_module(MODULES.get(name, f"bench.bench_{name}")).main()
     return 0
 
 

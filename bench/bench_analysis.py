@@ -7,12 +7,14 @@
     floor that only reads the file and computes one STFT and the RMS (within 3x);
 (c) peak memory (max RSS of a fresh process) on a 10-minute stereo file (<= 300 MB).
 
-Usage: ``python -m bench analysis`` (env BENCH_RUNS=3 repetitions, BENCH_DIR=bench/out).
+Usage: ``python -m bench analysis`` (env BENCH_RUNS=3 repetitions, BENCH_DIR=bench/out,
+BENCH_PARTS=a,b,c to run only some parts).
 """
 
 from __future__ import annotations
 
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -35,22 +37,32 @@ def _peer_cmd(name: str, path: Path) -> list[str]:
     return [sys.executable, "-m", "bench.memprobe", "bench.peers", name, str(path)]
 
 
-def run_process(cmd: list[str]) -> tuple[float, float]:
-    """Wall seconds and peak RSS (MB, the process's own VmHWM) of one fresh process."""
-    start = time.perf_counter()
+def _children_cpu_s() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def run_process(cmd: list[str]) -> tuple[float, float, float]:
+    """Wall seconds, peak RSS (MB, the process's own VmHWM) and CPU seconds of one fresh process.
+
+    CPU seconds (user + system, all threads) barely move with the machine's load, where wall time
+    also counts the time spent waiting for a core: on a shared machine they are the steadier ratio.
+    """
+    start, cpu = time.perf_counter(), _children_cpu_s()
     proc = subprocess.run(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, check=False)
-    elapsed = time.perf_counter() - start
+    elapsed, cpu = time.perf_counter() - start, _children_cpu_s() - cpu
     err = proc.stderr.decode(errors="replace")
     if proc.returncode != 0:
         raise RuntimeError(f"{' '.join(cmd)} failed ({proc.returncode}): {err[-2000:]}")
     peak_kb = int(err.rsplit(MARK, 1)[1].split()[0])
-    return elapsed, peak_kb / 1024.0
+    return elapsed, peak_kb / 1024.0, cpu
 
 
-def timed(fn: Callable[[], object]) -> float:
-    start = time.perf_counter()
+def timed(fn: Callable[[], object]) -> tuple[float, float]:
+    """Wall and CPU seconds (this process, all threads) of one call."""
+    start, cpu = time.perf_counter(), time.process_time()
     fn()
-    return time.perf_counter() - start
+    return time.perf_counter() - start, time.process_time() - cpu
 
 
 def has_essentia() -> bool:
@@ -66,21 +78,37 @@ def main() -> None:
     out = Path(os.environ.get("BENCH_DIR", ROOT / "bench" / "out"))
     track = write_mix(out / "mix_180s.wav", seconds=180.0)
     long_track = write_mix(out / "mix_600s.wav", seconds=600.0, seed=1)
-    print(f"files: {track} (180 s), {long_track} (600 s); runs={runs}")
+    parts = set(os.environ.get("BENCH_PARTS", "a,b,c").split(","))
+    print(f"files: {track} (180 s), {long_track} (600 s); runs={runs}; parts={','.join(sorted(parts))}")
+    if "a" in parts:
+        _processes(track, runs)
+    if "b" in parts:
+        _warm(track, runs)
+    if "c" in parts:
+        _memory(long_track)
 
-    # (a) whole processes, alternating.
-    proc: dict[str, list[float]] = {"codette": [], "librosa": []}
+
+def _processes(track: Path, runs: int) -> None:
+    """(a) whole processes, alternating; the ratio of each pair too, since load drifts between pairs."""
+    wall: dict[str, list[float]] = {"codette": [], "librosa": []}
+    cpu: dict[str, list[float]] = {"codette": [], "librosa": []}
     for _ in range(runs):
-        proc["codette"].append(run_process(_ours_cmd(track))[0])
-        proc["librosa"].append(run_process(_peer_cmd("librosa", track))[0])
-    a_ours, a_lib = statistics.median(proc["codette"]), statistics.median(proc["librosa"])
-    print(
-        f"(a) process  codette {a_ours:.2f} s  librosa {a_lib:.2f} s  "
-        f"ratio librosa/codette {a_lib / a_ours:.1f}x"
-        f"  (target >= 5x)"
-    )
+        for name, cmd in (("codette", _ours_cmd(track)), ("librosa", _peer_cmd("librosa", track))):
+            elapsed, _, seconds = run_process(cmd)
+            wall[name].append(elapsed)
+            cpu[name].append(seconds)
+    for label, values in (("wall", wall), ("CPU ", cpu)):
+        ours, lib = statistics.median(values["codette"]), statistics.median(values["librosa"])
+        pairs = [b / a for a, b in zip(values["codette"], values["librosa"], strict=True)]
+        print(
+            f"(a) process {label} codette {ours:.2f} s  librosa {lib:.2f} s  "
+            f"ratio librosa/codette {lib / ours:.1f}x (pairs {min(pairs):.1f}-{max(pairs):.1f}x)"
+            f"  (target >= 5x)"
+        )
 
-    # (b) warm, in this process, alternating.
+
+def _warm(track: Path, runs: int) -> None:
+    """(b) warm, in this process, alternating."""
     from core.analysis import analyze
 
     contenders: dict[str, Callable[[], object]] = {
@@ -93,10 +121,14 @@ def main() -> None:
     for fn in contenders.values():
         fn()  # warm-up: imports, numba compilation, filter caches
     warm: dict[str, list[float]] = {k: [] for k in contenders}
+    warm_cpu: dict[str, list[float]] = {k: [] for k in contenders}
     for _ in range(runs):
         for name, fn in contenders.items():
-            warm[name].append(timed(fn))
+            elapsed, seconds = timed(fn)
+            warm[name].append(elapsed)
+            warm_cpu[name].append(seconds)
     med = {k: statistics.median(v) for k, v in warm.items()}
+    cpu = {k: statistics.median(v) for k, v in warm_cpu.items()}
     print(
         f"(b) warm     codette {med['codette']:.3f} s  librosa {med['librosa']:.3f} s  "
         f"floor {med['floor']:.3f} s"
@@ -104,6 +136,12 @@ def main() -> None:
     print(
         f"    librosa/codette {med['librosa'] / med['codette']:.1f}x (target >= 4x)   "
         f"codette/floor {med['codette'] / med['floor']:.2f}x (target <= 3x)"
+    )
+    print(
+        f"    CPU s: codette {cpu['codette']:.3f}  librosa {cpu['librosa']:.3f}  floor {cpu['floor']:.3f}"
+        f"  librosa/codette {cpu['librosa'] / cpu['codette']:.1f}x  codette/floor "
+        f"{cpu['codette'] / cpu['floor']:.2f}x"
+        + (f"  essentia/codette {cpu['essentia'] / cpu['codette']:.1f}x" if "essentia" in cpu else "")
     )
     if "essentia" in med:
         print(
@@ -113,7 +151,9 @@ def main() -> None:
     else:
         print("    essentia: not installed (pip install essentia) - skipped")
 
-    # (c) peak memory of fresh processes on the 10-minute file.
+
+def _memory(long_track: Path) -> None:
+    """(c) peak memory of fresh processes on the 10-minute file."""
     mem = {
         "codette": run_process(_ours_cmd(long_track))[1],
         "librosa": run_process(_peer_cmd("librosa", long_track))[1],

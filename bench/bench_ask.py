@@ -18,8 +18,9 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from core.ask import Asker, SessionFacts, load_embedder, load_knowledge, understand  # noqa: E402
+from core.ask import Asker, SessionFacts, load_embedder, understand  # noqa: E402
 from core.session import analyze_session  # noqa: E402
+from store.knowledge import read_knowledge  # noqa: E402
 from tests.core.session_fixtures import muddy_session_entries  # noqa: E402
 
 ROUNDS = 5
@@ -53,7 +54,7 @@ def measure(name: str, asker: Asker, questions: list[dict], facts: SessionFacts)
 
 def main() -> None:
     questions = json.loads((ROOT / "tests" / "ask_questions.json").read_text())
-    kb = load_knowledge()
+    kb = read_knowledge()
     facts = session_facts()
     print(f"knowledge base: {len(kb)} entries; {len(questions)} questions; grounded in a 4-track session")
     t0 = time.perf_counter()

@@ -1,5 +1,7 @@
-"""The command-line client: upload files to a running Codette server and summarise the analyses."""
+"""The Python client: a small library (``Codette``) and the command line (``python -m client``)."""
 
+from client.library import Codette, Sent, Session
+from client.rest import ClientError
 from client.summary import Row, row_from_result
 
-__all__ = ["Row", "row_from_result"]
+__all__ = ["ClientError", "Codette", "Row", "Sent", "Session", "row_from_result"]

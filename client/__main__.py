@@ -1,6 +1,7 @@
 """python -m client analyze FOLDER_OR_FILES --url URL --token TOKEN [--json] [--no-live]
 
-Uploads audio files to a running Codette server, shows a progress bar per file on stderr (live over
+Hashes audio files, uploads only those the server does not have from you yet (sha256), queues their
+analyses on a running Codette server, shows a progress bar per file on stderr (live over
 Socket.IO, else REST polling) and prints a summary table (or JSON lines with --json) on stdout.
 Exit status: 0 when every file was analysed, 1 when any failed or timed out, 2 on usage, connection
 or authentication errors.
@@ -14,14 +15,13 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from client.files import NoAudioFiles, collect_audio
+from client.library import Codette
 from client.progress import ProgressView
-from client.rest import Api, ClientError
+from client.rest import ClientError
 from client.summary import Row, row_from_result, table
 from client.tracker import Tracker
 from client.watch import wait
 
-#: Files per POST /api/v1/analyses (the server's default limit is 64 per request).
-FILES_PER_REQUEST = 16
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
 
@@ -39,6 +39,11 @@ def parser() -> argparse.ArgumentParser:
     a.add_argument("--json", action="store_true", help="print one JSON object per file instead of a table")
     a.add_argument("--no-live", action="store_true", help="poll over REST instead of listening on Socket.IO")
     a.add_argument("--quiet", action="store_true", help="no progress on stderr")
+    a.add_argument(
+        "--no-guess-types",
+        action="store_true",
+        help="send every file untyped (default: guess kick, bass, vocals, ... from the file name)",
+    )
     a.add_argument(
         "--timeout", type=float, default=1800.0, help="give up after this many seconds (default %(default)s)"
     )
@@ -76,19 +81,26 @@ def analyze(args: argparse.Namespace) -> int:
     except (OSError, NoAudioFiles) as exc:
         print(f"codette: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    api = Api(args.url, token)
+    codette = Codette(args.url, token)
     tracker = Tracker()
     try:
-        for i in range(0, len(files), FILES_PER_REQUEST):
-            chunk = files[i : i + FILES_PER_REQUEST]
-            view.note(f"uploading {len(chunk)} file(s) to {api.base_url}")
-            tracker.add_batch(api.upload(chunk))
-        finished = wait(api, tracker, view, live=not args.no_live, timeout_s=args.timeout)
+        types = None if args.no_guess_types else codette.guess_types(files)
+        if types is not None:
+            guessed = sum(1 for t in types if t)
+            view.note(f"track types guessed from file names for {guessed} of {len(files)} file(s)")
+        sent = codette.send(files, track_types=types, note=view.note)
+        view.note(
+            f"{sent.uploaded} file(s) uploaded to {codette.api.base_url}, "
+            f"{sent.reused} already there (sha256)"
+        )
+        for batch in sent.batches:
+            tracker.add_batch(batch)
+        finished = wait(codette.api, tracker, view, live=not args.no_live, timeout_s=args.timeout)
     except ClientError as exc:
         print(f"codette: {exc.message} ({exc.code})", file=sys.stderr)
         return EXIT_USAGE
     finally:
-        api.close()
+        codette.close()
     rows = rows_of(tracker)
     if args.json:
         for row in rows:

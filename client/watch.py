@@ -31,7 +31,7 @@ def connect_live(api: Api, tracker: Tracker) -> socketio.Client | None:
     for event in EVENTS:
         sio.on(event, _handler(tracker, event))
 
-    @sio.event  # type: ignore[misc]
+    @sio.event  # type: ignore[untyped-decorator]
     def connect() -> None:
         # (Re)subscribe on every connect: the snapshot replays what happened while away.
         sio.start_background_task(_subscribe_all, sio, tracker)
@@ -76,6 +76,10 @@ def fetch_results(api: Api, tracker: Tracker) -> None:
 
 def wait(api: Api, tracker: Tracker, view: ProgressView, *, live: bool, timeout_s: float) -> bool:
     """Block until every job is finished (True) or ``timeout_s`` passes (False)."""
+    if tracker.finished:  # every analysis was cached: nothing to wait for
+        fetch_results(api, tracker)
+        view.draw(tracker.snapshot())
+        return True
     sio = connect_live(api, tracker) if live else None
     view.note("live progress over Socket.IO" if sio else "polling for progress over REST")
     deadline = time.monotonic() + timeout_s

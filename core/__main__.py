@@ -28,6 +28,7 @@ import os
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 import argparse
+import ctypes
 import functools
 import json
 import sys
@@ -42,6 +43,25 @@ from core.cli_report import format_analysis, format_comparison
 from core.compare import compare_tracks
 from core.errors import CodetteError, InvalidAudio
 from core.results import TrackAnalysis
+
+#: glibc's mallopt parameters (malloc.h) and the values set for this process: arrays up to 32 MiB
+#: come from the heap instead of fresh mmap'd pages, and freed memory is kept for the next block.
+#: The analysis allocates and frees the same few-megabyte temporaries for every block; by default
+#: each is a new mapping whose pages fault in again: ~0.2 s of system time on a 3-minute file
+#: (a quarter of the process's CPU), ~0.05-0.1 s with these. Peak memory barely moves (the same
+#: arrays are alive at once): 73 -> 77 MB on that file.
+MALLOPT = ((-3, 32 << 20), (-1, 256 << 20), (-2, 16 << 20))  # M_MMAP_THRESHOLD, M_TRIM_THRESHOLD, M_TOP_PAD
+
+
+def keep_freed_memory() -> None:
+    """Apply MALLOPT where the C library has mallopt (glibc); elsewhere nothing changes."""
+    try:
+        mallopt = ctypes.CDLL(None).mallopt  # the symbols already loaded: the C library's among them
+    except (OSError, AttributeError):
+        return
+    for param, value in MALLOPT:
+        mallopt(param, value)
+
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -169,6 +189,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    keep_freed_memory()
     args = build_parser().parse_args(argv)
     try:
         settings = load_settings()

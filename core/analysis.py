@@ -31,7 +31,7 @@ from core.structure import detect_sections
 from core.tonal import estimate_key
 
 #: Bump whenever any measure's output can change: it is part of every cache key.
-ANALYZER_VERSION = "1.1.0"
+ANALYZER_VERSION = "1.3.0"
 
 ProgressCallback = Callable[[float, str], None]
 
@@ -41,6 +41,8 @@ class AnalysisParams:
     """Parameters that change results (and so the cache key)."""
 
     max_duration_s: float = DEFAULT_MAX_DURATION_S
+    #: The tempo the caller declares (a DAW session's BPM): core.rhythm refines it instead of guessing.
+    bpm_hint: float | None = None
 
     def to_dict(self) -> dict[str, object]:
         return asdict(self)
@@ -136,7 +138,7 @@ def analyze(
     frames = frame_acc.result()
     spectrum = measure_spectrum(frames)
     report(0.85, "rhythm")
-    rhythm = estimate_rhythm(frames)
+    rhythm = estimate_rhythm(frames, bpm_hint=params.bpm_hint)
     report(0.9, "tonal")
     tonal = estimate_key(frames)
     structure = detect_sections(frames, rhythm=rhythm)

@@ -3,15 +3,21 @@
 Audio is never loaded whole. ``open_audio`` validates the header and yields float32 blocks of shape
 ``(channels, n)``, so every measure runs in memory bounded by the block size, not the duration.
 Sources: a path, the file's bytes, or an ``(y, sr)`` array pair for in-process callers.
+
+Decode cost is bounded before analysis: a declared duration past the limit is refused before the first
+sample; a stream whose header does not state its length is first decoded without analysis (streaming
+speed) to count its frames, stopped at the limit; and decoding must keep up ``min_decode_speed`` times
+real time (after a short grace), else DecodeTooSlow.
 """
 
 from __future__ import annotations
 
 import io
 import os
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -20,6 +26,7 @@ import soundfile as sf
 from core.errors import (
     AudioTooLong,
     CorruptAudio,
+    DecodeTooSlow,
     EmptyAudio,
     InvalidAudio,
     InvalidParameter,
@@ -35,6 +42,11 @@ MAX_CHANNELS = 8
 MIN_DURATION_S = 0.05
 DEFAULT_MAX_DURATION_S = 30 * 60.0
 DEFAULT_BLOCK_FRAMES = 1 << 17
+#: Decoding must run at least this many times real time (libsndfile decodes FLAC at several hundred x,
+#: WAV at thousands x on one core; 10x still bounds a 30-minute file to 3 minutes of worker time).
+DEFAULT_MIN_DECODE_SPEED = 10.0
+#: Decode time allowed before the speed is judged (library start-up, a cold page cache).
+DECODE_GRACE_S = 2.0
 #: A frame count at or above this means "unknown" (libsndfile's SF_COUNT_MAX for streamed FLAC).
 UNKNOWN_LENGTH = 1 << 62
 #: Containers we accept (libsndfile's format names).
@@ -133,14 +145,23 @@ class AudioReader:
         what: str,
         *,
         max_duration_s: float = DEFAULT_MAX_DURATION_S,
+        length_declared: bool = True,
+        min_decode_speed: float | None = DEFAULT_MIN_DECODE_SPEED,
+        clock: Callable[[], float] = time.perf_counter,
     ):
         self.info = info
         self._file = sf_file
         self._array = array
         self._what = what
         self._max_duration_s = max_duration_s
+        self._min_decode_speed = min_decode_speed
+        self._clock = clock
+        #: False when the header does not state the length (``info.frames`` is then 0 or a decoded count).
+        self.length_declared = length_declared
         #: Frames actually decoded so far (the header's count can be an estimate, or absent).
         self.frames_read = 0
+        #: Seconds spent inside the decoder so far (not in the caller's work between blocks).
+        self.decode_s = 0.0
 
     def blocks(self, block_frames: int = DEFAULT_BLOCK_FRAMES) -> Iterator[np.ndarray]:
         """Yield float32 blocks of shape (channels, n), checked for NaN/Inf; once per reader."""
@@ -156,10 +177,11 @@ class AudioReader:
             return
         assert self._file is not None
         offset = 0
-        unknown_length = self.info.frames == 0
+        unknown_length = not self.length_declared
         ended = False
         while not ended:
             buffer = np.full((block_frames, self.info.channels), np.nan, dtype=np.float32)
+            started = self._clock()
             try:
                 data = self._file.read(out=buffer, always_2d=True)
             except (sf.LibsndfileError, RuntimeError, ValueError) as exc:
@@ -173,6 +195,8 @@ class AudioReader:
                         f"{self._what} could not be decoded after {offset} samples: {exc}"
                     ) from exc
                 data, ended = buffer[:decoded], True
+            finally:
+                self.decode_s += self._clock() - started
             if data.shape[0] == 0:
                 break
             block = np.ascontiguousarray(data.T)
@@ -183,18 +207,31 @@ class AudioReader:
                 # The header passed the limit but the stream goes on (no length in the header, or a lie).
                 claimed = (
                     f"its header says {self.info.duration_s:.1f} s"
-                    if self.info.frames
+                    if self.length_declared
                     else "no length in its header"
                 )
                 raise AudioTooLong(
                     f"{self._what} decodes past the limit of {self._max_duration_s:.0f} s ({claimed})"
                 )
+            self._check_speed(offset)
             yield block
         if offset == 0:
             raise EmptyAudio(f"{self._what} contains no decodable samples")
         if offset < MIN_DURATION_S * sr:
             raise InvalidAudio(
                 f"{self._what} is too short: {offset} samples decoded; at least {MIN_DURATION_S} s is needed"
+            )
+
+    def _check_speed(self, frames: int) -> None:
+        """Raise DecodeTooSlow when decoding ``frames`` took longer than the budget allows."""
+        if self._min_decode_speed is None:
+            return
+        audio_s = frames / self.info.sr
+        budget_s = DECODE_GRACE_S + audio_s / self._min_decode_speed
+        if self.decode_s > budget_s:
+            raise DecodeTooSlow(
+                f"{self._what} took {self.decode_s:.1f} s to decode {audio_s:.1f} s of audio; decoding must "
+                f"run at least {self._min_decode_speed:g}x real time (after {DECODE_GRACE_S:g} s)"
             )
 
 
@@ -214,7 +251,12 @@ def _as_array(y: np.ndarray, sr: int) -> np.ndarray:
 
 @contextmanager
 def open_audio(
-    source: Source, *, max_duration_s: float = DEFAULT_MAX_DURATION_S, name: str | None = None
+    source: Source,
+    *,
+    max_duration_s: float = DEFAULT_MAX_DURATION_S,
+    name: str | None = None,
+    min_decode_speed: float | None = DEFAULT_MIN_DECODE_SPEED,
+    clock: Callable[[], float] = time.perf_counter,
 ) -> Iterator[AudioReader]:
     """Open and validate ``source``; raise a CodetteError subclass naming any problem.
 
@@ -223,9 +265,15 @@ def open_audio(
     source : path, bytes, or (y, sr)
         A file path, the file's bytes, or samples of shape (n,) or (channels, n) with their rate.
     max_duration_s : float, keyword-only
-        Longer audio raises AudioTooLong before anything is decoded.
+        Longer audio raises AudioTooLong before anything is decoded (declared length), or as soon as
+        decoding passes it (no declared length: counted here, before the reader is handed out).
     name : str, optional
         How to name the input in messages (defaults to the path's file name).
+    min_decode_speed : float or None, keyword-only
+        Decoding slower than this multiple of real time (after DECODE_GRACE_S) raises DecodeTooSlow;
+        None disables the budget.
+    clock : callable, keyword-only
+        Monotonic seconds for the decode budget (tests pass a fake one).
     """
     if isinstance(source, tuple):
         y, sr = source
@@ -243,7 +291,10 @@ def open_audio(
         if len(source) == 0:
             raise EmptyAudio(f"{what} is empty (0 bytes)")
         head = bytes(source[:16])
-        handle: object = io.BytesIO(bytes(source))
+        data = bytes(source)
+
+        def new_handle() -> object:
+            return io.BytesIO(data)
     else:
         path = Path(source)
         what = name or path.name
@@ -255,13 +306,15 @@ def open_audio(
             raise EmptyAudio(f"{what} is empty (0 bytes)")
         with open(path, "rb") as f_head:
             head = f_head.read(16)
-        handle = str(path)
+
+        def new_handle() -> object:
+            return str(path)
 
     if not _looks_like_audio(head):
         raise UnsupportedFormat(f"{what} is not a recognised audio file (WAV, AIFF, FLAC, OGG, MP3)")
 
     try:
-        f = sf.SoundFile(handle)
+        f = sf.SoundFile(new_handle())
     except (sf.LibsndfileError, RuntimeError, ValueError, TypeError) as exc:
         reason = getattr(exc, "error_string", None) or str(exc).rsplit(":", 1)[-1].strip()
         if "recogni" in reason or "not a regular file" in reason:  # libsndfile: no decoder accepts it
@@ -291,7 +344,36 @@ def open_audio(
             str(f.subtype),
             CHANNEL_LAYOUTS[int(f.channels)],
         )
-        yield AudioReader(info, f, None, what, max_duration_s=max_duration_s)
+        limits = (max_duration_s, min_decode_speed, clock)
+        if not known:
+            # Count the frames at streaming speed (no analysis runs), stopping at the limit.
+            with sf.SoundFile(new_handle()) as scan_file:
+                scan = _reader(info, scan_file, what, limits, length_declared=False)
+                for _ in scan.blocks():
+                    pass
+            info = replace(info, frames=scan.frames_read)
+        yield _reader(info, f, what, limits, length_declared=known)
+
+
+def _reader(
+    info: AudioInfo,
+    f: sf.SoundFile,
+    what: str,
+    limits: tuple[float, float | None, Callable[[], float]],
+    *,
+    length_declared: bool,
+) -> AudioReader:
+    max_duration_s, min_decode_speed, clock = limits
+    return AudioReader(
+        info,
+        f,
+        None,
+        what,
+        max_duration_s=max_duration_s,
+        length_declared=length_declared,
+        min_decode_speed=min_decode_speed,
+        clock=clock,
+    )
 
 
 def read_all(source: Source, *, max_duration_s: float = DEFAULT_MAX_DURATION_S) -> tuple[np.ndarray, int]:

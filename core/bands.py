@@ -41,7 +41,7 @@ BAND_BY_NAME: dict[str, Band] = {b.name: b for b in BANDS}
 THIRD_OCTAVE_CENTRES_HZ: tuple[float, ...] = (
     20, 25, 31.5, 40, 50, 63, 80, 100, 125, 160, 200, 250, 315, 400, 500, 630, 800, 1000,
     1250, 1600, 2000, 2500, 3150, 4000, 5000, 6300, 8000, 10000, 12500, 16000, 20000,
-)
+)  # fmt: skip
 
 
 def band_for(freq_hz: float) -> Band | None:

@@ -63,6 +63,10 @@ class AnalysisCache(Protocol):
         """The cached value, not counted (reading a known result back for a client)."""
         ...
 
+    def exists(self, key: str) -> bool:
+        """Whether ``key`` is cached, not counted (blob retention asks it of every blob)."""
+        ...
+
     def put(self, key: str, value: dict[str, Any], *, compute_s: float = 0.0) -> None:
         """Store a value; ``compute_s`` is what the analysis cost, which each later hit saves."""
         ...
@@ -99,6 +103,10 @@ class MemoryCache:
     def load(self, key: str) -> dict[str, Any] | None:
         with self._lock:
             return self._values.get(key)
+
+    def exists(self, key: str) -> bool:
+        with self._lock:
+            return key in self._values
 
     def put(self, key: str, value: dict[str, Any], *, compute_s: float = 0.0) -> None:
         with self._lock:

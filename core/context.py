@@ -36,11 +36,11 @@ from core.context_rules import (
     STATE_RULES,
     VIEW_FOCUS,
     Activity,
-    DawState,
     FocusKind,
     Intent,
     Transport,
 )
+from core.context_rules import DawState as DawState  # re-exported: callers name the state from here
 from core.errors import InvalidParameter
 
 # --- data -------------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from core.quantiles import percentile
 from core.results import DynamicsResult
 
 #: AES17: dBFS of a mean square is 10·log10(mean_square / FULL_SCALE_SINE_MS).
@@ -92,8 +93,12 @@ class _Runs:
             lengths[0] += self.length
             befores[0] = self.before
         elif self.length:
-            self._count(np.array([self.value]), np.array([self.length]), np.array([self.before]),
-                        np.array([float(x[0])]))
+            self._count(
+                np.array([self.value]),
+                np.array([self.length]),
+                np.array([self.before]),
+                np.array([float(x[0])]),
+            )
         # The run holding the last sample may continue into the next block: keep it open.
         n = len(x)
         if len(ends) and ends[-1] == n - 1:
@@ -106,8 +111,9 @@ class _Runs:
 
     def finish(self) -> None:
         if self.length:
-            self._count(np.array([self.value]), np.array([self.length]), np.array([self.before]),
-                        np.array([math.nan]))
+            self._count(
+                np.array([self.value]), np.array([self.length]), np.array([self.before]), np.array([math.nan])
+            )
             self.length = 0
 
     def _count(
@@ -211,7 +217,7 @@ class DynamicsAccumulator:
         levels = ms_to_dbfs(window_ms)
         silent = levels < SILENCE_DBFS
         audible = window_ms > 0.0
-        noise_floor = float(np.percentile(levels[audible], NOISE_FLOOR_PERCENTILE)) if audible.any() else None
+        noise_floor = float(percentile(levels[audible], NOISE_FLOOR_PERCENTILE)) if audible.any() else None
         return DynamicsResult(
             rms_dbfs=rms_dbfs,
             peak_dbfs=peak_dbfs,
@@ -233,7 +239,7 @@ def _dynamic_range(window_ms: np.ndarray, span: int) -> float | None:
     if len(long_ms) == 0:
         return None
     levels = ms_to_dbfs(long_ms)
-    low, high = np.percentile(levels, DR_PERCENTILES)
+    low, high = percentile(levels, DR_PERCENTILES)
     return float(high - low)
 
 

@@ -61,6 +61,32 @@ class AudioTooLong(InvalidAudio):
     http_status = 413
 
 
+class DecodeTooSlow(InvalidAudio):
+    """Decoding fell below the per-file budget (a real-time multiple of the audio's duration)."""
+
+    code = "decode_too_slow"
+    http_status = 422
+
+
+class BlobTooLarge(CodetteError):
+    code = "file_too_large"
+    http_status = 413
+
+
+class BlobHashMismatch(CodetteError):
+    """Stored bytes whose sha256 is not the one they were announced under."""
+
+    code = "hash_mismatch"
+    http_status = 422
+
+
+class StorageUnavailable(CodetteError):
+    """The blob storage did not answer (transient: a task may retry)."""
+
+    code = "storage_unavailable"
+    http_status = 503
+
+
 class InvalidParameter(CodetteError):
     """A caller passed a value outside a function's domain (wrong type, range, unknown name)."""
 
@@ -71,3 +97,9 @@ class InvalidParameter(CodetteError):
 class NotFound(CodetteError):
     code = "not_found"
     http_status = 404
+
+
+class BlobNotFound(NotFound):
+    """A request named a blob its user never uploaded (or whose bytes are gone)."""
+
+    code = "blob_not_found"

@@ -14,8 +14,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 import numpy as np
-import scipy.fft
 
+from core.fft import rfft
 from core.filters import band_matrix, chroma_filterbank, hann, mel_filterbank
 
 #: Per-frame feature settings (librosa defaults, scaled with the sample rate).
@@ -238,7 +238,7 @@ class FrameAccumulator:
     def _consume_fine(self, frames: np.ndarray) -> None:
         if len(frames) == 0:
             return
-        spec = scipy.fft.rfft(frames * self._fine_window, axis=1)
+        spec = rfft(frames * self._fine_window, axis=1)
         self._fine_sum += (spec.real**2 + spec.imag**2).sum(axis=0, dtype=np.float64)
         self._fine_count += len(frames)
 
@@ -246,7 +246,7 @@ class FrameAccumulator:
         if len(frames) == 0:
             return
         frames *= self._window  # frames are the framer's own copy
-        spec = scipy.fft.rfft(frames, axis=1)  # float32 in, complex64 out
+        spec = rfft(frames, axis=1)  # float32 in, complex64 out
         power = spec.real**2
         power += spec.imag**2  # (n, bins), float32
         self._ltas += power.sum(axis=0, dtype=np.float64)

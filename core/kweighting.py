@@ -18,13 +18,15 @@ Method
    .. math:: y = T x + C_{obs}\\, s_0, \\qquad s_{ROW} = A^{ROW} s_0 + G x
 
    with ``T`` the lower-triangular Toeplitz matrix of the impulse response, ``C_obs[n] = c A^n`` and
-   ``G[m] = A^{ROW-1-m} b``. All rows' ``T x`` and ``G x`` are one matrix product (float32). The
-   row-start states obey ``s_{j+1} = M s_j + u_j`` (``M = A^{ROW}``), a recursion of the same form,
-   solved the same way one level up: groups of 16 rows, then 16 groups, then 8, each level one
-   product with a block-Toeplitz matrix of powers of its transition matrix (float64). Only the state
-   at the end of each 65,536-sample chunk is carried from chunk to chunk. This is the recursion of
-   scipy.signal.lfilter (zero initial state) evaluated exactly, not an FIR approximation; the tests
-   compare it with lfilter (error ~1e-6 of full scale, from the float32 rows).
+   ``G[m] = A^{ROW-1-m} b``. All rows' ``T x`` are one matrix product (float32), their ``G x`` one
+   in float64. The row-start states obey ``s_{j+1} = M s_j + u_j`` (``M = A^{ROW}``), a recursion
+   of the same form, solved the same way one level up: groups of 16 rows, then 16 groups, then 8,
+   each level one product with a block-Toeplitz matrix of powers of its transition matrix (float64).
+   Only the state at the end of each 65,536-sample chunk is carried from chunk to chunk. This is
+   the recursion of scipy.signal.lfilter (zero initial state) evaluated exactly, not an FIR
+   approximation; the tests compare it with lfilter (error ~1e-7 of full scale, from the float32
+   rows; the state chain is float64, since rounding it in float32 grows with the rate as the poles
+   near the unit circle).
 
    The thin matrix products run in batches of 128 rows: each stays on one BLAS thread, which on a
    busy two-core machine is faster and much steadier than OpenBLAS's threading. Work buffers are
@@ -122,8 +124,11 @@ class _BlockFilter:
         lag = idx[None, :] - idx[:, None]  # n - m
         toeplitz = np.where(lag >= 0, h[np.clip(lag, 0, None)], 0.0)  # [m, n]
         gain = np.array([powers[ROW - 1 - m] @ b for m in range(ROW)])  # (ROW, 4)
-        #: x row (ROW,) @ first -> [zero-state outputs (ROW) | end-state contribution (4)]
-        self.first = np.concatenate([toeplitz, gain], axis=1).astype(np.float32)
+        #: x row (ROW,) @ first -> zero-state outputs (ROW), float32
+        self.first = toeplitz.astype(np.float32)
+        #: x row (ROW,) @ gain -> end-state contribution (4), float64: the states chain over a whole
+        #: chunk with poles near the unit circle (high rates), so their rounding must not be float32's.
+        self.gain = gain
         self.observe = np.array([c @ powers[n] for n in range(ROW)]).T.astype(np.float32)  # (4, ROW)
         self.levels = []
         m = powers[ROW]
@@ -154,17 +159,18 @@ class _BlockFilter:
     def run(self, x: np.ndarray, state: np.ndarray, out: np.ndarray, y: np.ndarray) -> np.ndarray:
         """Filter ``x`` (channels, CHUNK) float32 from ``state`` (channels, 4) into ``y``; return end state.
 
-        ``out`` (channels, CHUNK // (ROW * 128), 128, ROW + 4) and ``y`` (channels, CHUNK) are float32
+        ``out`` (channels, CHUNK // (ROW * 128), 128, ROW) and ``y`` (channels, CHUNK) are float32
         work buffers owned by the caller (reused: fresh large arrays per chunk cost page faults).
         """
         channels = x.shape[0]
         rows = x.shape[1] // ROW
-        np.matmul(x.reshape((*out.shape[:-1], ROW)), self.first, out=out)  # one BLAS thread per batch
-        u = out[..., ROW:].astype(np.float64).reshape(channels, rows, 4)
+        x_rows = x.reshape((*out.shape[:-1], ROW))
+        np.matmul(x_rows, self.first, out=out)  # one BLAS thread per batch
+        u = (x_rows.astype(np.float64) @ self.gain).reshape(channels, rows, 4)
         starts, end = self._solve(u, state, 0)
-        y4 = y.reshape((*out.shape[:-1], ROW))
+        y4 = y.reshape(out.shape)
         np.matmul(starts.astype(np.float32).reshape((*out.shape[:-1], 4)), self.observe, out=y4)
-        np.add(y4, out[..., :ROW], out=y4)
+        np.add(y4, out, out=y4)
         return end
 
 

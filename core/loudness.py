@@ -24,8 +24,8 @@ Method
      ``start_s + i * hop_s`` (what an EBU-mode meter shows at that moment), ``start_s = 3 s``;
      None where the window is silent or below -70 LUFS.
 
-5. **True peak / sample peak**: core.truepeak (BS.1770-4 Annex 2, 4x oversampling), over all channels
-   including LFE; ``plr_db`` = true peak - integrated loudness (EBU R 128 s1 "PLR").
+5. **True peak / sample peak**: core.truepeak (BS.1770-4 Annex 2: a 4x search, then 32x near the
+   top), over all channels including LFE; ``plr_db`` = true peak - integrated loudness (EBU R 128 s1 "PLR").
 
 Mono
 ----
@@ -46,6 +46,7 @@ import numpy as np
 
 from core.errors import InvalidParameter, UnsupportedChannels
 from core.kweighting import CHUNK, ROW, block_filter
+from core.quantiles import percentile
 from core.results import Curve, LoudnessResult, db
 from core.truepeak import HISTORY, TruePeakAccumulator
 
@@ -110,7 +111,7 @@ class LoudnessAccumulator:
         self._stage = np.zeros((len(layout), HISTORY + CHUNK), dtype=np.float32)
         self._fill = 0
         self._kin = np.empty((n_k, CHUNK), dtype=np.float32)
-        self._kout = np.empty((n_k, CHUNK // (ROW * 128), 128, ROW + 4), dtype=np.float32)
+        self._kout = np.empty((n_k, CHUNK // (ROW * 128), 128, ROW), dtype=np.float32)
         self._ky = np.empty((n_k, CHUNK), dtype=np.float32)
         self._energy = np.empty(CHUNK, dtype=np.float32)
         self._pos = 0  # samples processed
@@ -236,7 +237,7 @@ def _measure(
     range_kept, _ = _gated_mean(range_power, RANGE_RELATIVE_GATE_LU)
     range_lu = None
     if len(range_kept):
-        lo, hi = np.percentile(_lufs(range_kept), RANGE_PERCENTILES)
+        lo, hi = percentile(_lufs(range_kept), RANGE_PERCENTILES)
         range_lu = float(hi - lo)
 
     stride = max(1, math.ceil(len(range_power) / MAX_CURVE_POINTS))

@@ -20,6 +20,7 @@ from __future__ import annotations
 import numpy as np
 
 from core.frames import FrameFeatures
+from core.quantiles import percentile
 from core.results import DynamicsResult, PatternsResult, RhythmResult, TonalResult
 from core.rhythm import ENVELOPE_LAG_FRAMES
 
@@ -154,7 +155,7 @@ def _grid_share(onsets_s: np.ndarray, beats_s: np.ndarray) -> float:
 def _percussive(onset: np.ndarray, onset_rate_hz: float) -> float:
     if onset.size == 0:
         return 0.0
-    p99, median = np.percentile(onset, [99.0, 50.0])
+    p99, median = percentile(onset, [99.0, 50.0])
     contrast = float(np.clip((p99 - median) / PERCUSSIVE_FULL_DB, 0, 1))
     return contrast * float(np.clip(onset_rate_hz / PERCUSSIVE_MIN_RATE_HZ, 0, 1))
 
@@ -174,7 +175,7 @@ def _power_rise(frames: FrameFeatures) -> np.ndarray:
     energy is not mistaken for a kick (a flux in dB would be)."""
     power = np.asarray(frames.band_power, dtype=np.float64)
     summed = np.stack([power[list(idx)].sum(axis=0) for idx in KICK_SNARE_BANDS])
-    level = np.maximum(np.percentile(summed, 99.0, axis=1, keepdims=True), 1e-20)
+    level = np.maximum(percentile(summed, 99.0, axis=1, keepdims=True), 1e-20)
     rise = np.maximum(0.0, np.diff(summed, axis=1, prepend=summed[:, :1])) / level
     delay = min(frames.n_fft // (2 * frames.hop_length), rise.shape[1])
     return np.concatenate([np.zeros((2, delay)), rise[:, : rise.shape[1] - delay]], axis=1)
@@ -197,7 +198,7 @@ def _kick_snare(
 
     on = at(beats_s)
     off = at((beats_s[:-1] + beats_s[1:]) / 2)
-    reference = np.percentile(np.concatenate([on, off], axis=1), 95.0, axis=1, keepdims=True)
+    reference = percentile(np.concatenate([on, off], axis=1), 95.0, axis=1, keepdims=True)
     reference = np.maximum(reference, 1e-9)
     hit_on, hit_off = on >= HIT_SHARE * reference, off >= HIT_SHARE * reference
     snare_even, snare_odd = hit_on[1, 0::2].mean(), hit_on[1, 1::2].mean()

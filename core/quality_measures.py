@@ -14,6 +14,7 @@ import numpy as np
 from core import quality_rules as qr
 from core.filters import hann
 from core.frames import FrameFeatures
+from core.quantiles import percentile
 
 Values = dict[str, float | int | str | None]
 
@@ -117,7 +118,7 @@ def _harmonic_prominence_db(f: np.ndarray, p: np.ndarray, target_hz: float) -> f
         return 0.0
     dist = np.abs(f - f[i])
     neighbours = p[(dist <= qr.HUM_NEIGHBOURHOOD_HZ) & (dist > qr.HUM_EXCLUDE_HZ)]
-    median = float(np.median(neighbours)) if len(neighbours) else 0.0
+    median = float(percentile(neighbours, 50.0)) if len(neighbours) else 0.0
     return float(10.0 * np.log10(p[i] / median)) if median > 1e-30 else 0.0
 
 

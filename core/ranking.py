@@ -5,8 +5,10 @@ Order of decisions, each from a table below:
 1. Context filter: while recording, nothing that needs a render (offline processing) is shown.
 2. Tiers: in the mastering state, loudness and true-peak moves come first; then the selected
    track's suggestions; then the rest.
-3. Within a tier, by score = priority weight x confidence weight x learned effectiveness (the
-   posterior mean from core.learning), so types this user keeps rejecting sink.
+3. Within a tier, by score = priority weight x severity x confidence weight x learned
+   effectiveness (the posterior mean from core.learning): what is most wrong comes first (severity,
+   core.suggestions.model.severity, is how far the cited measure is past its threshold, normalised
+   per measure, and travels in the evidence), and types this user keeps rejecting sink.
 4. Exploration: with probability EXPLORATION_RATE one suggestion from below the cut is lifted into
    the last visible slot, chosen in proportion to its posterior uncertainty, so a held-back type is
    never hidden for good and the model can notice a change of taste. All randomness comes from the
@@ -32,6 +34,7 @@ from core.learning import (
     effectiveness,
 )
 from core.learning.tables import FAVOURITE_ABOVE, HELD_BACK_BELOW
+from core.suggestions.rules import MAX_SEVERITY
 
 
 @dataclass(frozen=True)
@@ -69,6 +72,8 @@ MASTER_TRACK_TYPES = frozenset({"master", "mix_bus", MIX_TRACK_TYPE})
 
 #: Suggestion priority (1 = fix first ... 5 = polish, as core.suggestions defines it) -> weight.
 PRIORITY_WEIGHT: Mapping[int, float] = {1: 1.0, 2: 0.8, 3: 0.6, 4: 0.4, 5: 0.2}
+#: Severity assumed for a suggestion whose evidence carries none (1 = just at its threshold).
+DEFAULT_SEVERITY = 1.5
 #: Confidence c in [0, 1] weighs CONFIDENCE_FLOOR + (1 - CONFIDENCE_FLOOR) * c.
 CONFIDENCE_FLOOR = 0.5
 EXPLORATION_RATE = 0.1
@@ -176,7 +181,20 @@ def _base_score(s: SuggestionLike) -> float:
     if s.priority not in PRIORITY_WEIGHT:
         raise InvalidParameter(f"suggestion {s.id!r} has priority {s.priority!r}; want 1..5")
     confidence = min(max(float(s.confidence), 0.0), 1.0)
-    return PRIORITY_WEIGHT[s.priority] * (CONFIDENCE_FLOOR + (1.0 - CONFIDENCE_FLOOR) * confidence)
+    return (
+        PRIORITY_WEIGHT[s.priority]
+        * severity_of(s)
+        * (CONFIDENCE_FLOOR + (1.0 - CONFIDENCE_FLOOR) * confidence)
+    )
+
+
+def severity_of(s: SuggestionLike) -> float:
+    """The suggestion's severity from its evidence (``severity``), else DEFAULT_SEVERITY."""
+    evidence = getattr(s, "evidence", None)
+    value = evidence.get("severity") if isinstance(evidence, Mapping) else None
+    if isinstance(value, bool) or not isinstance(value, float | int):
+        return DEFAULT_SEVERITY
+    return min(max(float(value), 0.0), MAX_SEVERITY)
 
 
 def _explore(order: list[Ranked], *, limit: int, rng: np.random.Generator) -> tuple[Ranked, ...]:

@@ -104,12 +104,24 @@ class StereoResult:
 
 
 @dataclass(frozen=True)
+class TempoAlternative:
+    """Half or double the tempo, with its strength relative to the tempo's (0-1)."""
+
+    bpm: float
+    relation: Literal["half", "double"]
+    strength: float
+
+
+@dataclass(frozen=True)
 class RhythmResult:
     tempo_bpm: float | None
     tempo_confidence: float
     beats_s: tuple[float, ...]
     onsets_s: tuple[float, ...]
     onset_rate_hz: float
+    tempo_alternatives: tuple[TempoAlternative, ...] = ()
+    #: "estimated", or "prior" when the caller's tempo (bpm_hint) was refined and kept.
+    tempo_source: str = "estimated"
 
 
 @dataclass(frozen=True)
@@ -118,6 +130,10 @@ class TonalResult:
     key_confidence: float
     chroma: tuple[float, ...]
     tonalness: float
+    #: The key's Camelot wheel code ("8B" for C major, "8A" for A minor); None with no key.
+    camelot: str | None = None
+    #: Why ``key`` is None ("silence", "unpitched"); None when there is a key.
+    key_reason: str | None = None
 
 
 @dataclass(frozen=True)

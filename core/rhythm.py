@@ -17,10 +17,17 @@ Method
    level's. Accented eighth notes (a piano part) fail the first test at the eighth, a rock pattern's
    off-beat hats too. If the onset envelope also pulses at a quarter of that level (hats on eighths
    under kick and snare every half note: a half-time feel), the beat is half of it; the result is
-   folded into [MIN_BPM, MAX_BPM] by octaves. This is the "accent recurrence + tatum" idea of Gouyon
-   & Dixon, "A review of automatic rhythm description systems" (CMJ 2005) and Klapuri, Eronen &
-   Astola, "Analysis of the meter of acoustic musical signals" (IEEE TASLP 2006), reduced to what
-   per-band flux can tell.
+   folded into [MIN_BPM, MAX_BPM] by octaves. This is the "accent recurrence + tatum" idea of
+   Gouyon & Dixon, "A review of automatic rhythm description systems" (CMJ 2005) and Klapuri,
+   Eronen & Astola, "Analysis of the meter of acoustic musical signals" (IEEE TASLP 2006), reduced
+   to what per-band flux can tell.
+   When the onsets are mostly pitched notes (no drum kit carrying the mix: ``percussive_share``
+   below PERCUSSIVE_MAX), a last octave check keeps, halves or doubles the level by grid accent x
+   a log-normal prior centred on OCTAVE_PRIOR_BPM: without drums, accents alone do not tell a
+   ballad's eighths from its beats.
+   Legato material (chorales, strings) may have no energy onsets at all: when the onset
+   envelope has no periodicity, the same procedure runs on ``pitch_flux`` (the rise of the log
+   chroma, which sees a chord change at constant level).
 3. Precision: the beat period is refined from the autocorrelation peaks at k·P (k = 1, 2, 4, 8,
    ...), each located by parabolic interpolation: the error shrinks as 1/k.
 4. Beats: a constant grid at that period whose phase maximises the summed envelope (a comb
@@ -38,7 +45,9 @@ from __future__ import annotations
 import numpy as np
 
 from core.frames import FrameFeatures
-from core.results import RhythmResult
+from core.quantiles import percentile
+from core.results import RhythmResult, TempoAlternative
+from core.tonal import frame_tonalness
 
 #: Tempo range searched and the range a result is folded into by octaves.
 SEARCH_MIN_BPM = 25.0
@@ -80,6 +89,17 @@ GRID_WINDOW = (-1, 0, 1, 2)
 #: The onset envelope "pulses at P/4" when its autocorrelation there reaches this share of the
 #: larger of those at P and P/2.
 SUBDIVISION_RATIO = 0.6
+#: The final octave check: among half, the level found and double, the level whose best grid's
+#: mean accent times a log-normal prior centred on OCTAVE_PRIOR_BPM (OCTAVE_PRIOR_OCTAVES standard
+#: deviation) is highest. Listeners tap near 100-120 BPM when a pulse allows it (Moelants,
+#: "Preferred tempo reconsidered", ICMPC 2002; van Noorden & Moelants, JNMR 1999): this removes
+#: doubled slow ballads (80-95 read 160-190) and halved mid-tempo pieces (110-120 read 55-60).
+#: Only for material whose onsets are mostly pitched: the onset-weighted share of untonal frames
+#: (1 - core.tonal.frame_tonalness) below PERCUSSIVE_MAX. A drum kit that carries the mix (0.6-0.8
+#: on our synthetic mixes) defines the beat by its own accents, and the ladder above decides.
+OCTAVE_PRIOR_BPM = 100.0
+OCTAVE_PRIOR_OCTAVES = 1.0
+PERCUSSIVE_MAX = 0.3
 #: Normalised autocorrelation at the beat period: below NONE there is no tempo; FULL gives confidence 1.
 RHYTHMICITY_NONE = 0.2
 RHYTHMICITY_FULL = 0.6
@@ -94,21 +114,35 @@ ENVELOPE_LAG_FRAMES = 0.6
 #: Below this peak flux (dB, mean over mel bands) the envelope is considered empty.
 MIN_FLUX_DB = 0.5
 MIN_DURATION_S = 2.0
+#: Pitch flux (legato fallback): log chroma compression, and the rhythmicity below which the pitch
+#: flux has no tempo either (its autocorrelation is lower than the onset envelope's: fewer events).
+PITCH_FLUX_COMPRESSION = 100.0
+PITCH_RHYTHMICITY_NONE = 0.06
+#: ... and only for pitched material: the power-weighted mean frame tonalness must reach this
+#: (noise measures under 0.1, chorales and fiddle tunes over 0.9).
+PITCH_TONALNESS_MIN = 0.3
+#: A caller's tempo (bpm_hint) is refined within this relative distance, never moved further.
+HINT_TOLERANCE = 0.04
 
 
-def estimate_rhythm(frames: FrameFeatures) -> RhythmResult:
-    """Tempo, beat grid and onsets.
+def estimate_rhythm(frames: FrameFeatures, *, bpm_hint: float | None = None) -> RhythmResult:
+    """Tempo, beat grid, onsets, and the half / double tempo alternatives.
 
     Parameters
     ----------
     frames : FrameFeatures
-        The shared spectral pass; uses ``onset_env``, ``band_power``.
+        The shared spectral pass; uses ``onset_env``, ``band_power``, ``chroma``.
+    bpm_hint : float, optional
+        The tempo the caller knows (a DAW session's declared BPM). It is a prior, not a guess to
+        check: the detector only refines it within ``HINT_TOLERANCE`` (the autocorrelation peak
+        nearest it), the beat grid is laid at that period, and ``tempo_source`` is "prior".
 
     Returns
     -------
     RhythmResult
-        ``tempo_bpm`` None (confidence 0, no beats) when the envelope has no periodicity:
-        silence, steady tones, noise, or less than ``MIN_DURATION_S`` of audio.
+        ``tempo_bpm`` None (confidence 0, no beats) when neither the onset envelope nor, for
+        legato material, the pitch flux has any periodicity: silence, steady tones, noise, or
+        less than ``MIN_DURATION_S`` of audio. With a hint, ``tempo_bpm`` is never None.
     """
     fps = frames.sr / frames.hop_length
     duration_s = frames.n_samples / frames.sr
@@ -116,23 +150,84 @@ def estimate_rhythm(frames: FrameFeatures) -> RhythmResult:
     onsets_s = detect_onsets(onset, fps=fps)
     rate = float(len(onsets_s) / duration_s) if duration_s > 0 else 0.0
     empty = RhythmResult(None, 0.0, (), tuple(onsets_s.tolist()), rate)
-    if duration_s < MIN_DURATION_S or onset.size == 0 or onset.max() < MIN_FLUX_DB:
+    too_short = duration_s < MIN_DURATION_S or onset.size == 0
+    if bpm_hint is not None:
+        if too_short or not onset.max() > 0:
+            return RhythmResult(float(bpm_hint), 0.0, (), empty.onsets_s, rate, tempo_source="prior")
+        return _with_hint(onset, accent_envelope(frames), float(bpm_hint), fps=fps, onsets=empty)
+    if too_short or onset.max() < MIN_FLUX_DB:
         return empty
     accent = accent_envelope(frames)
-    found = beat_period(onset, accent, fps=fps)
+    pitched = percussive_share(frames) < PERCUSSIVE_MAX
+    found = beat_period(onset, accent, fps=fps, octave_check=pitched)
+    envelope = _unit(onset) + _unit(accent)
+    floor = RHYTHMICITY_NONE
     if found is None or found[1] < RHYTHMICITY_NONE:
-        return empty
+        # Legato material (chorales, strings, pads) changes pitch without energy onsets.
+        flux = pitch_flux(frames)
+        found = beat_period(flux, flux, fps=fps, octave_check=True) if flux.any() else None
+        envelope, floor = _unit(flux), PITCH_RHYTHMICITY_NONE
+        if found is None or found[1] < floor:
+            return empty
     period, rhythmicity = found
-    span = RHYTHMICITY_FULL - RHYTHMICITY_NONE
-    confidence = float(np.clip((rhythmicity - RHYTHMICITY_NONE) / span, 0.0, 1.0))
-    beats_s = beat_grid(_unit(onset) + _unit(accent), period, fps=fps)
+    span = RHYTHMICITY_FULL - floor
+    confidence = float(np.clip((rhythmicity - floor) / span, 0.0, 1.0))
+    beats_s = beat_grid(envelope, period, fps=fps)
     return RhythmResult(
         tempo_bpm=float(60.0 * fps / period),
         tempo_confidence=confidence,
         beats_s=tuple(beats_s.tolist()),
         onsets_s=tuple(onsets_s.tolist()),
         onset_rate_hz=rate,
+        tempo_alternatives=tempo_alternatives(envelope, period, fps=fps),
     )
+
+
+def _with_hint(
+    onset: np.ndarray, accent: np.ndarray, bpm_hint: float, *, fps: float, onsets: RhythmResult
+) -> RhythmResult:
+    """The hinted tempo refined to the autocorrelation peak within HINT_TOLERANCE, and its grid."""
+    envelope = _unit(onset) + _unit(accent)
+    hinted = 60.0 * fps / bpm_hint
+    full_lag = min(len(onset) // 2, max(int(8.0 * fps), int(2 * hinted) + 4))
+    period, height = hinted, 0.0
+    if full_lag > hinted + 3:
+        ac = autocorrelation(envelope, full_lag)
+        lag, height = _peak_near(ac, hinted, max(1.0, HINT_TOLERANCE * hinted))
+        if abs(lag - hinted) <= HINT_TOLERANCE * hinted and height > 0:
+            refined, _ = _refine(ac, lag)
+            period = refined if abs(refined - hinted) <= HINT_TOLERANCE * hinted else lag
+    span = RHYTHMICITY_FULL - RHYTHMICITY_NONE
+    return RhythmResult(
+        tempo_bpm=float(60.0 * fps / period),
+        tempo_confidence=float(np.clip((height - RHYTHMICITY_NONE) / span, 0.0, 1.0)),
+        beats_s=tuple(beat_grid(envelope, period, fps=fps).tolist()),
+        onsets_s=onsets.onsets_s,
+        onset_rate_hz=onsets.onset_rate_hz,
+        tempo_alternatives=tempo_alternatives(envelope, period, fps=fps),
+        tempo_source="prior",
+    )
+
+
+def tempo_alternatives(envelope: np.ndarray, period: float, *, fps: float) -> tuple[TempoAlternative, ...]:
+    """Half and double time, each with its autocorrelation over the tempo's (capped at 1).
+
+    Levels outside [SEARCH_MIN_BPM, SEARCH_MAX_BPM] or beyond half the signal are left out.
+    """
+    max_lag = min(len(envelope) // 2, int(2 * period) + 4)
+    if max_lag <= period + 2:
+        return ()
+    ac = autocorrelation(envelope, max_lag)
+    _, own = _peak_near(ac, period, max(1.5, 0.04 * period))
+    out = []
+    for relation, lag in (("half", 2.0 * period), ("double", period / 2.0)):
+        bpm = 60.0 * fps / lag
+        if not SEARCH_MIN_BPM <= bpm <= SEARCH_MAX_BPM or lag + 2 >= len(ac) or lag < 2:
+            continue
+        _, height = _peak_near(ac, lag, max(1.5, 0.04 * lag))
+        strength = float(np.clip(height / own, 0.0, 1.0)) if own > 0 else 0.0
+        out.append(TempoAlternative(bpm=float(bpm), relation=relation, strength=strength))  # type: ignore[arg-type]
+    return tuple(out)
 
 
 # --- envelopes ---------------------------------------------------------------------------------
@@ -147,7 +242,7 @@ def band_flux(frames: FrameFeatures) -> np.ndarray:
     power = np.asarray(frames.band_power, dtype=np.float64)
     if power.size == 0:
         return np.zeros((len(ACCENT_WEIGHTS), 0))
-    level = np.percentile(power, ACCENT_LEVEL_PERCENTILE, axis=1, keepdims=True)
+    level = percentile(power, ACCENT_LEVEL_PERCENTILE, axis=1, keepdims=True)
     floor = level * 10 ** (-ACCENT_RANGE_DB / 10) + 1e-20
     log_power = 10.0 * np.log10(np.maximum(power, floor))
     flux = np.maximum(0.0, np.diff(log_power, axis=1, prepend=log_power[:, :1]))
@@ -164,9 +259,42 @@ def accent_envelope(frames: FrameFeatures) -> np.ndarray:
     flux = band_flux(frames)
     if flux.size == 0:
         return np.zeros(frames.n_frames)
-    full = np.maximum(np.percentile(flux, ACCENT_LEVEL_PERCENTILE, axis=1, keepdims=True), ACCENT_MIN_FULL_DB)
+    full = np.maximum(percentile(flux, ACCENT_LEVEL_PERCENTILE, axis=1, keepdims=True), ACCENT_MIN_FULL_DB)
     weights = np.asarray(ACCENT_WEIGHTS)[:, None]
     return np.asarray((np.clip(flux / full, 0.0, 1.0) * weights).sum(axis=0) / weights.sum())
+
+
+def percussive_share(frames: FrameFeatures) -> float:
+    """Onset-weighted mean of (1 - frame tonalness): 0 when every onset is a pitched note, ~1 for drums."""
+    onset = np.asarray(frames.onset_env, dtype=np.float64)
+    if not onset.sum() > 0:
+        return 0.0
+    return float(((1.0 - frame_tonalness(frames)) * onset).sum() / onset.sum())
+
+
+def pitch_flux(frames: FrameFeatures) -> np.ndarray:
+    """Rectified flux of the log chroma, weighted by each frame's tonalness, shape (n_frames,).
+
+    Each frame's chroma is log-compressed relative to its own maximum, so a new note shows as a
+    rise in its pitch class even when the level does not rise (a legato line, a choir changing
+    chord): the "pitch" part of a spectral-flux / complex-domain onset function (Bello et al.,
+    "A tutorial on onset detection in music signals", IEEE TSAP 2005, sec. III). Frames weigh
+    by core.tonal.frame_tonalness, so drums feed nothing; unpitched material (mean tonalness under
+    ``PITCH_TONALNESS_MIN``) gives zeros. Delayed like ``onset_env``.
+    """
+    chroma = np.asarray(frames.chroma, dtype=np.float64)
+    if chroma.size == 0:
+        return np.zeros(frames.n_frames)
+    peak = np.maximum(chroma.max(axis=0, keepdims=True), 1e-20)
+    log_chroma = np.log1p(PITCH_FLUX_COMPRESSION * chroma / peak)
+    rise = np.maximum(0.0, np.diff(log_chroma, axis=1, prepend=log_chroma[:, :1])).sum(axis=0)
+    tonal = frame_tonalness(frames)
+    power = np.asarray(frames.total_power, dtype=np.float64)
+    if not power.sum() > 0 or float(tonal @ power) / float(power.sum()) < PITCH_TONALNESS_MIN:
+        return np.zeros(frames.n_frames)
+    flux = rise * tonal
+    delay = min(frames.n_fft // (2 * frames.hop_length), flux.shape[0])
+    return np.concatenate([np.zeros(delay), flux[: flux.shape[0] - delay]])
 
 
 def _unit(x: np.ndarray) -> np.ndarray:
@@ -204,7 +332,9 @@ def tempo_prior(period: np.ndarray | float, *, fps: float) -> np.ndarray:
     return np.asarray(np.exp(-0.5 * (octaves / PRIOR_OCTAVES) ** 2))
 
 
-def beat_period(onset: np.ndarray, accent: np.ndarray, *, fps: float) -> tuple[float, float] | None:
+def beat_period(
+    onset: np.ndarray, accent: np.ndarray, *, fps: float, octave_check: bool = False
+) -> tuple[float, float] | None:
     """(beat period in frames, rhythmicity 0-1), or None when the envelope is too short.
 
     The seed is the autocorrelation peak (onset and accent envelopes averaged) that the tempo prior
@@ -246,9 +376,25 @@ def beat_period(onset: np.ndarray, accent: np.ndarray, *, fps: float) -> tuple[f
         period /= 2
     while 60.0 * fps / period > MAX_BPM:
         period *= 2
+    if octave_check:
+        period = _octave_check(envelope, period, fps=fps)
     period, _ = _refine(ac, period)
     height = _peak_near(ac_onset, period, max(1.5, 0.04 * period))[1]
     return period, float(np.clip(height, 0.0, 1.0))
+
+
+def _octave_check(envelope: np.ndarray, period: float, *, fps: float) -> float:
+    """Half, the same or double ``period``: the best grid accent x the octave prior, in range."""
+    best, best_score = period, -1.0
+    for lag in (period, 2.0 * period, period / 2.0):
+        bpm = 60.0 * fps / lag
+        if not MIN_BPM <= bpm <= MAX_BPM:
+            continue
+        octaves = np.log2(bpm / OCTAVE_PRIOR_BPM) / OCTAVE_PRIOR_OCTAVES
+        score = _grid_accents(envelope, lag)[0] * float(np.exp(-0.5 * octaves**2))
+        if score > best_score:
+            best, best_score = lag, score
+    return best
 
 
 def _peaks(ac: np.ndarray, lo: int, hi: int) -> list[float]:

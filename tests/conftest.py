@@ -25,7 +25,7 @@ import soundfile as sf
 
 from config import Settings
 from scripts.run_stack import free_port, start_redis, stop
-from worker.heartbeat import WORKERS_KEY
+from store.keys import WORKERS as WORKERS_KEY
 
 ROOT = Path(__file__).resolve().parent.parent
 TOKENS = {"alice": "alice-test-token-0123456789", "bob": "bob-test-token-9876543210"}
@@ -81,6 +81,9 @@ def settings(redis_base_url: str, tmp_path: Path) -> Settings:
         max_file_bytes=2_000_000,
         max_upload_bytes=5_000_000,
         max_tracks_per_session=8,
+        # No worker runs these jobs, and the database is shared by every test: no per-user limits.
+        max_active_jobs_per_user=1_000_000,
+        admitted_jobs_per_user=1_000_000,
     )
 
 
@@ -155,7 +158,11 @@ def workers(stack_settings: Settings, tmp_path_factory: pytest.TempPathFactory) 
 
 @pytest.fixture(scope="session")
 def api_urls(stack_settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[list[str]]:
-    """Two real API processes (`python -m api.wsgi`) on free ports, sharing Redis; yields their URLs."""
+    """Two real API processes on free ports, sharing Redis; yields their URLs.
+
+    The first (``api_url``, which most tests use) is the production server, gunicorn with the gevent
+    worker of deploy/gunicorn.conf.py; the second is `make run`'s `python -m api.wsgi`.
+    """
     import requests
 
     logs = tmp_path_factory.mktemp("api-logs")
@@ -164,15 +171,17 @@ def api_urls(stack_settings: Settings, tmp_path_factory: pytest.TempPathFactory)
         port = free_port()
         log = open(logs / f"api{i}.log", "wb")  # noqa: SIM115 - kept open for the process's life
         env = stack_env(stack_settings, PORT=str(port), CODETTE_HOST="127.0.0.1")
-        procs.append(
-            subprocess.Popen([sys.executable, "-m", "api.wsgi"], cwd=ROOT, env=env, stdout=log, stderr=log)
-        )
+        cmd = [sys.executable, "-m", "api.wsgi"]
+        if i == 0:
+            cmd = [sys.executable, "-m", "gunicorn", "-c", "deploy/gunicorn.conf.py",
+                   "--bind", f"127.0.0.1:{port}", "deploy.wsgi:app"]  # fmt: skip
+        procs.append(subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=log))
         urls.append(f"http://127.0.0.1:{port}")
 
     def up() -> bool:
         try:
             return all(requests.get(u + "/health", timeout=1).status_code in (200, 503) for u in urls)
-        except requests.ConnectionError:
+        except requests.RequestException:  # not listening yet, or still busy starting
             return False
 
     try:

@@ -9,20 +9,21 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from config import KEY_PREFIX, Settings
-from core.messages import JobKind, JobStatus
+from config import Settings
 from core.suggestions import Suggestion, make_suggestion
-from worker.events import RecordingPublisher
-from worker.learning import index_session_suggestions
-from worker.learning_store import USERS_KEY
-from worker.services import Services, build_services
-from worker.state import Job, new_id
+from service.messages import JobKind, JobStatus
+from service.model import Job, new_id
+from service.ports import Ports
+from service.suggestions import index_session_suggestions
+from store import keys as store_keys
+from store.wiring import build_stores, redis_client
+from tests.fakes import RecordingPublisher
 
 USERS = ("alice", "bob")
 
 
-def services_for(settings: Settings) -> Services:
-    return build_services(settings, publisher=RecordingPublisher())
+def services_for(settings: Settings) -> Ports:
+    return build_stores(settings, publisher=RecordingPublisher())
 
 
 def mix_suggestions() -> list[Suggestion]:
@@ -46,9 +47,9 @@ def mix_suggestions() -> list[Suggestion]:
 
 
 def seed_session_analysis(
-    services: Services, *, owner: str, session_id: str, suggestions: list[Suggestion] | None = None
+    services: Ports, *, owner: str, session_id: str, suggestions: list[Suggestion] | None = None
 ) -> dict[str, Suggestion]:
-    """Store a done session job and its result, as worker.jobs.run_session_job does; return by type/track."""
+    """Store a done session job and its result, as the session job does; return by type/track."""
     chosen = mix_suggestions() if suggestions is None else suggestions
     tracks: dict[str, list[Suggestion]] = {}
     for s in chosen:
@@ -66,14 +67,15 @@ def seed_session_analysis(
     }
     job = Job(new_id(), owner, kind=JobKind.SESSION, status=JobStatus.DONE, progress=1.0, stage="done",
               session_id=session_id)  # fmt: skip
-    key = services.store.put_session_result(job.job_id, result)
-    services.store.create_job(replace(job, result_key=key))
-    services.store.set_latest_session_job(owner, session_id, job.job_id)
+    key = services.jobs.put_session_result(job.job_id, result)
+    services.jobs.create_job(replace(job, result_key=key))
+    services.jobs.set_latest_session_job(owner, session_id, job.job_id)
     index_session_suggestions(services, owner=owner, result=result)
     return {f"{s.type}:{s.target.track_id}": s for s in chosen}
 
 
-def forget_learning(services: Services) -> None:
+def forget_learning(services: Ports) -> None:
     """Start a test from no feedback at all (the test users share one Redis database)."""
-    keys = [f"{KEY_PREFIX}{kind}:{u}" for u in USERS for kind in ("feedback", "profile", "acted")]
-    services.redis.delete(*keys, f"{KEY_PREFIX}population", USERS_KEY)
+    keys = [key(u) for u in USERS for key in (store_keys.feedback, store_keys.profile, store_keys.acted)]
+    dirty = (store_keys.POPULATION, store_keys.POPULATION_DIRTY, store_keys.LEARNING_USERS)
+    redis_client(services.settings).delete(*keys, *dirty)

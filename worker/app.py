@@ -1,94 +1,39 @@
-"""The Celery application factory: JSON only, late acks, prefetch 1, time limits, two queues."""
+"""The Celery application factory: the configuration, the process's ports, the tasks, the heartbeat."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from celery import Celery
-from kombu import Exchange, Queue
 
-from config import ANALYSIS_QUEUE, LEARNING_QUEUE, SESSION_QUEUE, Settings
-from core.messages import TASK_ANALYZE_SESSION, TASK_ANALYZE_TRACK, TASK_REBUILD_LEARNING
-from worker.services import Services, build_services
-
-QUEUES = (ANALYSIS_QUEUE, LEARNING_QUEUE)
-#: kombu sweeps unacknowledged messages back into their queue only every interval x throttle seconds
-#: (10 x 10 by default), whatever the visibility timeout; sweep at least this often per timeout instead.
-RESTORE_SWEEPS_PER_VISIBILITY_TIMEOUT = 4
-MAX_RESTORE_INTERVAL_S = 10
+from config import Settings
+from service.ports import Ports
+from store.wiring import build_stores
+from worker.celery_config import celery_config
+from worker.heartbeat import Heartbeat
+from worker.metrics import install_metrics
+from worker.queue import CeleryQueue
+from worker.retention import Retention
+from worker.tasks import register_tasks
+from worker.tracing import connect_worker_logging
 
 
 class CodetteCelery(Celery):  # type: ignore[misc]
-    """A Celery app that carries the process's Services (stores, cache, publisher)."""
+    """A Celery app that carries the process's ports (stores, cache, publisher, this queue)."""
 
-    services: Services
-
-
-def celery_config(settings: Settings) -> dict[str, Any]:
-    url = settings.require_redis_url()
-    timeouts = {
-        "socket_timeout": settings.redis_timeout_s,
-        "socket_connect_timeout": settings.redis_connect_timeout_s,
-    }
-    restore_interval = max(
-        1, min(MAX_RESTORE_INTERVAL_S, settings.visibility_timeout_s // RESTORE_SWEEPS_PER_VISIBILITY_TIMEOUT)
-    )
-    broker = {
-        "visibility_timeout": settings.visibility_timeout_s,
-        # A killed worker's unacknowledged messages come back within visibility timeout + one sweep.
-        "unacked_restore_interval": restore_interval,
-        "unacked_restore_throttle": 1,
-        # A Redis that vanishes without closing the connection must not hang a publish forever.
-        **timeouts,
-    }
-    return {
-        "broker_url": url,
-        "result_backend": url,
-        "broker_connection_retry_on_startup": True,
-        "broker_connection_timeout": settings.redis_connect_timeout_s,
-        "broker_transport_options": broker,
-        "result_backend_transport_options": {"visibility_timeout": settings.visibility_timeout_s},
-        "redis_socket_timeout": settings.redis_timeout_s,
-        "redis_socket_connect_timeout": settings.redis_connect_timeout_s,
-        # JSON only: a message can never execute code when it is decoded.
-        "task_serializer": "json",
-        "result_serializer": "json",
-        "accept_content": ["json"],
-        "result_accept_content": ["json"],
-        # A task is acknowledged after it finishes; a worker that dies mid-task gives it back.
-        "task_acks_late": True,
-        "task_reject_on_worker_lost": True,
-        "worker_prefetch_multiplier": 1,
-        "worker_concurrency": settings.worker_concurrency,
-        "worker_max_tasks_per_child": 200,
-        # Cancelling running tasks when the broker connection drops lost their messages on a Redis
-        # restart (tests/resilience/test_redis_outage.py); left running, an unacknowledged message is
-        # restored after the visibility timeout and the idempotent task finishes or no-ops.
-        "worker_cancel_long_running_tasks_on_connection_loss": False,
-        "task_soft_time_limit": settings.task_soft_time_limit_s,
-        "task_time_limit": settings.task_time_limit_s,
-        "result_expires": settings.result_ttl_s,
-        "task_default_queue": ANALYSIS_QUEUE,
-        "task_queues": tuple(Queue(q, Exchange(q, type="direct"), routing_key=q) for q in QUEUES),
-        "task_routes": {
-            TASK_ANALYZE_TRACK: {"queue": ANALYSIS_QUEUE},
-            TASK_ANALYZE_SESSION: {"queue": SESSION_QUEUE},
-            TASK_REBUILD_LEARNING: {"queue": LEARNING_QUEUE},
-        },
-        "task_create_missing_queues": False,
-    }
+    ports: Ports
 
 
-def create_celery(settings: Settings, *, services: Services | None = None, **overrides: Any) -> CodetteCelery:
+def create_celery(settings: Settings, *, ports: Ports | None = None, **overrides: Any) -> CodetteCelery:
     """Build the app for ``settings``; ``overrides`` set extra Celery options (tests: eager mode)."""
-    from worker.heartbeat import Heartbeat
-    from worker.learning_tasks import register_learning_tasks
-    from worker.tasks import register_tasks
-
     app = CodetteCelery("codette", set_as_current=False)
     app.conf.update(celery_config(settings), **overrides)
-    app.services = services or build_services(settings)
+    queue = CeleryQueue(app, learning_debounce_s=settings.learning_debounce_s)
+    app.ports = replace(ports or build_stores(settings), queue=queue)
     app.steps["worker"].add(Heartbeat)
-    register_tasks(app)
-    register_learning_tasks(app)
+    app.steps["worker"].add(Retention)
+    register_tasks(app, max_retries=settings.task_max_retries)
+    connect_worker_logging(json_lines=settings.log_json)
+    install_metrics(app, app.ports, task_names=tuple(n for n in app.tasks if n.startswith("codette.")))
     return app

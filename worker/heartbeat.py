@@ -1,66 +1,94 @@
-"""Worker liveness and queue depths, read by GET /health without a broadcast to every worker.
+"""The Celery bootstep that keeps this worker in the live set and gives dead workers' messages back.
 
-Each worker writes its hostname and the time into one sorted set every HEARTBEAT_S seconds (a Celery
-bootstep on the worker's own timer) and removes itself on a clean shutdown; a worker that died stops
-counting after LIVE_WINDOW_S.
+Every HEARTBEAT_S, on the worker's own timer, the worker beats under its name and as an instance
+(``hostname/pid/random``: a worker restarted under the same name is a new instance). Every message
+it receives is claimed by its delivery tag before it runs (the ``task_received`` signal, in the
+main process). A worker process killed outright (SIGKILL, a lost host) stops beating; after
+store.workers.DEAD_AFTER_S any live worker takes its claims and restores the ones still
+unacknowledged to their queue, exactly as kombu's own restore would after the visibility timeout
+(the original message, so a session's chord still counts it). Tasks are idempotent and finish a job
+once, so a message given back from a worker that was only slow costs a second look, not a second
+result.
 """
 
 from __future__ import annotations
 
 import logging
-import time
+import os
+import secrets
 from typing import Any, ClassVar
 
-import redis
 from celery import bootsteps
+from celery.signals import task_received
 
-from config import KEY_PREFIX
-
-WORKERS_KEY = KEY_PREFIX + "workers"
-HEARTBEAT_S = 5.0
-LIVE_WINDOW_S = 3 * HEARTBEAT_S
+from service.admission import admit_all
+from service.ports import Health
+from store.workers import HEARTBEAT_S
 
 log = logging.getLogger(__name__)
 
 
-def beat(client: redis.Redis, hostname: str) -> None:
-    try:
-        client.zadd(WORKERS_KEY, {hostname: time.time()})
-    except redis.RedisError as exc:  # the next beat retries; /health shows the gap meanwhile
-        log.warning("heartbeat for %s failed: %s", hostname, exc)
-
-
-def live_workers(client: redis.Redis, *, window_s: float = LIVE_WINDOW_S) -> list[str]:
-    return [str(h) for h in client.zrangebyscore(WORKERS_KEY, time.time() - window_s, "+inf")]
-
-
-def queue_depths(client: redis.Redis, queues: tuple[str, ...]) -> dict[str, int]:
-    """Messages waiting in each queue (kombu's Redis transport keeps a queue as a list of its name)."""
-    pipe = client.pipeline(transaction=False)
-    for queue in queues:
-        pipe.llen(queue)
-    return {queue: int(n) for queue, n in zip(queues, pipe.execute(), strict=True)}
+def give_back(app: Any, health: Health) -> int:
+    """Restore the unacknowledged messages of every dead worker instance; how many were restored."""
+    restored = 0
+    for instance in health.dead_instances():
+        tags = health.take_over(instance)
+        if tags is None:  # another live worker is on it
+            continue
+        if tags:
+            with app.connection_for_write() as conn:
+                qos = conn.default_channel.qos
+                for tag in tags:
+                    qos.restore_by_tag(tag)  # atomic: a tag restored twice is restored once
+            log.warning("worker %s is dead: gave %d message(s) back to the queue", instance, len(tags))
+            restored += len(tags)
+        health.forget(instance)
+    return restored
 
 
 class Heartbeat(bootsteps.StartStopStep):
-    """Registers the worker in WORKERS_KEY while it runs."""
+    """Beats every HEARTBEAT_S on the worker's own timer; leaves the set on a clean shutdown."""
 
     requires: ClassVar[set[str]] = {"celery.worker.components:Timer"}
 
     def __init__(self, worker: Any, **kwargs: Any) -> None:
         super().__init__(worker, **kwargs)
         self.tref: Any = None
+        self.instance = ""
+        self._claim: Any = None
 
     def start(self, worker: Any) -> None:
-        client = worker.app.services.redis
-        beat(client, worker.hostname)
-        self.tref = worker.timer.call_repeatedly(HEARTBEAT_S, beat, (client, worker.hostname), priority=10)
+        health: Health = worker.app.ports.health
+        self.instance = f"{worker.hostname}/{os.getpid()}/{secrets.token_hex(4)}"
+        instance = self.instance
+
+        def claim(sender: Any = None, request: Any = None, **_: Any) -> None:
+            tag = getattr(getattr(request, "message", None), "delivery_tag", None)
+            if not tag:
+                return
+            try:
+                health.claim(instance, str(tag))
+            except Exception:  # unclaimed, the message comes back after the visibility timeout instead
+                log.exception("could not claim message %s", tag)
+
+        def tick() -> None:
+            health.beat(worker.hostname, instance)
+            try:
+                health.prune_claims(instance)
+                give_back(worker.app, health)
+                admit_all(worker.app.ports)  # a user's line whose turn was missed moves on
+            except Exception:  # the next tick tries again; the visibility timeout is the backstop
+                log.exception("checking for dead workers or waiting jobs failed")
+
+        self._claim = claim
+        task_received.connect(claim, weak=False)
+        health.beat(worker.hostname, instance)
+        self.tref = worker.timer.call_repeatedly(HEARTBEAT_S, tick, priority=10)
 
     def stop(self, worker: Any) -> None:
         if self.tref is not None:
             self.tref.cancel()
             self.tref = None
-        try:
-            worker.app.services.redis.zrem(WORKERS_KEY, worker.hostname)
-        except redis.RedisError as exc:
-            log.warning("could not deregister %s: %s", worker.hostname, exc)
+        if self._claim is not None:
+            task_received.disconnect(self._claim)
+        worker.app.ports.health.leave(worker.hostname, self.instance)

@@ -3,6 +3,8 @@
 import { api, ApiError, connectLive, POLL_MS, subscribe, token } from "./api.js";
 import { barChart, empty, heatMap, lineChart, timeline } from "./charts.js";
 import { guessType } from "./tracktypes.js";
+import { initReference, referenceDoc, showReference } from "./reference.js";
+import { showStyle, showWorkflow } from "./workflow.js";
 
 const AUDIO_EXT = /\.(wav|wave|aif|aiff|flac|ogg|oga|mp3)$/i;
 const BATCH_FILES = 16;
@@ -80,6 +82,7 @@ function startLive() {
 
 function onEvent(name, p) {
   if (p.job_id && p.job_id === state.session.jobId) { onSessionEvent(name, p); return; }
+  if (name === "workflow.changed") { if (p.session_id === state.session.id) showWorkflow(p.session_id); return; }
   const t = p.job_id && state.tracks.get(p.job_id);
   if (name === "job.progress" && t) update(t, { status: "running", progress: p.progress, stage: p.stage });
   else if (name === "job.done" && t) update(t, { status: "done", progress: 1, stage: "done", result: p.result });
@@ -168,7 +171,7 @@ async function uploadFiles(all) {
   }
   for (let i = 0; i < files.length; i += BATCH_FILES) {
     const chunk = files.slice(i, i + BATCH_FILES);
-    const types = chunk.map((f) => guessType(f.name, state.config.track_types));
+    const types = chunk.map((f) => guessType(f.name, state.config.track_types, state.config.type_hints));
     try {
       const created = await api.upload(chunk, types);
       state.batches.set(created.batch_id, { jobIds: created.jobs.map((j) => j.job_id), done: false });
@@ -285,6 +288,7 @@ function renderTrack(t) {
   const maxShare = Math.max(0.0001, ...bands.map((b) => b.share));
   barChart($("band-chart"), bands.map((b) => ({ label: b.name, value: b.share, text: `${Math.round(b.share * 100)}%` })),
     { max: maxShare, label: `Band balance of ${t.name}: ` + bands.map((b) => `${b.name} ${Math.round(b.share * 100)}%`).join(", ") });
+  showReference(t); // the reference's bands beside these (reference.js)
   const c = L.short_term_curve;
   lineChart($("curve-chart"), c.values, { hopS: c.hop_s, startS: c.start_s || 0,
     reference: { value: tg.integrated_lufs, label: `${tg.name} ${tg.integrated_lufs}` },
@@ -312,7 +316,7 @@ async function analyseSession() {
   const tracks = done.filter((t) => !seen.has(t.sha256) && seen.add(t.sha256)).map((t) => ({
     track_id: t.track_id, name: t.name, type: t.type, sha256: t.sha256 }));
   try {
-    await api.putSession(state.session.id, { tracks });
+    await api.putSession(state.session.id, { tracks, ...referenceDoc() });
     const { job_id } = await api.analyzeSession(state.session.id);
     state.session.jobId = job_id;
     if (state.live) watchSessionJob(job_id);
@@ -358,6 +362,9 @@ function trackName(trackId) {
 function renderSession(result) {
   const sa = result.session_analysis;
   $("session-body").hidden = false;
+  showWorkflow(state.session.id); // workflow.js
+  // The session's room: workflow.changed arrives as the DAW reports actions (the panel also re-reads).
+  if (state.live) subscribe(state.socket, { session_id: state.session.id }).catch(() => {});
   if (!sa) {
     sessionStatus("The server returned track headlines only (no session analysis available).");
     $("session-metrics").replaceChildren(metric("Tracks", String(result.summary.track_count), `${result.summary.analysed} analysed`));
@@ -444,19 +451,117 @@ function suggestionItem(s) {
     return b;
   };
   const where = `${trackName(s.target.track_id)}${s.target.band ? ` · ${s.target.band.replace("_", " ")}` : ""}`;
+  const verified = s.evidence && s.evidence.verified;
+  const badge = verified === undefined ? null
+    : h("span", { class: `verified v${verified}`, title: "rendered and re-measured before it was shown" },
+      verified ? "verified" : "not verified");
   return h("li", { class: "suggestion", "data-id": s.id },
     h("div", { class: "sug-head" }, h("span", { class: `prio p${s.priority}` }, `P${s.priority}`),
-      h("strong", {}, s.type.replace(/_/g, " ")), h("span", { class: "where" }, where)),
+      h("strong", {}, s.type.replace(/_/g, " ")), h("span", { class: "where" }, where), badge),
     h("p", { class: "reason" }, s.reason),
     h("p", { class: "params" }, params(s.parameters), h("span", { class: "conf" }, ` · confidence ${fmt(s.confidence, 2)}`)),
     h("div", { class: "fb-row", role: "group", "aria-label": `Feedback on ${s.type.replace(/_/g, " ")} for ${where}` },
       btn("Apply", "applied", "primary"), btn("Ignore", "ignored"), btn("Helpful", "positive"), btn("Not helpful", "negative"),
-      rating, status));
+      rating, status),
+    previewControl(s));
+}
+
+// --- preview: the move rendered, measured before/after, and an A/B to listen to -------------------
+
+// The moves the server can render (core/render.py RENDERABLE_TYPES); others answer 422 not_renderable.
+const RENDERABLE = new Set(["gain", "eq_cut", "eq_boost", "high_pass", "low_pass", "compression", "limiting",
+  "de_ess", "stereo_width", "saturation"]);
+const renderable = (s) => RENDERABLE.has(s.type)
+  || (s.type === "cleanup" && ["dc_removal", "gate"].includes(s.parameters && s.parameters.process));
+
+async function waitForJob(jobId) {
+  for (;;) {
+    const job = await api.job(jobId);
+    if (job.status === "done" || job.status === "failed") return job;
+    await new Promise((resolve) => setTimeout(resolve, 400));
+  }
+}
+
+// The excerpts need the bearer token, which an <audio src> cannot send: fetched, then played from a blob URL.
+async function audioUrl(path) {
+  const response = await fetch(path, { headers: { Authorization: `Bearer ${token.get()}` } });
+  if (!response.ok) throw new Error(`${path} answered ${response.status}`);
+  return URL.createObjectURL(await response.blob());
+}
+
+// Track measures are evidence keys (share_below_db); session ones are "<measure>:<band or type>[:<a>/<b>]".
+const SESSION_MEASURES = { overlap: "masking overlap", relative_db: "level against the mix (dB)",
+  tonal_deviation_db: "mix vs genre target (dB)", mix_lufs: "mix loudness (LUFS)" };
+function measureName(key) {
+  const [name, ...rest] = key.split(":");
+  const base = SESSION_MEASURES[name]
+    || name.replace(/_/g, " ").replace(/ db$/, " (dB)").replace(/ lufs$/, " (LUFS)").replace(/ dbtp$/, " (dBTP)");
+  const where = rest.map((p) => p.split("/").map((id) => trackName(id)).join(" / ").replace(/_/g, " "));
+  return [base, ...where].join(" · ");
+}
+
+function previewPanel(result, urls) {
+  const rows = Object.keys(result.before).map((k) => {
+    const a = result.before[k], b = result.after[k];
+    const delta = a === null || b === null || b === undefined ? "" : `${b - a >= 0 ? "+" : ""}${(b - a).toFixed(2)}`;
+    return h("tr", { "data-measure": k }, h("th", { scope: "row" }, measureName(k)),
+      h("td", { class: "before" }, fmt(a, 2)), h("td", { class: "after" }, fmt(b, 2)), h("td", { class: "delta" }, delta));
+  });
+  const player = h("audio", { controls: true, preload: "auto", src: urls.before, "aria-label": "Preview audio" });
+  let side = "before";
+  const label = h("span", { class: "ab-label", role: "status" }, "A: before");
+  const toggle = h("button", { type: "button", class: "ab", "aria-pressed": "false", onclick: () => {
+    const at = player.currentTime, playing = !player.paused;
+    side = side === "before" ? "after" : "before";
+    player.src = urls[side];
+    player.addEventListener("loadedmetadata", () => { player.currentTime = at; if (playing) player.play(); }, { once: true });
+    toggle.setAttribute("aria-pressed", String(side === "after"));
+    label.textContent = side === "before" ? "A: before" : "B: after";
+  } }, "A/B");
+  const a = result.audio;
+  const match = a.loudness_matched ? `loudness-matched (after ${a.match_gain_db >= 0 ? "+" : ""}${fmt(a.match_gain_db, 1)} dB)` : "not loudness-matched (a level move)";
+  const effects = result.side_effects.length
+    ? h("ul", { class: "side-effects" }, ...result.side_effects.map((e) => h("li", {}, e.message)))
+    : h("p", { class: "no-effects" }, "No side effects past the thresholds.");
+  return h("div", { class: "preview-panel" },
+    h("p", { class: `verdict ${result.resolved ? "resolved" : "unresolved"}` },
+      result.resolved ? "Resolved: the measures it cites are back in range." : "Not resolved by this move alone."),
+    h("table", { class: "before-after" },
+      h("thead", {}, h("tr", {}, h("th", { scope: "col" }, "Measure"), h("th", { scope: "col" }, "Before"),
+        h("th", { scope: "col" }, "After"), h("th", { scope: "col" }, "Change"))),
+      h("tbody", {}, ...rows)),
+    effects,
+    h("div", { class: "ab-row" }, player, toggle, label),
+    h("p", { class: "help" }, `${fmt(a.duration_s, 0)} s from ${fmt(a.start_s, 0)} s, ${match}.`));
+}
+
+function previewControl(s) {
+  if (!renderable(s)) return h("p", { class: "help no-preview" }, "No preview: this move is not rendered (a repair or a send effect).");
+  const box = h("div", { class: "preview" });
+  const status = h("span", { class: "preview-status", role: "status" });
+  const button = h("button", { type: "button", class: "preview-btn", onclick: async () => {
+    button.disabled = true;
+    status.textContent = "rendering…";
+    try {
+      const created = await api.preview(s.id);
+      const job = created.status === "done" ? await api.job(created.job_id) : await waitForJob(created.job_id);
+      if (job.status !== "done") throw new Error((job.error && job.error.message) || "the preview failed");
+      const urls = { before: await audioUrl(job.result.audio.before), after: await audioUrl(job.result.audio.after) };
+      box.replaceChildren(previewPanel(job.result, urls));
+      status.textContent = created.cached ? "ready (cached)" : "ready";
+    } catch (err) {
+      status.textContent = `no preview: ${err.message}`;
+    } finally {
+      button.disabled = false;
+    }
+  } }, "Preview");
+  return h("div", { class: "preview-row" }, button, status, box);
 }
 
 // --- learning report ---------------------------------------------------------------------------
 
 async function refreshLearning() {
+  showStyle(); // workflow.js
   const box = $("learning");
   let rep;
   try {
@@ -522,6 +627,7 @@ async function main() {
   state.config = await api.config();
   initPlatform();
   initDrop();
+  initReference({ onChange: () => analyseSession() }); // reference.js
   $("sign-out").addEventListener("click", signOut);
   $("signin-form").addEventListener("submit", async (e) => {
     e.preventDefault();

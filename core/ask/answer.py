@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from core.ask.compose import compose
-from core.ask.embedding import Embedder
+from core.ask.embedding import Embedder, VectorCache
 from core.ask.grounding import Evidence, SessionFacts, ground
-from core.ask.knowledge import KnowledgeBase, load_knowledge
+from core.ask.knowledge import KnowledgeBase
 from core.ask.retrieve import Retriever
 from core.ask.understand import Question, understand
 
@@ -47,14 +46,10 @@ class Asker:
     """Holds the knowledge base and its index for a process; ``ask`` is pure given its arguments."""
 
     def __init__(
-        self,
-        kb: KnowledgeBase | None = None,
-        *,
-        embedder: Embedder | None = None,
-        cache_dir: Path | None = None,
+        self, kb: KnowledgeBase, *, embedder: Embedder | None = None, cache: VectorCache | None = None
     ) -> None:
-        self.kb = kb if kb is not None else load_knowledge()
-        self.retriever = Retriever(self.kb, embedder=embedder, cache_dir=cache_dir)
+        self.kb = kb
+        self.retriever = Retriever(self.kb, embedder=embedder, cache=cache)
 
     def ask(
         self,

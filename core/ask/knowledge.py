@@ -1,29 +1,26 @@
-"""The knowledge base: audio-engineering entries loaded from data/knowledge/*.jsonl, with sources.
+"""The knowledge base: audio-engineering entries (data/knowledge/*.jsonl, read by store/knowledge.py).
 
 Each line of a ``.jsonl`` file is one entry: ``id``, ``topic``, ``title``, ``text``, ``track_types``,
 ``tags``, ``bands``, ``problems``, ``measurements`` (the analysis or session fields it relates to,
 e.g. ``spectrum.bands.low_mid``, ``quality.mud``, ``session.masking``), ``sources`` (keys of
 ``sources.json``), optionally ``freq_hz`` [low, high] and ``platform``. The loader validates every
 entry against the one vocabulary (bands of core.bands, track types of core.suggestions) and names
-the file and line of a bad one.
+the file and line of a bad one. This module only parses what it is given.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import cached_property
-from pathlib import Path
 from typing import Any
 
 from core.bands import BAND_NAMES
 from core.errors import InvalidParameter
 from core.suggestions.model import TRACK_TYPES
 
-#: data/knowledge in the repository.
-DEFAULT_KNOWLEDGE_DIR = Path(__file__).resolve().parents[2] / "data" / "knowledge"
 TOPICS = frozenset(
     {"eq", "compression", "reverb", "delay", "loudness", "gain_staging", "stereo", "problem", "term",
      "quality", "session", "mastering", "workflow"}
@@ -113,26 +110,23 @@ def _entry(raw: Any, *, where: str, citations: Mapping[str, str]) -> KnowledgeEn
     )  # fmt: skip
 
 
-def load_knowledge(directory: Path | str | None = None) -> KnowledgeBase:
-    """Load and validate every ``*.jsonl`` in ``directory`` (default data/knowledge) with its sources.json.
+def parse_knowledge(sources: bytes, files: Iterable[tuple[str, bytes]]) -> KnowledgeBase:
+    """The knowledge base from ``sources.json``'s bytes and each ``*.jsonl`` file's (name, bytes).
 
-    Raises InvalidParameter naming the file and line of a malformed or unknown-vocabulary entry, or
-    a duplicate id.
+    Files are read in name order. Raises InvalidParameter naming the file and line of a malformed or
+    unknown-vocabulary entry, or a duplicate id.
     """
-    root = Path(directory) if directory is not None else DEFAULT_KNOWLEDGE_DIR
     digest = hashlib.sha256()
-    sources_raw = (root / "sources.json").read_bytes()
-    digest.update(sources_raw)
-    citations: dict[str, str] = json.loads(sources_raw)
+    digest.update(sources)
+    citations: dict[str, str] = json.loads(sources)
     entries: list[KnowledgeEntry] = []
     seen: set[str] = set()
-    for path in sorted(root.glob("*.jsonl")):
-        raw_bytes = path.read_bytes()
-        digest.update(path.name.encode() + b"\0" + raw_bytes)
+    for name, raw_bytes in sorted(files):
+        digest.update(name.encode() + b"\0" + raw_bytes)
         for n, line in enumerate(raw_bytes.decode("utf-8").splitlines(), start=1):
             if not line.strip():
                 continue
-            where = f"{path.name}:{n}"
+            where = f"{name}:{n}"
             try:
                 raw = json.loads(line)
             except ValueError as exc:

@@ -12,11 +12,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 
-from core.ask.embedding import Embedder, cached_embeddings
+from core.ask.embedding import Embedder, VectorCache, cached_embeddings
 from core.ask.knowledge import KnowledgeBase, KnowledgeEntry
 from core.ask.lexical import Bm25Index
 from core.ask.understand import Intent, Question
@@ -60,14 +59,14 @@ class Retriever:
     """Ranks knowledge entries for a question; embeddings are computed once, at construction."""
 
     def __init__(
-        self, kb: KnowledgeBase, *, embedder: Embedder | None = None, cache_dir: Path | None = None
+        self, kb: KnowledgeBase, *, embedder: Embedder | None = None, cache: VectorCache | None = None
     ) -> None:
         self.kb = kb
         self.embedder = embedder
         documents = [e.document for e in kb.entries]
         self._bm25 = Bm25Index(documents)
         self._vectors = (
-            cached_embeddings(embedder, documents, key=kb.digest, cache_dir=cache_dir)
+            cached_embeddings(embedder, documents, key=kb.digest, cache=cache)
             if embedder is not None
             else None
         )

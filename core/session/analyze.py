@@ -13,11 +13,13 @@ from core.session.balance import BalanceResult, measure_balance
 from core.session.genre import MIN_CONFIDENCE, GenreResult, detect_genre
 from core.session.masking import MaskingResult, detect_masking
 from core.session.mixdown import MixEstimate, estimate_mix, stem_grid
-from core.session.spec import SessionSpec
+from core.session.reference import ReferenceTarget, carrier_of, label, reference_deviations, reference_move
+from core.session.spec import SessionSpec, TrackSpec
 from core.session.tempo import session_tempo
 from core.suggestions.mastering import tonal_deviations
 from core.suggestions.model import BUS_TYPES, Suggestion, resolve
 from core.suggestions.track import suggest_for_track
+from core.suggestions.wording import band_words, type_noun
 from core.targets import (
     DEFAULT_GENRE,
     DEFAULT_PLATFORM,
@@ -53,7 +55,7 @@ class SessionAnalysis:
     bpm_source: str | None  # "declared" | "estimated" | None (no tempo)
     genre: GenreResult
     genre_used: str
-    genre_source: str  # "declared" | "detected" | "default"
+    genre_source: str  # "declared" | "detected" | "style" (the user's usual genre) | "default"
     platform: str
     mix: MixEstimate
     masking: MaskingResult
@@ -61,6 +63,8 @@ class SessionAnalysis:
     arrangement: ArrangementResult
     issues: tuple[MixIssue, ...]
     tracks: tuple[TrackSuggestions, ...]
+    #: The references' average the mix is compared with (None: the genre target is used).
+    reference: ReferenceTarget | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return to_dict(self)  # type: ignore[no-any-return]
@@ -74,8 +78,10 @@ def _issues(
     genre: str,
     platform: str,
     missing: list[str],
+    reference: ReferenceTarget | None = None,
 ) -> list[MixIssue]:
     out = []
+    target = label(reference) if reference is not None else f"the {genre} target"
     if missing:
         out.append(
             MixIssue(
@@ -92,7 +98,7 @@ def _issues(
                 "info",
                 f"The stems cover fewer than {TONAL_MIN_BANDS} of the {len(mix.tonal_balance)} bands "
                 f"within {TONAL_BROADBAND_WITHIN_DB:g} dB of the loudest: not a full mix yet, so it is not "
-                f"compared with the {genre} tonal target.",
+                f"compared with the tonal balance of {target}.",
                 {"bands_required": TONAL_MIN_BANDS},
             )
         )
@@ -102,7 +108,7 @@ def _issues(
                 MixIssue(
                     "tonal_balance",
                     "warning",
-                    f"The mix's {d.band} band is {d.deviation_db:+.1f} dB against the {genre} target.",
+                    f"The mix's {band_words(d.band)[4:]} are {d.deviation_db:+.1f} dB against {target}.",
                     {"band": d.band, "deviation_db": round(d.deviation_db, 2), "target_db": d.target_db},
                 )
             )
@@ -133,7 +139,7 @@ def _issues(
                 "masking",
                 "warning" if w.overlap >= 0.6 else "info",
                 f"{len(masking.conflicts)} masking conflict(s); worst: '{w.track_a}' and "
-                f"'{w.track_b}' in the {w.band} band (overlap {w.overlap:.2f}).",
+                f"'{w.track_b}' in {band_words(w.band)} (overlap {w.overlap:.2f}).",
                 {"conflicts": len(masking.conflicts), "worst_band": w.band, "worst_overlap": w.overlap},
             )
         )
@@ -143,11 +149,24 @@ def _issues(
                 MixIssue(
                     "level_balance",
                     "warning",
-                    f"The {lv.type} are {lv.verdict.replace('_', ' ')} ({lv.relative_db:+.1f} dB "
-                    f"against the mix).",
+                    f"The {type_noun(lv.type)} "
+                    f"{'track is' if len(lv.track_ids) == 1 else 'tracks are'} "
+                    f"{lv.verdict.replace('_', ' ')} for its place in the balance "
+                    f"({lv.relative_db:+.1f} dB against the estimated mix).",
                     {"type": lv.type, "relative_db": round(lv.relative_db, 2)},
                 )
             )
+    if reference is not None and reference.mix_lufs_diff is not None:
+        out.append(
+            MixIssue(
+                "reference_loudness",
+                "info",
+                f"The stems sum to {reference.mix_lufs_diff:+.1f} LU against {label(reference)} "
+                f"({reference.integrated_lufs:g} LUFS); a mastered reference is usually louder than a mix, "
+                f"so match levels before judging by ear.",
+                {"mix_lufs_diff": reference.mix_lufs_diff, "reference_lufs": reference.integrated_lufs},
+            )
+        )
     tgt = PLATFORM_TARGETS[platform]
     if mix.integrated_lufs is not None:
         out.append(
@@ -164,7 +183,12 @@ def _issues(
 
 
 def analyze_session(
-    session: SessionSpec | Mapping[str, Any], analyses: Mapping[str, TrackAnalysis | None]
+    session: SessionSpec | Mapping[str, Any],
+    analyses: Mapping[str, TrackAnalysis | None],
+    *,
+    reference: ReferenceTarget | None = None,
+    usual_genre: str | None = None,
+    usual_bpm: float | None = None,
 ) -> SessionAnalysis:
     """Analyse a session from its spec and its tracks' analyses (keyed by track_id).
 
@@ -174,6 +198,14 @@ def analyze_session(
     failed upload), which are listed in a ``missing_analysis`` issue. mix_bus/master tracks get
     loudness and tonal-balance advice but are not summed as stems. Pure and fast: no I/O,
     vectorised masking.
+
+    ``reference`` (core.session.reference.reference_target of the session's reference tracks)
+    replaces the genre's tonal target: the mix's tonal balance is judged against it, and the
+    suggestions include broad EQ moves toward it (on the mix bus/master when there is one, else on
+    the stem that carries the band). ``usual_genre`` (the user's production style) is the genre
+    used when none is declared and detection is not confident, before DEFAULT_GENRE; ``usual_bpm``
+    (the user's usual tempo) times the tempo-synced parameters (release, pre-delay, delay) when the
+    session has no tempo, declared or heard; ``bpm`` stays None then, as measured.
     """
     spec = session if isinstance(session, SessionSpec) else SessionSpec.from_dict(session)
     missing = [t.track_id for t in spec.tracks if t.audible and analyses.get(t.track_id) is None]
@@ -192,9 +224,17 @@ def analyze_session(
         used, source = spec.genre, "declared"
     elif genre.confidence >= MIN_CONFIDENCE:
         used, source = genre.genre, "detected"
+    elif usual_genre is not None:
+        used, source = usual_genre, "style"
     else:
         used, source = DEFAULT_GENRE, "default"
-    mix = dataclasses.replace(mix, tonal_balance=tonal[used])
+    if reference is None:
+        mix = dataclasses.replace(mix, tonal_balance=tonal[used])
+    else:
+        mix = dataclasses.replace(mix, tonal_balance=reference_deviations(band_db, reference))
+        if mix.integrated_lufs is not None and reference.integrated_lufs is not None:
+            diff = round(mix.integrated_lufs - reference.integrated_lufs, 2)
+            reference = dataclasses.replace(reference, mix_lufs_diff=diff)
     masking = detect_masking(grid, analyses)
     balance = measure_balance(stems, analyses, mix_lufs=mix.integrated_lufs)
     arrangement = detect_arrangement(grid, bpm=bpm, genre=used)
@@ -203,17 +243,22 @@ def analyze_session(
         extra.setdefault(c.cut_track_id, []).append(c.remedy)
     for s in balance.suggestions:
         extra.setdefault(s.target.track_id, []).append(s)
+    if reference is not None:
+        for track_id, move in _toward_reference(live, stems, analyses, mix, reference):
+            extra.setdefault(track_id, []).append(move)
     tracks = []
     for t in live:
         own = suggest_for_track(
             analyses[t.track_id],
             track_id=t.track_id,
             track_type=t.type,
-            bpm=bpm,
+            bpm=bpm if bpm is not None else usual_bpm,
             genre=used,
             platform=platform,
             inserts=t.inserts,
         )
+        if reference is not None and t.type in BUS_TYPES:  # the reference replaces the genre's curve
+            own = tuple(s for s in own if not _genre_tonal_move(s))
         tracks.append(TrackSuggestions(t.track_id, t.type, resolve([*own, *extra.get(t.track_id, [])])))
     return SessionAnalysis(
         bpm=bpm,
@@ -226,6 +271,48 @@ def analyze_session(
         masking=masking,
         balance=balance,
         arrangement=arrangement,
-        issues=tuple(_issues(mix, masking, balance, genre=used, platform=platform, missing=missing)),
+        issues=tuple(
+            _issues(
+                mix, masking, balance, genre=used, platform=platform, missing=missing, reference=reference
+            )
+        ),
         tracks=tuple(tracks),
+        reference=reference,
     )
+
+
+def _genre_tonal_move(s: Suggestion) -> bool:
+    """A bus's broad EQ move toward the genre's tonal target (core.suggestions.mastering)."""
+    return s.type in ("eq_cut", "eq_boost") and "target_db" in s.evidence
+
+
+def _toward_reference(
+    live: list[TrackSpec],
+    stems: list[TrackSpec],
+    analyses: Mapping[str, TrackAnalysis],
+    mix: MixEstimate,
+    reference: ReferenceTarget,
+) -> list[tuple[str, Suggestion]]:
+    """EQ moves toward the reference: on each mix bus/master from its own spectrum; without one, on
+    the stem that carries each band that is outside, from the estimated mix."""
+    out = []
+    buses = [t for t in live if t.type in BUS_TYPES]
+    for bus in buses:
+        bands = tuple(b.energy_db for b in analyses[bus.track_id].spectrum.bands)
+        for d in reference_deviations(bands, reference):
+            move = reference_move(
+                d, track_id=bus.track_id, track_type=bus.type, reference=reference, on_mix=False
+            )
+            if move is not None:
+                out.append((bus.track_id, move))
+    if buses:
+        return out
+    candidates = {t.track_id: (t.type, analyses[t.track_id], t.volume_db) for t in stems}
+    for d in mix.tonal_balance:
+        found = carrier_of(d.band, candidates)
+        if found is None:
+            continue
+        move = reference_move(d, track_id=found[0], track_type=found[1], reference=reference, on_mix=True)
+        if move is not None:
+            out.append((found[0], move))
+    return out

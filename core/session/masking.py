@@ -26,6 +26,7 @@ from core.bands import BAND_NAMES, BANDS
 from core.results import TrackAnalysis
 from core.session.mixdown import StemGrid
 from core.suggestions.model import Suggestion, make_suggestion
+from core.suggestions.wording import band_words, type_noun
 
 LOUD_FLOOR_DBFS = -60.0
 AUDIBLE_BELOW_MIX_DB = 15.0
@@ -38,6 +39,9 @@ CUT_DB_RANGE = (-2.0, -6.0)
 #: The stem to cut must hold at least this share of its own power in the band (1 %, -20 dB):
 #: below it an EQ cut there changes nothing, so no remedy (and no conflict) is reported.
 MIN_CUT_SHARE = 0.01
+#: Overlap from which a masking cut is second-rank advice (priority 2); below it, polish (3): in a
+#: full arrangement stems routinely share a band at 0.6-0.8.
+URGENT_OVERLAP = 0.85
 
 #                       sub bass low_mid mid upper_mid presence brilliance
 BAND_OWNERSHIP: dict[str, tuple[int, ...]] = {
@@ -143,7 +147,10 @@ def detect_masking(grid: StemGrid, analyses: Mapping[str, TrackAnalysis]) -> Mas
         own_i, own_j = BAND_OWNERSHIP[types[i]][b], BAND_OWNERSHIP[types[j]][b]
         if own_i != own_j:
             cut, keep = (i, j) if own_i < own_j else (j, i)
-            why = f"the {types[keep]} owns the {band.name} band more than the {types[cut]}"
+            why = (
+                f"the {type_noun(types[keep])} track owns that band more than the "
+                f"{type_noun(types[cut])} track"
+            )
         else:
             si, sj = _share(analyses.get(ids[i]), band.name), _share(analyses.get(ids[j]), band.name)
             cut, keep = (i, j) if si <= sj else (j, i)
@@ -162,10 +169,10 @@ def detect_masking(grid: StemGrid, analyses: Mapping[str, TrackAnalysis]) -> Mas
             track_type=types[cut],
             band=band.name,
             parameters={"freq_hz": band.centre_hz, "gain_db": gain, "q": q},
-            priority=2 if ov >= 0.6 else 3,
+            priority=2 if ov >= URGENT_OVERLAP else 3,
             confidence=min(0.4 + ov / 2, 0.95),
             reason=(
-                f"Masks '{ids[keep]}' in the {band.name} band ({band.low_hz:g}-{band.high_hz:g} Hz): "
+                f"Masks '{ids[keep]}' in {band_words(band.name)}: "
                 f"both loud within {CONFLICT_WINDOW_DB:g} dB for {conflict_s[b, i, j]:.0f} s "
                 f"(overlap {ov:.2f}); {why}."
             ),

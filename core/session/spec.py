@@ -18,6 +18,8 @@ MIN_VOLUME_DB, MAX_VOLUME_DB = -144.0, 24.0
 #: A fader at or below this is off (DAWs store "-inf" as their lowest value): the track is treated
 #: as muted. House choice: a full-scale stem 90 dB down is below 16-bit dither.
 FADER_OFF_DB = -90.0
+#: The type of a track that declares none (absent or ""): generic advice, no type-specific rules.
+UNDECLARED_TYPE = "other"
 
 
 @dataclass(frozen=True)
@@ -96,7 +98,7 @@ def _track(raw: Any, path: str) -> TrackSpec:
     if not isinstance(raw, Mapping):
         raise InvalidParameter(f"{path}: expected an object, got {type(raw).__name__}")
     track_id = _str(raw.get("track_id"), f"{path}.track_id")
-    type_ = raw.get("type")
+    type_ = raw.get("type") or UNDECLARED_TYPE  # the request schema makes the type optional
     if not isinstance(type_, str) or type_.strip().lower() not in TRACK_TYPES:
         raise InvalidParameter(f"{path}.type: {type_!r} is not one of {', '.join(TRACK_TYPES)}")
     sha = raw.get("sha256")

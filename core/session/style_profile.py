@@ -14,6 +14,15 @@ from core.results import to_dict
 from core.session.genre import detect_genre
 from core.session.spec import SessionSpec
 
+#: The user's usual genre stands in for the default genre (a session with no declared genre and no
+#: confident detection) once they have analysed at least this many sessions, and at least this share
+#: of them were that genre. House choices: three sessions are a habit, not an accident.
+USUAL_GENRE_MIN_SESSIONS = 3
+USUAL_GENRE_MIN_SHARE = 0.5
+#: The median tempo is the user's usual tempo when every session's tempo lies within this fraction of
+#: it (one tempo habit, e.g. 124-130 BPM house, not 90 one day and 174 the next).
+USUAL_TEMPO_SPREAD = 0.1
+
 
 @dataclass(frozen=True)
 class GenreCount:
@@ -29,7 +38,7 @@ class PluginChain:
 
 
 @dataclass(frozen=True)
-class TypeLevel:
+class UsualLevel:
     track_type: str
     median_volume_db: float
     median_pan: float
@@ -43,7 +52,7 @@ class StyleProfile:
     tempo_range_bpm: tuple[float, float] | None
     genres: tuple[GenreCount, ...]
     chains: tuple[PluginChain, ...]
-    levels: tuple[TypeLevel, ...]
+    levels: tuple[UsualLevel, ...]
 
     def to_dict(self) -> dict[str, Any]:
         return to_dict(self)  # type: ignore[no-any-return]
@@ -74,7 +83,7 @@ def learn_style_profile(
         chain, count = max(counter.items(), key=lambda kv: (kv[1], len(kv[0]), kv[0]))
         usual.append(PluginChain(type_, chain, count))
     levels = tuple(
-        TypeLevel(
+        UsualLevel(
             type_,
             round(float(np.median([v for v, _ in vp])), 2),
             round(float(np.median([p for _, p in vp])), 2),
@@ -91,4 +100,26 @@ def learn_style_profile(
         ),
         chains=tuple(usual),
         levels=levels,
+    )
+
+
+def usual_genre(profile: StyleProfile) -> str | None:
+    """The genre most of the user's sessions were (see USUAL_GENRE_MIN_*), else None."""
+    if profile.sessions < USUAL_GENRE_MIN_SESSIONS or not profile.genres:
+        return None
+    top = profile.genres[0]
+    return top.genre if top.sessions >= USUAL_GENRE_MIN_SHARE * profile.sessions else None
+
+
+def usual_bpm(profile: StyleProfile) -> float | None:
+    """The user's usual tempo: the median, once USUAL_GENRE_MIN_SESSIONS sessions declared tempos
+    within USUAL_TEMPO_SPREAD of it; else None."""
+    median, span = profile.tempo_median_bpm, profile.tempo_range_bpm
+    if median is None or span is None or profile.sessions < USUAL_GENRE_MIN_SESSIONS:
+        return None
+    lo, hi = span
+    return (
+        median
+        if lo >= median * (1 - USUAL_TEMPO_SPREAD) and hi <= median * (1 + USUAL_TEMPO_SPREAD)
+        else None
     )

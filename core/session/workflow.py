@@ -3,7 +3,8 @@
 Patterns (after the mixing approaches described in Owsinski, "The Mixing Engineer's Handbook",
 "where to start the mix"): ``top_down`` starts on the mix bus/master and works into the tracks;
 ``bottom_up`` builds from the rhythm section (kick, drums, bass) and ends on the bus;
-``track_by_track`` finishes one track before the next; ``scattered`` hops between tracks.
+``track_by_track`` finishes one track before the next; ``scattered`` hops between tracks;
+``undetermined`` until an action names a track.
 """
 
 from __future__ import annotations
@@ -12,10 +13,12 @@ import itertools
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from core.errors import InvalidParameter
 from core.results import to_dict
+
+WorkflowPattern = Literal["top_down", "bottom_up", "track_by_track", "scattered", "undetermined"]
 
 IDLE_GAP_S = 120.0
 #: Share of actions that are solos above which mixing counts as solo-heavy.
@@ -25,6 +28,16 @@ TRACK_BY_TRACK_REVISITS = 0.2
 OPENING_SHARE = 0.25
 FOUNDATION_TYPES = frozenset({"kick", "drums", "snare", "bass"})
 BUS_TYPES = frozenset({"mix_bus", "master"})
+#: Keywords of a track's name that stand for its type when the session declares none (first match).
+NAME_TYPES: tuple[tuple[str, str], ...] = (
+    ("master", "master"),
+    ("bus", "mix_bus"),
+    ("kick", "kick"),
+    ("snare", "snare"),
+    ("drum", "drums"),
+    ("808", "bass"),
+    ("bass", "bass"),
+)
 UNDO_ACTIONS = frozenset({"undo"})
 SOLO_ACTIONS = frozenset({"solo", "solo_on", "solo_toggle"})
 
@@ -52,7 +65,7 @@ class WorkflowStats:
 
 @dataclass(frozen=True)
 class WorkflowResult:
-    pattern: str
+    pattern: WorkflowPattern
     efficiency: float
     reasons: tuple[str, ...]
     tips: tuple[str, ...]
@@ -97,15 +110,15 @@ def _undo_loops(actions: Sequence[Action]) -> int:
     return loops
 
 
-def _pattern(actions: Sequence[Action], types: Mapping[str, str]) -> tuple[str, float, list[str]]:
+def _pattern(actions: Sequence[Action], types: Mapping[str, str]) -> tuple[WorkflowPattern, float, list[str]]:
     tracked = [a.track_id for a in actions if a.track_id is not None]
     runs = [tid for k, tid in enumerate(tracked) if k == 0 or tid != tracked[k - 1]]
     revisits = (len(runs) - len(set(runs))) / len(runs) if runs else 0.0
     if not runs:
-        return "scattered", 0.0, []
+        return "undetermined", 0.0, ["no action names a track yet"]
 
     def kind(tid: str) -> str:
-        return types.get(tid) or ("master" if "master" in tid.lower() or "bus" in tid.lower() else "other")
+        return types.get(tid) or next((t for word, t in NAME_TYPES if word in tid.lower()), "other")
 
     opening = tracked[: max(1, math.ceil(len(tracked) * OPENING_SHARE))]
     closing = tracked[-max(1, math.ceil(len(tracked) * OPENING_SHARE)) :]
@@ -133,7 +146,7 @@ def analyze_workflow(
     undos = sum(a.action in UNDO_ACTIONS for a in actions)
     solos = sum(a.action in SOLO_ACTIONS for a in actions)
     gaps = [b.t - a.t for a, b in itertools.pairwise(actions)]
-    idle = sum(g for g in gaps if g > IDLE_GAP_S)
+    idle = float(sum(g for g in gaps if g > IDLE_GAP_S))
     loops = _undo_loops(actions)
     pattern, revisits, why = _pattern(actions, types)
     stats = WorkflowStats(

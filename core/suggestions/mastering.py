@@ -12,6 +12,7 @@ from core.results import TrackAnalysis
 from core.suggestions import tempo
 from core.suggestions.model import ParamValue, Suggestion, make_suggestion
 from core.suggestions.rules import THRESHOLDS
+from core.suggestions.wording import band_words, capitalised
 from core.targets import (
     DEFAULT_PLATFORM,
     GENRE_TARGETS,
@@ -60,11 +61,19 @@ def tonal_deviations(band_energy_db: tuple[float | None, ...], *, genre: str) ->
     TONAL_SILENT_BELOW_DB of the loudest (core.targets); elsewhere deviation is None.
     """
     g = GENRE_TARGETS[genre]
+    return target_deviations(band_energy_db, target_levels_db=g.band_levels_db, tolerance_db=g.tolerance_db)
+
+
+def target_deviations(
+    band_energy_db: tuple[float | None, ...], *, target_levels_db: tuple[float, ...], tolerance_db: float
+) -> tuple[BandDeviation, ...]:
+    """Per-band deviation from any per-octave target curve (a genre's, or a reference track's average);
+    normalised and judged as ``tonal_deviations`` describes."""
     levels = per_octave_db(band_energy_db)
     present = [v for v in levels if v is not None]
     if not present:
         return tuple(
-            BandDeviation(n, None, t, None, False) for n, t in zip(BAND_NAMES, g.band_levels_db, strict=True)
+            BandDeviation(n, None, t, None, False) for n, t in zip(BAND_NAMES, target_levels_db, strict=True)
         )
     loudest = max(present)
     broad = sum(v is not None and v >= loudest - TONAL_BROADBAND_WITHIN_DB for v in levels)
@@ -72,18 +81,18 @@ def tonal_deviations(band_energy_db: tuple[float | None, ...], *, genre: str) ->
     if broad < TONAL_MIN_BANDS:
         return tuple(
             BandDeviation(n, None if v is None else v - loudest, t, None, False)
-            for n, v, t in zip(BAND_NAMES, levels, g.band_levels_db, strict=True)
+            for n, v, t in zip(BAND_NAMES, levels, target_levels_db, strict=True)
         )
     offset = float(
         np.median(
-            [v - t for v, t, ok in zip(levels, g.band_levels_db, judged, strict=True) if ok and v is not None]
+            [v - t for v, t, ok in zip(levels, target_levels_db, judged, strict=True) if ok and v is not None]
         )
     )
     out = []
-    for name, level, tgt, ok in zip(BAND_NAMES, levels, g.band_levels_db, judged, strict=True):
+    for name, level, tgt, ok in zip(BAND_NAMES, levels, target_levels_db, judged, strict=True):
         aligned = None if level is None else level - offset
         dev = aligned - tgt if ok and aligned is not None else None
-        out.append(BandDeviation(name, aligned, tgt, dev, dev is not None and abs(dev) > g.tolerance_db))
+        out.append(BandDeviation(name, aligned, tgt, dev, dev is not None and abs(dev) > tolerance_db))
     return tuple(out)
 
 
@@ -217,8 +226,8 @@ def tonal_balance_suggestions(
                 parameters={"freq_hz": band.centre_hz, "gain_db": -amount if cut else amount, "q": 0.7},
                 priority=3,
                 confidence=0.5,
-                reason=f"The {d.band} band is {d.deviation_db:+.1f} dB against the {genre} tonal target "
-                f"(tolerance ±{tol:g} dB): a broad {'cut' if cut else 'boost'}.",
+                reason=f"{capitalised(band_words(d.band))} are {d.deviation_db:+.1f} dB against the "
+                f"{genre} tonal target (tolerance ±{tol:g} dB): a broad {'cut' if cut else 'boost'}.",
                 evidence={
                     "deviation_db": d.deviation_db,
                     ("deviation_db_above" if cut else "deviation_db_below"): tol if cut else -tol,

@@ -13,7 +13,8 @@ from typing import Any, Literal
 from core.bands import BANDS
 from core.errors import InvalidParameter
 from core.results import to_dict
-from core.suggestions.rules import PARAMETER_LIMITS
+from core.suggestions.rules import MAX_SEVERITY, PARAMETER_LIMITS, SEVERITY_STEPS
+from core.suggestions.wording import move_words
 
 TrackType = Literal[
     "vocals",
@@ -134,6 +135,9 @@ def make_suggestion(
     if type_ not in SUGGESTION_TYPES:
         raise InvalidParameter(f"type: unknown suggestion type {type_!r}")
     parameters, reason, evidence = _cap(type_, parameters, reason, dict(evidence or {}))
+    sev = severity(evidence)
+    if sev is not None:
+        evidence["severity"] = sev
     params = {k: _round_display(k, v) for k, v in parameters.items()}
     ev = {k: (round(float(v), 2) if isinstance(v, float) else v) for k, v in evidence.items()}
     return Suggestion(
@@ -147,6 +151,27 @@ def make_suggestion(
         reason=reason,
         evidence=ev,
     )
+
+
+def severity(evidence: Mapping[str, float | int | str | None]) -> float | None:
+    """How far the evidence is past its thresholds: 1 at a threshold, +1 per SEVERITY_STEPS step.
+
+    Reads each ``<measure>`` with a ``<measure>_above`` / ``<measure>_below`` threshold and a step
+    in core.suggestions.rules.SEVERITY_STEPS; the largest wins, capped at MAX_SEVERITY. None when the
+    evidence names no such measure (ranking then falls back on priority alone).
+    """
+    found = []
+    for key, step in SEVERITY_STEPS.items():
+        value = evidence.get(key)
+        if not isinstance(value, float | int):
+            continue
+        for suffix, sign in (("_above", 1.0), ("_below", -1.0)):
+            limit = evidence.get(key + suffix)
+            if isinstance(limit, float | int):
+                found.append(1.0 + sign * (float(value) - float(limit)) / step)
+    if not found:
+        return None
+    return round(min(max(max(found), 0.0), MAX_SEVERITY), 2)
 
 
 def _cap(
@@ -166,7 +191,7 @@ def _cap(
         reason = (
             f"{reason} The measurement asks for {float(value):+.1f} dB; capped at {capped:+g} dB: "
             f"a bigger move points at the source (recording, export level or arrangement), not at "
-            f"a {type_.replace('_', ' ')}."
+            f"{move_words(type_)}."
         )
     return params, reason, evidence
 

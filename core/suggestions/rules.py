@@ -134,6 +134,12 @@ class Thresholds:
 
 THRESHOLDS = Thresholds()
 
+#: A "drums" stem with less than this share of its power below 250 Hz is cymbals or percussion
+#: (hats, shakers): its crest factor runs higher than a kit's, by CYMBALS_EXTRA_CREST_DB, before
+#: it wants compression (a hi-hat's hits are all transient: 25-30 dB crest is its nature).
+CYMBALS_LOW_SHARE = 0.05
+CYMBALS_EXTRA_CREST_DB = 10.0
+
 #: The largest move any suggestion may ask for, per (suggestion type, parameter): a measurement
 #: asking for more is capped here and the reason says so (core.suggestions.model.make_suggestion).
 #: EQ: broad boosts beyond +6 dB and cuts beyond -12 dB point at the source or the arrangement,
@@ -163,3 +169,34 @@ def has_plugin(inserts: tuple[str, ...], category: str) -> bool:
     """Whether any insert's name matches a keyword of ``category``."""
     words = PLUGIN_KEYWORDS[category]
     return any(w in name.lower() for name in inserts for w in words)
+
+
+#: Severity: how far a cited measure is past its threshold, in steps of this size (the measure's
+#: unit), so rules compare: severity = 1 at the threshold, +1 per step beyond it, capped at
+#: MAX_SEVERITY. A step is roughly "clearly audible more" for each measure (house choices): 4 dB of
+#: a spectral excess or a level error, 10 dB of a power share, 1.5 dB of true peak, 100 clipped
+#: samples. Masking overlap takes a wide step (0.5): stems that share a band at 0.6-0.8 overlap are
+#: the normal state of a full arrangement, not an error. A measure not listed here sets none.
+SEVERITY_STEPS: dict[str, float] = {
+    "share_below_db": 10.0,
+    "share_above_db": 10.0,
+    "excess_db": 4.0,
+    "presence_deficit_db": 10.0,
+    "sibilance_db": 4.0,
+    "bass_over_mid_db": 10.0,
+    "crest_factor_db": 6.0,
+    "crest_deficit_db": 3.0,
+    "clipped_samples": 100.0,
+    "true_peak_dbtp": 1.5,
+    "integrated_lufs": 5.0,
+    "dc_offset_abs": 0.01,
+    "noise_floor_dbfs": 10.0,
+    "correlation": 0.3,
+    "width": 0.3,
+    "overlap": 0.5,
+    "level_error_db": 2.0,
+    "lead_over_backing_db": 3.0,
+    "deviation_db": 3.0,
+    "plr_db": 2.0,
+}
+MAX_SEVERITY = 5.0

@@ -17,7 +17,11 @@ from core.suggestions.track_context import (
     third_octaves,
     to_db,
 )
+from core.suggestions.wording import a_track, band_words, capitalised, type_noun
 from core.targets import per_octave_levels_db
+
+#: Past this gap (dB) a bass's mids are described as "almost none", not as a figure.
+TRANSLATION_SAY_ALMOST_NONE_DB = 40.0
 
 
 def check_rumble(a: TrackAnalysis, ctx: TrackContext) -> Suggestion | None:
@@ -35,8 +39,9 @@ def check_rumble(a: TrackAnalysis, ctx: TrackContext) -> Suggestion | None:
         {"freq_hz": corner, "slope_db_per_octave": slope},
         2,
         0.6 + excess / 40,
-        f"{share:.1f} dB of the track's power lies below {corner:g} Hz, where a "
-        f"{ctx.track_type} track has no useful content (rumble, handling noise, spill).",
+        f"The part below {corner:g} Hz holds {share:.1f} dB of the track's power (over "
+        f"{THRESHOLDS.rumble_share_db:g} dB is rumble, handling noise or spill): {a_track(ctx.track_type)} "
+        f"has no useful content there.",
         {"share_below_db": share, "share_below_db_above": THRESHOLDS.rumble_share_db, "corner_hz": corner},
     )
 
@@ -55,7 +60,8 @@ def check_hiss(a: TrackAnalysis, ctx: TrackContext) -> Suggestion | None:
         {"freq_hz": corner, "slope_db_per_octave": 12},
         3,
         0.5 + (share - THRESHOLDS.hiss_share_db) / 40,
-        f"{share:.1f} dB of the power lies above {corner:g} Hz: hiss or spill on a {ctx.track_type} track.",
+        f"The part above {corner:g} Hz holds {share:.1f} dB of the track's power: hiss or spill on "
+        f"{a_track(ctx.track_type)}.",
         {"share_above_db": share, "share_above_db_above": THRESHOLDS.hiss_share_db, "corner_hz": corner},
     )
 
@@ -82,8 +88,8 @@ def check_buildups(a: TrackAnalysis, ctx: TrackContext) -> list[Suggestion]:
                 {"freq_hz": freq, "gain_db": gain, "q": 1.4},
                 3,
                 0.5 + (excess - THRESHOLDS.bump_db) / 20,
-                f"The {name} band ({band.low_hz:g}-{band.high_hz:g} Hz) sits {excess:.1f} dB per "
-                f"octave above both neighbours, outside where a {ctx.track_type} track lives: a build-up.",
+                f"{capitalised(band_words(name))} are {excess:.1f} dB louder than both neighbouring "
+                f"bands (level per octave), outside where {a_track(ctx.track_type)} lives: a build-up.",
                 {"excess_db": excess, "excess_db_above": THRESHOLDS.bump_db, "peak_hz": freq},
             )
         )
@@ -100,6 +106,9 @@ def check_dull(a: TrackAnalysis, ctx: TrackContext) -> Suggestion | None:
     deficit = -float(10 * np.log10(0.5 * (10 ** (up / 10) + 10 ** (pres / 10))))
     if deficit < THRESHOLDS.dull_db:
         return None
+    sibilance = sibilance_excess_db(a)
+    if ctx.profile.sibilant and sibilance is not None and sibilance >= THRESHOLDS.sibilance_db:
+        return None  # the top is already loud: a presence boost would feed the sibilance
     gain = min(2.0 + (deficit - THRESHOLDS.dull_db) / 2.0, 4.0)
     return emit(
         "eq_boost",
@@ -108,10 +117,19 @@ def check_dull(a: TrackAnalysis, ctx: TrackContext) -> Suggestion | None:
         {"freq_hz": 5000.0, "gain_db": gain, "q": 0.7},
         3,
         0.45 + (deficit - THRESHOLDS.dull_db) / 30,
-        f"2-6 kHz sits {deficit:.1f} dB per octave below the mids: the {ctx.track_type} track "
-        "lacks presence.",
+        f"2-6 kHz is {deficit:.1f} dB quieter than the mids (level per octave): the "
+        f"{type_noun(ctx.track_type)} track lacks presence.",
         {"presence_deficit_db": deficit, "presence_deficit_db_above": THRESHOLDS.dull_db},
     )
+
+
+def sibilance_excess_db(a: TrackAnalysis) -> float | None:
+    """Loudest 1/3 octave in 4.5-10.5 kHz minus the mean 1/3 octave in 1-3.15 kHz (dB)."""
+    centres, p = third_octaves(a)
+    mid = p[(centres >= 1000) & (centres <= 3150)]
+    _, sib_db = peak_in(a, 4500, 10500)
+    mid_db = to_db(float(mid.mean())) if mid.size else None
+    return None if sib_db is None or mid_db is None else sib_db - mid_db
 
 
 def check_sibilance(a: TrackAnalysis, ctx: TrackContext) -> Suggestion | None:
@@ -166,7 +184,12 @@ def check_translation(a: TrackAnalysis, ctx: TrackContext) -> Suggestion | None:
         {"drive_db": min(3.0 + (gap - THRESHOLDS.translation_db) / 5, 8.0), "mix_pct": 30.0},
         3,
         0.55,
-        f"The mids sit {gap:.0f} dB per octave below the bass band: harmonics from gentle saturation "
-        f"let the bass line read on small speakers.",
+        (
+            f"The mids are {gap:.0f} dB quieter than the bass band (level per octave)"
+            if gap < TRANSLATION_SAY_ALMOST_NONE_DB
+            else f"The bass has almost no mids (over {TRANSLATION_SAY_ALMOST_NONE_DB:g} dB under its "
+            "bass band)"
+        )
+        + ": harmonics from gentle saturation let the bass line read on small speakers.",
         {"bass_over_mid_db": gap, "bass_over_mid_db_above": THRESHOLDS.translation_db},
     )

@@ -14,7 +14,13 @@ from core.results import StereoResult, TrackAnalysis
 from core.suggestions import tempo
 from core.suggestions.mastering import platform_suggestions, tonal_balance_suggestions
 from core.suggestions.model import BUS_TYPES, TRACK_TYPES, Suggestion, resolve
-from core.suggestions.rules import THRESHOLDS, TYPE_PROFILES, has_plugin
+from core.suggestions.rules import (
+    CYMBALS_EXTRA_CREST_DB,
+    CYMBALS_LOW_SHARE,
+    THRESHOLDS,
+    TYPE_PROFILES,
+    has_plugin,
+)
 from core.suggestions.spectral import (
     check_buildups,
     check_dull,
@@ -24,12 +30,16 @@ from core.suggestions.spectral import (
     check_translation,
 )
 from core.suggestions.track_context import MIN_TEMPO_CONFIDENCE, TrackContext, emit
+from core.suggestions.wording import a_track, type_noun
 from core.targets import DEFAULT_GENRE, GENRE_TARGETS, canonical_genre
 
 
 def _compression(a: TrackAnalysis, ctx: TrackContext) -> Suggestion | None:
     crest, rms = a.dynamics.crest_factor_db, a.dynamics.rms_dbfs
     cmax = ctx.profile.crest_max_db
+    low_share = sum(b.share for b in a.spectrum.bands if b.high_hz <= 250.0)
+    if ctx.track_type == "drums" and low_share < CYMBALS_LOW_SHARE:
+        cmax += CYMBALS_EXTRA_CREST_DB
     if ctx.track_type in BUS_TYPES or crest is None or rms is None or crest <= cmax:
         return None
     threshold = rms + 0.5 * cmax
@@ -40,8 +50,8 @@ def _compression(a: TrackAnalysis, ctx: TrackContext) -> Suggestion | None:
     has_comp = has_plugin(ctx.inserts, "compressor")
     lra = a.loudness.range_lu
     reason = (
-        f"Crest factor {crest:.1f} dB (peaks far above the body; {cmax:g} dB is usual for a "
-        f"{ctx.track_type} track); threshold between RMS and peaks, ratio to bring peaks to ~{cmax:g} dB"
+        f"Crest factor {crest:.1f} dB (peaks far above the body; {cmax:g} dB is usual for "
+        f"{a_track(ctx.track_type)}); threshold between RMS and peaks, ratio to bring peaks to ~{cmax:g} dB"
         + (f", release {release:.0f} ms timed to {ctx.bpm:.4g} BPM" if ctx.bpm else "")
         + (" (a compressor is already inserted: check its settings)" if has_comp else "")
         + "."
@@ -75,8 +85,9 @@ def _clipping(a: TrackAnalysis, ctx: TrackContext) -> Suggestion | None:
         {"process": "declip"},
         1,
         0.9,
-        f"{d.clipped_samples} clipped samples (peak {d.peak_dbfs} dBFS): re-export or re-record lower, "
-        f"or repair with a declipper.",
+        f"{d.clipped_samples} clipped samples"
+        + (f" (peak {d.peak_dbfs:.1f} dBFS)" if d.peak_dbfs is not None else "")
+        + ": re-export or re-record lower, or repair with a declipper.",
         {
             "clipped_samples": d.clipped_samples,
             "clipped_samples_above": THRESHOLDS.clipped_samples + 1,
@@ -141,7 +152,7 @@ def _dc(a: TrackAnalysis, ctx: TrackContext) -> Suggestion | None:
         {"process": "dc_removal", "freq_hz": 10.0},
         2,
         0.85,
-        f"DC offset {dc:+.4f} of full scale wastes headroom and clicks at edits.",
+        f"DC offset of {100 * dc:+.1f} % of full scale wastes headroom and clicks at edits.",
         {"dc_offset": dc, "dc_offset_abs": abs(dc), "dc_offset_abs_above": THRESHOLDS.dc_offset},
     )
 
@@ -191,8 +202,8 @@ def _stereo(a: TrackAnalysis, ctx: TrackContext) -> list[Suggestion]:
                 {"action": "check_polarity_and_alignment"},
                 1,
                 0.6 + min(-st.correlation, 0.35),
-                f"Left/right correlation {st.correlation:.2f}: the channels partly cancel in mono "
-                f"({st.mono_loss_db} dB lost).",
+                f"Left/right correlation {st.correlation:.2f}: the channels partly cancel in mono"
+                + (f" ({st.mono_loss_db:.1f} dB lost)." if st.mono_loss_db is not None else "."),
                 {
                     "correlation": st.correlation,
                     "correlation_below": THRESHOLDS.phase_correlation,
@@ -214,7 +225,7 @@ def _stereo(a: TrackAnalysis, ctx: TrackContext) -> list[Suggestion]:
                 {"mono_below_hz": 120.0, "width": 0.0},
                 2,
                 0.7,
-                f"Width {st.width:.2f} on a {ctx.track_type} track: keep the low end mono for punch and "
+                f"Width {st.width:.2f} on {a_track(ctx.track_type)}: keep the low end mono for punch and "
                 f"mono/vinyl compatibility.",
                 {"width": st.width, "width_above": THRESHOLDS.low_end_width},
             )
@@ -231,7 +242,7 @@ def _stereo(a: TrackAnalysis, ctx: TrackContext) -> list[Suggestion]:
                 {"width": 1.3},
                 5,
                 0.35,
-                f"The {ctx.track_type} track is "
+                f"The {type_noun(ctx.track_type)} track is "
                 f"{'a mono file' if st is None else f'nearly mono (width {w:.2f})'}: "
                 f"widen, double or pan it to leave the centre to vocals, kick and bass.",
                 _narrow_evidence(st, THRESHOLDS.mono_width),
@@ -269,7 +280,7 @@ def _ambience(a: TrackAnalysis, ctx: TrackContext) -> list[Suggestion]:
                 {"pre_delay_ms": pre, "decay_s": decay, "send_db": -18.0},
                 4,
                 0.45,
-                f"The {ctx.track_type} track is dry "
+                f"The {type_noun(ctx.track_type)} track is dry "
                 f"(no reverb insert, {'mono' if st is None else f'width < {DRY_WIDTH:g}'}); "
                 + (
                     f"pre-delay 1/64 note and decay {g.reverb_decay_beats:g} beats at {ctx.bpm:.4g} BPM."
@@ -291,7 +302,7 @@ def _ambience(a: TrackAnalysis, ctx: TrackContext) -> list[Suggestion]:
                 5,
                 0.4,
                 f"A tempo-synced {label} delay ({t:.0f} ms at {ctx.bpm:.4g} BPM, the {ctx.genre} default) "
-                f"adds depth to a dry {ctx.track_type} track without washing it out.",
+                f"adds depth to a dry {type_noun(ctx.track_type)} track without washing it out.",
                 {**_narrow_evidence(st, DRY_WIDTH), "bpm": ctx.bpm},
             )
         )

@@ -14,13 +14,14 @@ from flask.testing import FlaskClient
 from api.app import create_app
 from api.openapi import build_openapi
 from config import Settings
-from core.messages import JobKind, JobStatus
 from core.session import analyze_session
+from service.messages import JobKind, JobStatus
+from service.model import Job, new_id
+from service.suggestions import index_session_suggestions
 from tests.api.test_http import assert_error
 from tests.conftest import auth
 from tests.core.session_fixtures import muddy_session_entries
 from tests.seeded_sessions import services_for
-from worker.state import Job, new_id
 
 
 @pytest.fixture
@@ -39,10 +40,11 @@ def store_muddy_session(settings: Settings, *, owner: str = "alice") -> str:
     services = services_for(settings)
     job = Job(new_id(), owner, kind=JobKind.SESSION, status=JobStatus.DONE, progress=1.0, stage="done",
               session_id=session_id)  # fmt: skip
-    key = services.store.put_session_result(job.job_id, json.loads(json.dumps(result)))
-    services.store.put_session_input(job.job_id, doc)
-    services.store.create_job(replace(job, result_key=key))
-    services.store.set_latest_session_job(owner, session_id, job.job_id)
+    key = services.jobs.put_session_result(job.job_id, json.loads(json.dumps(result)))
+    services.jobs.put_session_input(job.job_id, doc)
+    services.jobs.create_job(replace(job, result_key=key))
+    services.jobs.set_latest_session_job(owner, session_id, job.job_id)
+    index_session_suggestions(services, owner=owner, result=result)  # as the session job does
     return session_id
 
 
@@ -90,9 +92,9 @@ def test_ask_validates_and_keeps_sessions_private(client: FlaskClient, settings:
     assert_error(
         ask(client, {"question": "why muddy", "session_id": sid, "track_id": "nope"}), 404, "not_found"
     )
-    # Bob cannot ground on Alice's session: he gets general advice and no suggestion ids.
-    r = ask(client, {"question": "why is my mix muddy?", "session_id": sid}, user="bob")
-    assert r.status_code == 200 and r.json["suggestions"] == [] and not r.json["grounded"]
+    # Bob cannot ground on Alice's session: to him it is unknown, a 404 like any unknown session id.
+    assert_error(ask(client, {"question": "why is my mix muddy?", "session_id": sid}, user="bob"), 404)
+    assert_error(ask(client, {"question": "why?", "session_id": "never-stored"}), 404, "not_found")
 
 
 def test_openapi_describes_ask() -> None:

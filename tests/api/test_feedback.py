@@ -18,10 +18,11 @@ from flask.testing import FlaskClient
 from api.app import create_app
 from config import Settings
 from core.suggestions import Suggestion
+from store.keys import profile as profile_key
+from store.wiring import redis_client
 from tests.api.test_http import assert_error
 from tests.conftest import auth
 from tests.seeded_sessions import forget_learning, seed_session_analysis, services_for
-from worker.learning_store import profile_key
 
 
 @pytest.fixture
@@ -145,7 +146,7 @@ def test_a_missing_or_stale_profile_is_rebuilt_from_the_log(
     for _ in range(3):
         send(client, {"suggestion_id": seeded["compression:vox"].id, "kind": "negative"})
     first = report(client)
-    services_for(settings).redis.delete(profile_key("alice"))
+    redis_client(settings).delete(profile_key("alice"))
     assert report(client) == first
     send(client, {"suggestion_id": seeded["eq_cut:vox"].id, "kind": "applied"})
     assert report(client)["events"] == 4  # the stored profile was one event behind the log

@@ -126,8 +126,10 @@ def test_limits_answer_413_with_a_clear_message(client: FlaskClient, settings: S
 
 
 def test_upload_request_errors(client: FlaskClient) -> None:
-    r = client.post("/api/v1/analyses", data=b"{}", headers=auth(), content_type="application/json")
+    r = client.post("/api/v1/analyses", data=b"{}", headers=auth(), content_type="text/plain")
     assert_error(r, 415, "unsupported_media_type")
+    r = client.post("/api/v1/analyses", data=b"{}", headers=auth(), content_type="application/json")
+    assert_error(r, 422, mentions="tracks")  # JSON names stored blobs by hash: it needs "tracks"
     r = client.post(
         "/api/v1/analyses", data={"other": "x"}, headers=auth(), content_type="multipart/form-data"
     )
@@ -167,7 +169,7 @@ def test_sessions_are_validated_strictly(client: FlaskClient) -> None:
     assert_error(put(session_doc(sha), user="bob"), 422, mentions="sha256")  # alice's blob, not bob's
     twice = session_doc(sha)
     twice["tracks"].append(dict(twice["tracks"][0]))
-    assert_error(put(twice), 422, mentions="appears twice")
+    assert_error(put(twice), 422, mentions="$.tracks[1].track_id: duplicate")
     many = session_doc(sha)
     many["tracks"] = [dict(many["tracks"][0], track_id=f"t{i}") for i in range(9)]
     assert_error(put(many), 413, mentions="at most 8")
@@ -176,6 +178,27 @@ def test_sessions_are_validated_strictly(client: FlaskClient) -> None:
     assert_error(client.post(url + "/analyze", headers=auth("bob")), 404)
     assert_error(client.get(url + "/analysis", headers=auth()), 404)
     assert_error(client.put("/api/v1/sessions/bad id!", json=session_doc(sha), headers=auth()), 422)
+
+
+def test_a_session_is_validated_once_at_put_against_the_one_session_model(client: FlaskClient) -> None:
+    """Unknown genre, platform or track type and an out-of-range bpm are 422s naming the field."""
+    sha = put_blob(client, wav_bytes(seed=8))
+    url = f"/api/v1/sessions/s-{uuid.uuid4().hex}"
+    assert_error(
+        client.put(url, json=session_doc(sha, genre="polka"), headers=auth()), 422, mentions="$.genre"
+    )
+    assert_error(client.put(url, json=session_doc(sha, platform="vinyl"), headers=auth()), 422,
+                 mentions="$.platform")  # fmt: skip
+    assert_error(client.put(url, json=session_doc(sha, bpm=1000), headers=auth()), 422, mentions="bpm")
+    bad_type = session_doc(sha)
+    bad_type["tracks"][0]["type"] = "theremin"
+    assert_error(client.put(url, json=bad_type, headers=auth()), 422, mentions="$.tracks[0].type")
+    assert_error(client.get(url, headers=auth()), 404)  # nothing was stored
+    assert_error(client.post(url + "/analyze", headers=auth()), 404)  # so nothing can be queued
+
+    r = client.put(url, json=session_doc(sha, platform="spotify"), headers=auth())
+    assert r.status_code == 201 and r.json["platform"] == "spotify"
+    assert client.get(url, headers=auth()).json["platform"] == "spotify"
 
 
 def test_openapi_document_matches_the_routes(app: Flask, client: FlaskClient) -> None:
@@ -201,3 +224,45 @@ def test_cors_allows_only_configured_origins(settings: Settings) -> None:
     assert (
         preflight.status_code == 200 and "Authorization" in preflight.headers["Access-Control-Allow-Headers"]
     )
+
+
+def test_upload_by_hash_sends_only_what_this_user_lacks(client: FlaskClient, settings: Settings) -> None:
+    kick, bass = wav_bytes(seed=61), wav_bytes(seed=62)
+    sha_kick = put_blob(client, kick)
+    sha_bass = put_blob(client, bass, user="bob")
+    asked = {"sha256": [sha_kick, sha_bass]}
+    r = client.post("/api/v1/blobs/missing", json=asked, headers=auth())
+    assert r.status_code == 200, r.json
+    validate("BlobsMissing", r.json)
+    assert r.json["missing"] == [sha_bass]  # stored, but by bob: alice must upload it herself
+
+    tracks = [{"sha256": sha_kick, "name": "kick.wav", "type": "kick"}]
+    r = client.post("/api/v1/analyses", json={"tracks": tracks}, headers=auth())
+    assert r.status_code == 202, r.json
+    validate("BatchCreated", r.json)
+    assert [(j["name"], j["sha256"]) for j in r.json["jobs"]] == [("kick.wav", sha_kick)]
+    job = client.get(f"/api/v1/jobs/{r.json['jobs'][0]['job_id']}", headers=auth())
+    assert job.json["track_type"] == "kick"
+
+    named_bobs = {"tracks": [*tracks, {"sha256": sha_bass}]}
+    assert_error(client.post("/api/v1/analyses", json=named_bobs, headers=auth()), 404, "blob_not_found",
+                 mentions="$.tracks[1].sha256")  # fmt: skip
+    assert client.post("/api/v1/analyses", json=named_bobs, headers=auth("bob")).status_code == 404
+
+    (settings.blob_dir / sha_kick[:2] / sha_kick).unlink()  # retention removed the bytes: missing again
+    assert client.post("/api/v1/blobs/missing", json={"sha256": [sha_kick]}, headers=auth()).json == {
+        "missing": [sha_kick]
+    }
+
+
+def test_upload_by_hash_requests_are_checked(client: FlaskClient, settings: Settings) -> None:
+    post = client.post
+    assert_error(post("/api/v1/blobs/missing", json={"sha256": ["abc"]}, headers=auth()), 422,
+                 mentions="$.sha256[0]")  # fmt: skip
+    assert_error(post("/api/v1/blobs/missing", json={"sha256": ["0" * 64] * 1025}, headers=auth()), 422)
+    assert_error(post("/api/v1/analyses", json={"tracks": []}, headers=auth()), 422, mentions="$.tracks")
+    assert_error(post("/api/v1/analyses", json={"tracks": [{"sha256": "0" * 64, "type": "kazoo"}]},
+                      headers=auth()), 422, mentions="$.tracks[0].type")  # fmt: skip
+    many = {"tracks": [{"sha256": "0" * 64}] * (settings.max_files_per_batch + 1)}
+    assert_error(post("/api/v1/analyses", json=many, headers=auth()), 413)
+    assert_error(post("/api/v1/analyses", data="{", content_type="application/json", headers=auth()), 400)

@@ -126,3 +126,15 @@ def test_the_client_speaks_only_http() -> None:
                 names = [node.module]
             bad = [n for n in names if n.split(".")[0] in server]
             assert not bad, f"{path.name} imports {bad}"
+
+
+def test_track_types_are_guessed_from_file_names_with_the_servers_hints() -> None:
+    from client.tracktypes import guess_type
+    from service.catalog import ui_config
+
+    hints = ui_config()["type_hints"]
+    names = ["01_kick.ogg", "02 Snare.wav", "03_hats.flac", "04_bass.ogg", "05_keys.ogg", "Lead Vox.wav",
+             "BGV double.wav", "Mixdown v3.wav", "take 7.wav"]  # fmt: skip
+    assert [guess_type(n, hints) for n in names] == [
+        "kick", "snare", "drums", "bass", "keys", "vocals", "backing_vocals", "mix_bus", "",
+    ]  # fmt: skip

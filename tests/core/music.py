@@ -174,11 +174,19 @@ def band_mix(
     return np.asarray(0.8 * (kick_ + snare_ + hats_ + pad + bass + floor), dtype=np.float32)
 
 
-def piano_eighths(bpm: float, *, seconds: float = 16.0, sr: int = 44100, seed: int = 0) -> np.ndarray:
+def piano_eighths(
+    bpm: float,
+    *,
+    seconds: float = 16.0,
+    sr: int = 44100,
+    seed: int = 0,
+    beat_db: float = 6.0,
+    downbeat_db: float = 9.0,
+) -> np.ndarray:
     """Piano-like eighth notes, no drums: decaying harmonic tones walking a C-major arpeggio.
 
-    Notes on the beat are accented (+6 dB over the off-beat eighths), the bar's downbeat most
-    (+9 dB), as a pianist phrases a steady accompaniment.
+    Notes on the beat are accented (``beat_db`` over the off-beat eighths), the bar's downbeat
+    most (``downbeat_db``), as a pianist phrases a steady accompaniment.
     """
     rng = np.random.default_rng(seed)
     y = np.zeros(int(seconds * sr))
@@ -190,7 +198,7 @@ def piano_eighths(bpm: float, *, seconds: float = 16.0, sr: int = 44100, seed: i
         note = arpeggio[slot % len(arpeggio)] + 5 * ((slot // 8) % 2)
         f0 = midi_hz(note)
         tone = sum(np.sin(2 * np.pi * k * f0 * t) * np.exp(-t * (2.0 + k)) / k for k in range(1, 7))
-        level_db = 9.0 if slot % 8 == 0 else 6.0 if slot % 2 == 0 else 0.0
+        level_db = downbeat_db if slot % 8 == 0 else beat_db if slot % 2 == 0 else 0.0
         gain = 0.08 * 10 ** ((level_db + rng.normal(0.0, 0.5)) / 20)
         _place(y, gain * envelope * tone, round(slot * eighth_s * sr))
     return y.astype(np.float32)

@@ -7,13 +7,14 @@ from pathlib import Path
 
 import pytest
 
-from core.ask import Asker, Intent, SessionFacts, TrackRef, embedding, load_knowledge, understand
+from core.ask import Asker, Intent, SessionFacts, TrackRef, embedding, understand
 from core.ask.embedding import cached_embeddings
 from core.ask.knowledge import KnowledgeBase
 from core.ask.retrieve import Retriever
 from core.bands import BAND_NAMES
 from core.errors import InvalidParameter
 from core.session import analyze_session
+from store.knowledge import FileVectorCache, read_knowledge
 from tests.core.session_fixtures import HATS, make_analysis, muddy_session_entries, spectrum, track
 
 QUESTIONS = json.loads((Path(__file__).resolve().parents[1] / "ask_questions.json").read_text())
@@ -24,7 +25,7 @@ INTENT_MIN = 0.9
 
 @pytest.fixture(scope="module")
 def kb() -> KnowledgeBase:
-    return load_knowledge()
+    return read_knowledge()
 
 
 @pytest.fixture(scope="module")
@@ -61,10 +62,10 @@ def test_a_bad_entry_is_rejected_naming_file_and_line(tmp_path: Path) -> None:
     good = {"id": "a", "topic": "eq", "title": "T", "text": "t", "sources": ["x"], "bands": ["low_mid"]}
     (tmp_path / "a.jsonl").write_text(json.dumps(good) + "\n" + json.dumps({**good, "bands": ["mud"]}) + "\n")
     with pytest.raises(InvalidParameter, match=r"a\.jsonl:2.*mud"):
-        load_knowledge(tmp_path)
+        read_knowledge(tmp_path)
     (tmp_path / "a.jsonl").write_text(json.dumps(good) + "\n" + json.dumps(good) + "\n")
     with pytest.raises(InvalidParameter, match="duplicate id"):
-        load_knowledge(tmp_path)
+        read_knowledge(tmp_path)
 
 
 # --- understanding -------------------------------------------------------------------------------
@@ -121,13 +122,13 @@ def test_embeddings_are_cached_on_disk_by_kb_digest_and_model(kb: KnowledgeBase,
             return v / np.linalg.norm(v, axis=1, keepdims=True)
 
     docs = [e.document for e in kb.entries]
-    first = cached_embeddings(Fake(), docs, key=kb.digest, cache_dir=tmp_path)
+    first = cached_embeddings(Fake(), docs, key=kb.digest, cache=FileVectorCache(tmp_path))
     embedding._MEMORY.clear()  # a new process: read from disk
-    again = cached_embeddings(Fake(), docs, key=kb.digest, cache_dir=tmp_path)
+    again = cached_embeddings(Fake(), docs, key=kb.digest, cache=FileVectorCache(tmp_path))
     assert Fake.calls == 1 and (first == again).all()
     assert len(list(tmp_path.glob("kb-fake_model-*.npy"))) == 1
     embedding._MEMORY.clear()
-    Retriever(kb, embedder=Fake(), cache_dir=tmp_path)  # reads the same file
+    Retriever(kb, embedder=Fake(), cache=FileVectorCache(tmp_path))  # reads the same file
     assert Fake.calls == 1
     embedding._MEMORY.clear()
 

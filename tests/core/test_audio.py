@@ -9,11 +9,12 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from core.audio import CHANNEL_LAYOUTS, open_audio, read_all
+from core.audio import CHANNEL_LAYOUTS, DECODE_GRACE_S, open_audio, read_all
 from core.errors import (
     AudioTooLong,
     CodetteError,
     CorruptAudio,
+    DecodeTooSlow,
     EmptyAudio,
     InvalidAudio,
     NonFiniteSamples,
@@ -216,9 +217,9 @@ def test_corrupt_flac_names_the_file(tmp_path):
     assert "broken.flac" in info.value.message
 
 
-def _flac_without_length(seconds: float) -> bytes:
+def _flac_without_length(seconds: float, *, sr: int = SR, y: np.ndarray | None = None) -> bytes:
     """A FLAC whose STREAMINFO says 'total samples unknown' (0), as streamed encoders write it."""
-    data = bytearray(encode(sine(seconds=seconds), SR, "FLAC", "PCM_16"))
+    data = bytearray(encode(sine(seconds=seconds, sr=sr) if y is None else y, sr, "FLAC", "PCM_16"))
     info = 8  # 'fLaC' + the metadata block header; total samples: low nibble of byte 13 + bytes 14-17
     data[info + 13] &= 0xF0
     data[info + 14 : info + 18] = bytes(4)
@@ -226,19 +227,19 @@ def _flac_without_length(seconds: float) -> bytes:
 
 
 def test_the_duration_limit_holds_while_decoding_when_the_header_cannot_tell():
-    """A 'zip bomb' FLAC: no length in STREAMINFO, so only decoding can find out how long it is."""
+    """A 'zip bomb' FLAC: no length in STREAMINFO, so only decoding can find out how long it is.
+
+    It is refused by open_audio itself, before a reader (and so any analysis) ever sees a block.
+    """
     limit = r"decodes past the limit of 1 s \(no length in its header\)"
-    with (
-        pytest.raises(AudioTooLong, match=limit),
-        open_audio(_flac_without_length(3.0), max_duration_s=1.0) as reader,
-    ):
-        for _ in reader.blocks(4096):
-            pass
+    with pytest.raises(AudioTooLong, match=limit), open_audio(_flac_without_length(3.0), max_duration_s=1.0):
+        pytest.fail("a reader was handed out for audio past the limit")
 
 
 def test_a_flac_without_a_length_in_its_header_decodes_whole():
     with open_audio(_flac_without_length(2.3)) as reader:
-        assert reader.info.frames == 0  # the header does not say
+        assert not reader.length_declared
+        assert reader.info.frames == int(2.3 * SR)  # counted by decoding before the reader was handed out
         decoded = np.concatenate(list(reader.blocks(4096)), axis=1)
     expected = sine(seconds=2.3)
     assert decoded.shape == expected.shape
@@ -250,3 +251,78 @@ def test_a_length_less_flac_ending_on_a_block_boundary_ends_cleanly():
     with open_audio(_flac_without_length(seconds)) as reader:
         total = sum(b.shape[1] for b in reader.blocks(4096))
     assert total == 4096 * 20
+
+
+class StepClock:
+    """A fake monotonic clock: every call advances ``step_s`` (each decode call 'takes' one step)."""
+
+    def __init__(self, step_s: float) -> None:
+        self.now, self.step_s, self.calls = 0.0, step_s, 0
+
+    def __call__(self) -> float:
+        self.calls += 1
+        self.now += self.step_s
+        return self.now
+
+
+def _quiet_noise(seconds: float, sr: int, *, seed: int = 14) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    return (1e-3 * rng.standard_normal((1, int(seconds * sr)))).astype(np.float32)
+
+
+def test_a_long_low_rate_file_is_refused_by_its_declared_duration_before_decoding():
+    """8 kHz mono compresses well: a small upload can declare a long duration. No sample is decoded."""
+    data = encode(_quiet_noise(130.0, 8_000), 8_000, "FLAC", "PCM_16")
+    clock = StepClock(0.001)
+    with (
+        pytest.raises(AudioTooLong, match=r"lasts 130\.0 s; the limit is 120 s"),
+        open_audio(data, max_duration_s=120.0, clock=clock),
+    ):
+        pass
+    assert clock.calls == 0
+
+
+def test_a_long_length_less_file_is_stopped_at_the_limit_not_decoded_whole():
+    """Without a declared length, decoding stops at the limit: 600 s of audio, a 60 s limit."""
+    sr, limit_s, block = 8_000, 60.0, 1 << 17
+    data = _flac_without_length(600.0, sr=sr, y=_quiet_noise(600.0, sr))
+    clock = StepClock(0.001)
+    with (
+        pytest.raises(AudioTooLong, match="no length in its header") as info,
+        open_audio(data, max_duration_s=limit_s, clock=clock),
+    ):
+        pytest.fail("a reader was handed out for audio past the limit")
+    assert info.value.code == "audio_too_long"
+    reads = clock.calls // 2  # the clock is read before and after each decoder call
+    assert reads <= limit_s * sr / block + 2  # 5 or 6 blocks, not the 37 of the whole file
+    assert reads * block >= limit_s * sr
+
+
+def test_decoding_slower_than_the_budget_is_refused_with_its_own_code():
+    """Each 4096-frame block (0.09 s of audio) 'takes' 0.25 s: 0.37x real time, far below 10x."""
+    clock = StepClock(0.25)
+    with open_audio(encode(sine(seconds=3.0), SR, "WAV", "PCM_16"), clock=clock) as reader:
+        blocks = reader.blocks(4096)
+        with pytest.raises(DecodeTooSlow, match=r"at least 10x real time") as info:
+            for _ in blocks:
+                pass
+    assert info.value.code == "decode_too_slow" and info.value.http_status == 422
+    # Refused once the grace is spent (9 blocks), long before the file's 33 blocks were decoded.
+    assert reader.decode_s <= DECODE_GRACE_S + 0.5
+    assert reader.frames_read <= 10 * 4096
+
+
+def test_decoding_within_the_budget_passes_and_the_budget_can_be_switched_off():
+    data = encode(sine(seconds=3.0), SR, "WAV", "PCM_16")
+    fast = StepClock(0.0005)  # 1 ms per 4096-frame block: ~90x real time
+    with open_audio(data, clock=fast) as reader:
+        assert sum(b.shape[1] for b in reader.blocks(4096)) == 3 * SR
+    with open_audio(data, clock=StepClock(0.25), min_decode_speed=None) as reader:
+        assert sum(b.shape[1] for b in reader.blocks(4096)) == 3 * SR
+
+
+def test_a_length_less_file_counts_against_the_budget_while_it_is_measured():
+    """Blocks of 131072 frames (3 s) that 'take' 1 s each: 3x real time."""
+    clock = StepClock(0.5)
+    with pytest.raises(DecodeTooSlow), open_audio(_flac_without_length(60.0), clock=clock):
+        pytest.fail("a reader was handed out although measuring the length broke the budget")

@@ -116,8 +116,15 @@ def test_results_do_not_depend_on_block_boundaries() -> None:
     for sizes in (rng.integers(1, 40, 40000), rng.integers(100, 5000, 1000), np.full(1000, 2205)):
         part = _streamed(y, sizes, layout=("L", "R"))
         assert part.clipped_samples == whole.clipped_samples
-        for name in ("rms_dbfs", "peak_dbfs", "crest_factor_db", "dynamic_range_db", "dc_offset",
-                     "silence_ratio", "noise_floor_dbfs"):
+        for name in (
+            "rms_dbfs",
+            "peak_dbfs",
+            "crest_factor_db",
+            "dynamic_range_db",
+            "dc_offset",
+            "silence_ratio",
+            "noise_floor_dbfs",
+        ):
             assert getattr(part, name) == pytest.approx(getattr(whole, name), rel=1e-9, abs=1e-9), name
 
 

@@ -201,3 +201,26 @@ def test_string_parameters_pass_through_untouched():
         [s], context=None, profile=build_profile([event], user_id="u"), rng=np.random.default_rng(0)
     )
     assert ranked[0].to_dict()["parameters"]["shape"] == "shelf"
+
+
+def test_what_is_most_wrong_comes_first():
+    """Same type, priority and confidence: the suggestion further past its threshold ranks first."""
+    model = pytest.importorskip("core.suggestions.model")
+
+    def cut(track_id: str, excess_db: float):
+        return model.make_suggestion(
+            "eq_cut",
+            track_id=track_id,
+            track_type="keys",
+            band="low_mid",
+            parameters={"freq_hz": 320.0, "gain_db": -3.0, "q": 1.0},
+            priority=3,
+            confidence=0.6,
+            reason="build-up",
+            evidence={"excess_db": excess_db, "excess_db_above": 5.0},
+        )
+
+    mild, bad, worst = cut("a", 5.5), cut("b", 9.0), cut("c", 14.0)
+    assert mild.evidence["severity"] < bad.evidence["severity"] < worst.evidence["severity"]
+    ranked = rank([mild, bad, worst], context=None, profile=None, rng=np.random.default_rng(1), limit=3)
+    assert [r.suggestion.target.track_id for r in ranked] == ["c", "b", "a"]

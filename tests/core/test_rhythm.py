@@ -124,3 +124,82 @@ def test_short_input_gives_no_tempo() -> None:
     result = estimate_rhythm(frames_of(y, SR))
     assert result.tempo_bpm is None
     assert len(result.onsets_s) > 0
+
+
+def _legato_chords(bpm: float, *, seconds: float = 20.0, sr: int = SR, seed: int = 0) -> np.ndarray:
+    """Four-voice diatonic chords changing on every beat, cross-faded over 80 ms at constant level.
+
+    No energy onsets: only the pitches change (a chorale on an organ or strings).
+    """
+    rng = np.random.default_rng(seed)
+    beat = 60.0 / bpm
+    n = int(seconds * sr)
+    t = np.arange(n) / sr
+    y = np.zeros(n)
+    roots = (0, 5, 7, 9, 2, 4)
+    fade = 0.08
+    for k in range(int(seconds / beat) + 1):
+        start = k * beat
+        gain = np.clip((t - start + fade / 2) / fade, 0, 1) * np.clip(
+            (start + beat + fade / 2 - t) / fade, 0, 1
+        )
+        if not gain.any():
+            continue
+        root = 48 + roots[rng.integers(len(roots))]
+        for interval in (0, 4 if root % 12 in (0, 5, 7) else 3, 7, 12):
+            f = 440.0 * 2 ** ((root + interval - 69) / 12)
+            y += gain * sum(np.sin(2 * np.pi * h * f * t) / h for h in (1, 2, 3))
+    return (0.1 * y / np.abs(y).max()).astype(np.float32)
+
+
+@pytest.mark.parametrize("bpm", [72, 96])
+def test_legato_chord_changes_without_onsets_still_give_the_tempo(bpm: int) -> None:
+    result = estimate_rhythm(frames_of(_legato_chords(bpm), SR))
+    assert result.tempo_bpm is not None
+    ratio = result.tempo_bpm / bpm
+    assert abs(ratio - 1) < 0.04 or abs(ratio - 2) < 0.08, result.tempo_bpm  # the beat or its eighths
+
+
+def test_tempo_alternatives_are_half_and_double() -> None:
+    y, _ = drum_loop(120, pattern="rock", seconds=16.0, sr=SR)
+    result = estimate_rhythm(frames_of(y, SR))
+    assert result.tempo_bpm == pytest.approx(120, rel=0.02)
+    alternatives = {a.relation: a for a in result.tempo_alternatives}
+    assert set(alternatives) == {"half", "double"}
+    assert alternatives["half"].bpm == pytest.approx(60, rel=0.02)
+    assert alternatives["double"].bpm == pytest.approx(240, rel=0.02)
+    for alt in alternatives.values():
+        assert 0.0 <= alt.strength <= 1.0
+    json.dumps(to_dict(result), allow_nan=False)
+
+
+@pytest.mark.parametrize("hint", [119.0, 121.5, 60.0])
+def test_a_declared_tempo_is_refined_not_replaced(hint: float) -> None:
+    """The detector refines the caller's tempo within 4 %; a half-time declaration is kept as such."""
+    y, times = drum_loop(120, pattern="rock", seconds=16.0, sr=SR)
+    result = estimate_rhythm(frames_of(y, SR), bpm_hint=hint)
+    assert result.tempo_source == "prior"
+    assert abs(result.tempo_bpm - hint) <= 0.04 * hint
+    truth = 120.0 if hint > 90 else 60.0
+    assert result.tempo_bpm == pytest.approx(truth, rel=0.005)  # refined onto the audio's pulse
+    beats = np.array(result.beats_s)
+    pulse = np.concatenate([times["kick"], times["snare"]])  # the quarter notes
+    assert len(beats) >= 0.9 * 16.0 * truth / 60.0
+    assert np.abs(beats[:, None] - pulse[None, :]).min(axis=1).max() < 0.05  # every beat on the pulse
+
+
+def test_a_declared_tempo_survives_silence() -> None:
+    result = estimate_rhythm(frames_of(np.zeros(SR * 4, dtype=np.float32), SR), bpm_hint=128.0)
+    assert result.tempo_bpm == 128.0
+    assert result.tempo_source == "prior"
+    assert result.beats_s == ()
+
+
+@pytest.mark.parametrize("bpm", [76, 84, 92, 112, 120])
+def test_lightly_accented_piano_is_counted_at_the_beat_not_an_octave_off(bpm: int) -> None:
+    """Eighth notes with only 2-3 dB on the beat, no drums: the metrical level is ambiguous in the
+    signal, and the octave prior (100 BPM) must pick the beat: not 152-184 for the slow ones, not
+    56-60 for the faster ones."""
+    y = piano_eighths(bpm, sr=SR, beat_db=2.0, downbeat_db=3.0, seed=bpm)
+    result = estimate_rhythm(frames_of(y, SR))
+    assert result.tempo_bpm == pytest.approx(bpm, rel=0.04)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 
 import numpy as np
 import pytest
@@ -300,18 +299,6 @@ def test_master_track_gets_platform_advice_and_is_not_summed():
     assert gain.parameters["gain_db"] == pytest.approx(-11.0)
 
 
-def test_sixteen_tracks_analyse_fast():
-    spec, analyses = band_session(n_extra=10)
-    analyze_session(spec, analyses)  # warm-up
-    times = []
-    for _ in range(5):
-        t0 = time.perf_counter()
-        analyze_session(spec, analyses)
-        times.append(time.perf_counter() - t0)
-    assert len(spec.tracks) == 16
-    assert sorted(times)[2] < 0.1  # budget 50 ms; slack for a loaded CI machine
-
-
 # --- muted tracks and masking remedies ----------------------------------------------------------
 
 
@@ -357,3 +344,18 @@ def test_no_masking_cut_in_a_band_where_the_cut_track_has_almost_no_energy():
         share = next(b.share for b in a.spectrum.bands if b.name == c.band)
         assert share >= 0.01, (c.band, c.cut_track_id, share)
         assert c.remedy.parameters["gain_db"] >= -6.0
+
+
+@pytest.mark.parametrize(("track_index", "offset_db"), [(1, 8.0), (2, -9.0), (3, 7.0), (0, -10.0)])
+def test_a_stem_far_from_its_usual_level_gets_the_full_fader_move(track_index: int, offset_db: float):
+    spec, analyses = band_session()
+    assert not [s for t in analyze_session(spec, analyses).tracks for s in t.suggestions if s.type == "gain"]
+    doc = spec.to_dict()
+    doc["tracks"][track_index]["volume_db"] = offset_db
+    out = analyze_session(doc, analyses)
+    tid = doc["tracks"][track_index]["track_id"]
+    gains = [s for t in out.tracks for s in t.suggestions if s.type == "gain"]
+    assert [s.target.track_id for s in gains] == [tid]
+    # the clean stems sit within 3 dB of their usual levels, so the move undoes most of the offset
+    assert gains[0].parameters["gain_db"] == pytest.approx(-offset_db, abs=3.5)
+    assert gains[0].priority == 1 and gains[0].evidence["severity"] > 2

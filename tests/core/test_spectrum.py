@@ -51,8 +51,14 @@ def test_a_sine_lands_in_its_band(sr: int, band) -> None:
     assert inner and all(abs(v + 20.0) < 1.0 for v in inner)
 
 
-EDGE_CASES = [(59.0, "sub"), (61.0, "bass"), (249.0, "bass"), (251.0, "low_mid"), (1990.0, "mid"),
-              (2010.0, "upper_mid")]
+EDGE_CASES = [
+    (59.0, "sub"),
+    (61.0, "bass"),
+    (249.0, "bass"),
+    (251.0, "low_mid"),
+    (1990.0, "mid"),
+    (2010.0, "upper_mid"),
+]
 
 
 @pytest.mark.parametrize(("freq_hz", "expected"), EDGE_CASES)
@@ -112,8 +118,13 @@ def test_frame_summaries_are_power_weighted() -> None:
 
 def test_band_curves_follow_the_signal_over_time() -> None:
     sr = 44100
-    y = np.concatenate([_sine(sr, 120.0, seconds=2.0), np.zeros(sr, np.float32),
-                        _sine(sr, 5000.0, level_dbfs=-30.0, seconds=2.0)])
+    y = np.concatenate(
+        [
+            _sine(sr, 120.0, seconds=2.0),
+            np.zeros(sr, np.float32),
+            _sine(sr, 5000.0, level_dbfs=-30.0, seconds=2.0),
+        ]
+    )
     curves = _spectrum(y, sr).band_curves
     assert curves.hop_s == 0.5
     assert curves.names == BAND_NAMES

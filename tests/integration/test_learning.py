@@ -19,9 +19,11 @@ import requests
 
 from config import Settings
 from scripts.run_stack import free_port, start_redis, stop
+from store.keys import feedback as feedback_key
+from store.learning import RedisLearningStore as LearningStore
+from store.wiring import redis_client
 from tests.conftest import ROOT, TOKENS, auth, stack_env
 from tests.seeded_sessions import forget_learning, seed_session_analysis, services_for
-from worker.learning_store import LearningStore, feedback_key
 
 pytestmark = pytest.mark.integration
 TIMEOUT_S = 30
@@ -73,7 +75,7 @@ def test_twenty_events_rank_compression_below_eq_for_that_user_only(
     for i in range(10):  # applies EQ cuts, rejects compression, on both API processes
         feedback(api_urls[i % 2], sugs["eq_cut:vox" if i % 2 else "eq_cut:bass"].id, "applied")
         feedback(api_urls[(i + 1) % 2], sugs["compression:vox"].id, "negative")
-    store = LearningStore(services.redis, ttl_s=stack_settings.result_ttl_s)
+    store = LearningStore(redis_client(stack_settings), ttl_s=stack_settings.result_ttl_s)
     until(lambda: worker_stored_everything(store, "alice"), "the learning task to fold all 20 events")
     assert store.stored_profile("alice")[1].events == 20  # type: ignore[index]
     alice, bob = order(api_urls[1], session_id, "alice"), order(api_urls[0], session_id, "bob")

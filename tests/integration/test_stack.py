@@ -14,8 +14,8 @@ import requests
 import socketio
 
 from config import Settings
+from store.jobs import RedisJobStore as JobStore
 from tests.conftest import TOKENS, auth, wav_bytes
-from worker.state import JobStore
 
 pytestmark = pytest.mark.integration
 TIMEOUT_S = 60

@@ -21,9 +21,9 @@ import redis
 import requests
 
 from config import Settings
-from scripts.run_stack import free_port, start_redis, stop, wait_for_redis
+from scripts.run_stack import free_port, redis_url, start_redis, stop, wait_for_redis
+from store.keys import WORKERS as WORKERS_KEY
 from tests.conftest import ROOT, TOKENS, stack_env
-from worker.heartbeat import WORKERS_KEY
 
 
 def wait_until(check: Callable[[], Any], *, what: str, timeout_s: float = 60.0, every_s: float = 0.1) -> Any:
@@ -64,6 +64,9 @@ def settings_env(settings: Settings, **extra: str) -> dict[str, str]:
         CODETTE_MAX_FILES_PER_BATCH=str(settings.max_files_per_batch),
         CODETTE_MAX_TRACKS_PER_SESSION=str(settings.max_tracks_per_session),
         CODETTE_MAX_DURATION_S=str(settings.max_duration_s),
+        CODETTE_MAX_JSON_BYTES=str(settings.max_json_bytes),
+        CODETTE_MAX_ACTIVE_JOBS_PER_USER=str(settings.max_active_jobs_per_user),
+        CODETTE_ADMITTED_JOBS_PER_USER=str(settings.admitted_jobs_per_user),
         **extra,
     )
 
@@ -79,14 +82,16 @@ class Stack:
     workers: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
     apis: dict[int, subprocess.Popen[bytes]] = field(default_factory=dict)  # port -> process
     log_files: list[Path] = field(default_factory=list)
+    redis_password: str | None = None
 
     @classmethod
-    def create(cls, root: Path, **overrides: Any) -> Stack:
+    def create(cls, root: Path, *, redis_password: str | None = None, **overrides: Any) -> Stack:
+        """A stack under ``root``; ``redis_password`` makes its Redis require one (in every REDIS_URL)."""
         root.mkdir(parents=True, exist_ok=True)
         (root / "logs").mkdir(exist_ok=True)
         port = free_port()
         base = Settings(
-            redis_url=f"redis://127.0.0.1:{port}/0",
+            redis_url=redis_url(port, redis_password),
             data_dir=root / "data",
             api_tokens=dict(TOKENS),
             worker_concurrency=1,
@@ -94,7 +99,9 @@ class Stack:
             task_time_limit_s=12,
             visibility_timeout_s=15,
         )
-        stack = cls(root=root, settings=replace(base, **overrides), redis_port=port)
+        stack = cls(
+            root=root, settings=replace(base, **overrides), redis_port=port, redis_password=redis_password
+        )
         stack.start_redis()
         return stack
 
@@ -106,7 +113,9 @@ class Stack:
 
     def start_redis(self) -> None:
         """Start (or restart) Redis on the same port and data dir, append-only."""
-        self.redis_proc = start_redis(self.root / "redis", port=self.redis_port, appendonly=True)
+        self.redis_proc = start_redis(
+            self.root / "redis", port=self.redis_port, appendonly=True, password=self.redis_password
+        )
 
     def stop_redis(self, sig: int = signal.SIGTERM) -> None:
         if self.redis_proc is not None:

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from config import ANALYSIS_QUEUE
-from core.messages import TASK_ANALYZE_TRACK
+from service.messages import TASK_ANALYZE_TRACK
 from tests.conftest import wav_bytes
 from tests.resilience.calls import Listener, submit
 from tests.resilience.stack import Stack, wait_until
@@ -84,6 +84,9 @@ def test_a_pickle_on_the_socketio_channel_is_ignored(stack: Stack, tmp_path: Pat
     listener = Listener(url).connect()
     client = stack.redis()
     try:
+        # the API's Socket.IO queue listener subscribes in a background thread: wait for it
+        wait_until(lambda: client.pubsub_numsub(stack.settings.socketio_channel)[0][1] >= 1,
+                   what="the API subscribed to the Socket.IO channel", timeout_s=20)  # fmt: skip
         receivers = client.publish(stack.settings.socketio_channel, pickle.dumps(Payload(marker)))
         assert receivers >= 1  # the API process is listening on that channel
         time.sleep(0.5)

@@ -12,10 +12,15 @@ import os
 import signal
 import time
 from collections import Counter
+from dataclasses import replace
 
 import pytest
 
+from service.model import Batch, Job, new_id
+from service.track_job import run_track_job
+from store.wiring import build_stores
 from tests.conftest import wav_bytes
+from tests.fakes import RecordingPublisher
 from tests.resilience.calls import Listener, submit, wait_batch
 from tests.resilience.stack import Stack, wait_until
 
@@ -106,29 +111,23 @@ def test_sigkill_pool_children_and_a_worker_mid_batch_loses_and_duplicates_nothi
 
 def test_a_redelivered_task_announces_a_job_whose_worker_died_before_publishing(settings) -> None:
     """The state was stored as done but the worker died before job.done went out: redelivery sends it."""
-    from dataclasses import replace
-
-    from worker.events import RecordingPublisher
-    from worker.jobs import run_track_job
-    from worker.services import build_services
-    from worker.state import Batch, Job, new_id
-
     publisher = RecordingPublisher()
-    services = build_services(settings, publisher=publisher)
+    services = build_stores(settings, publisher=publisher)
     sha256 = services.blobs.put_bytes(wav_bytes(seconds=1.0, seed=77))
-    job = Job(new_id(), "alice", name="x.wav", sha256=sha256, batch_id=new_id())
-    services.store.create_job(job)
-    services.store.create_batch(Batch(job.batch_id, "alice", (job.job_id,)))
+    owner = f"crash-{new_id()}"  # a user of its own: other tests leave jobs waiting in alice's line
+    job = Job(new_id(), owner, name="x.wav", sha256=sha256, batch_id=new_id())
+    services.jobs.create_job(job)
+    services.jobs.create_batch(Batch(job.batch_id, owner, (job.job_id,)))
     run_track_job(services, job_id=job.job_id, sha256=sha256, hostname="w")
     assert [m.event.value for m, _ in publisher.sent][-2:] == ["job.done", "batch.done"]
 
     # Simulate the crash window: final state stored, events not confirmed sent.
-    services.store.update_job(job.job_id, announced=False)
+    services.jobs.update_job(job.job_id, announced=False)
     publisher.sent.clear()
     run_track_job(services, job_id=job.job_id, sha256=sha256, hostname="w")
     assert [m.event.value for m, _ in publisher.sent] == ["job.done"]  # batch.done was already sent
     assert publisher.sent[0][0].result["audio"]["duration_s"] == 1.0
-    assert services.store.job(job.job_id) == replace(services.store.job(job.job_id), announced=True)
+    assert services.jobs.job(job.job_id) == replace(services.jobs.job(job.job_id), announced=True)
 
     publisher.sent.clear()  # announced: a further redelivery sends nothing
     run_track_job(services, job_id=job.job_id, sha256=sha256, hostname="w")

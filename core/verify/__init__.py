@@ -1,0 +1,39 @@
+"""Verification of advice: render it, re-measure, report before/after (see docs/suggestions.md)."""
+
+from core.verify.measures import cited_measures
+from core.verify.session import (
+    SessionVerification,
+    is_session_advice,
+    session_moves_measures,
+    verify_session_moves,
+    vet_session,
+)
+from core.verify.verdict import (
+    SIDE_EFFECT_LIMITS,
+    SideEffect,
+    Verification,
+    compare_analyses,
+    not_renderable,
+    session_measures,
+    verify_in_session,
+    verify_suggestion,
+    vet_suggestions,
+)
+
+__all__ = [
+    "SIDE_EFFECT_LIMITS",
+    "SessionVerification",
+    "SideEffect",
+    "Verification",
+    "cited_measures",
+    "compare_analyses",
+    "is_session_advice",
+    "not_renderable",
+    "session_measures",
+    "session_moves_measures",
+    "verify_in_session",
+    "verify_session_moves",
+    "verify_suggestion",
+    "vet_session",
+    "vet_suggestions",
+]

@@ -1,0 +1,149 @@
+"""Vet a whole session's advice before it is stored: render each move, keep what proves itself."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from core.analysis import analyze
+from core.render import is_renderable, render_suggestion
+from core.results import TrackAnalysis, to_dict
+from core.session.analyze import SessionAnalysis, analyze_session
+from core.session.spec import SessionSpec
+from core.suggestions.model import Suggestion
+from core.verify.verdict import (
+    SideEffect,
+    Verification,
+    advice_keys,
+    compare_analyses,
+    new_advice,
+    verify_in_session,
+    vet_suggestions,
+)
+
+#: Suggestions that come from the session step (cross-track) rather than the track's own rules:
+#: their verdict comes from re-running the session step with the rendered stem in place.
+SESSION_EVIDENCE_KEYS = frozenset({"overlap", "level_error_db", "lead_over_backing_db"})
+
+
+def is_session_advice(s: Suggestion) -> bool:
+    """True for advice the session step gave (masking, level balance): judged in the session."""
+    return bool(SESSION_EVIDENCE_KEYS & set(s.evidence))
+
+
+def vet_session(
+    session: SessionSpec | Mapping[str, object],
+    audio: Mapping[str, tuple[np.ndarray, int]],
+    analyses: Mapping[str, TrackAnalysis],
+    result: SessionAnalysis | None = None,
+    *,
+    on_progress: Callable[[int, int], None] | None = None,
+) -> tuple[SessionAnalysis, dict[str, Verification]]:
+    """The session analysis with every renderable suggestion verified, demoted or dropped.
+
+    Parameters
+    ----------
+    session : SessionSpec or the stored session document.
+    audio : track_id -> (y, sr), the decoded stems (core.audio layout).
+    analyses : track_id -> TrackAnalysis of those stems.
+    result : the session analysis when already computed (analyze_session otherwise).
+    on_progress : called with (tracks done, tracks to vet) before each track.
+
+    Returns
+    -------
+    (the session analysis with each track's suggestions passed through vet_suggestions, the
+    verdicts by suggestion id). Track advice is judged on its own track (compare_analyses),
+    session advice (masking, level balance) by re-running the session step.
+    """
+    spec = session if isinstance(session, SessionSpec) else SessionSpec.from_dict(session)
+    base = result if result is not None else analyze_session(spec, analyses)
+    types = {t.track_id: t.type for t in spec.tracks}
+    verdicts: dict[str, Verification] = {}
+    todo = [(ts, [s for s in ts.suggestions if is_renderable(s)]) for ts in base.tracks]
+    todo = [(ts, moves) for ts, moves in todo if moves and ts.track_id in audio]
+    for i, (ts, moves) in enumerate(todo):
+        if on_progress is not None:
+            on_progress(i, len(todo))
+        y, sr = audio[ts.track_id]  # one stem decoded at a time when ``audio`` decodes on access
+        for s in moves:
+            rendered = render_suggestion(y, sr, s)
+            after = analyze((rendered, sr), name=ts.track_id)
+            if is_session_advice(s):
+                verdicts[s.id] = verify_in_session(spec, analyses, s, after)
+            else:
+                verdicts[s.id] = compare_analyses(
+                    s, analyses[ts.track_id], after, track_type=types[ts.track_id], bpm=base.bpm
+                )
+    tracks = tuple(
+        dataclasses.replace(ts, suggestions=vet_suggestions(ts.suggestions, verdicts)) for ts in base.tracks
+    )
+    return dataclasses.replace(base, tracks=tracks), verdicts
+
+
+@dataclass(frozen=True)
+class SessionVerification:
+    """What a set of moves across a session's tracks did to the session.
+
+    before / after : the session's measures (``session_moves_measures``), keyed by name.
+    resolved : by suggestion id, whether the same advice (type and band) no longer appears on its track.
+    side_effects : new first-rank advice on any track of the session.
+    """
+
+    before: dict[str, float | None]
+    after: dict[str, float | None]
+    resolved: dict[str, bool]
+    side_effects: tuple[SideEffect, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return to_dict(self)  # type: ignore[no-any-return]
+
+
+def session_moves_measures(session: SessionAnalysis, track_ids: Iterable[str]) -> dict[str, float | None]:
+    """The session's estimated mix loudness, the masking overlaps and type levels that involve
+    ``track_ids`` (``overlap:<band>:<a>/<b>``, ``relative_db:<type>``), and the mix's tonal balance
+    against the genre target (``tonal_deviation_db:<band>``)."""
+    ids = set(track_ids)
+    out: dict[str, float | None] = {"mix_lufs": session.mix.integrated_lufs}
+    for c in session.masking.conflicts:
+        if ids & {c.track_a, c.track_b}:
+            out[f"overlap:{c.band}:{c.track_a}/{c.track_b}"] = round(c.overlap, 3)
+    for level in session.balance.types:
+        if ids & set(level.track_ids):
+            out[f"relative_db:{level.type}"] = level.relative_db
+    for d in session.mix.tonal_balance:
+        out[f"tonal_deviation_db:{d.band}"] = d.deviation_db
+    return {k: (None if v is None else round(float(v), 2)) for k, v in out.items()}
+
+
+def verify_session_moves(
+    session: SessionSpec | Mapping[str, object],
+    analyses: Mapping[str, TrackAnalysis],
+    suggestions: Sequence[Suggestion],
+    after: Mapping[str, TrackAnalysis],
+) -> SessionVerification:
+    """Re-run the session step with the rendered stems' analyses (``after``, by track id) in place.
+
+    A masking overlap that disappears reads 0 after (and one that appears, 0 before).
+    """
+    spec = session if isinstance(session, SessionSpec) else SessionSpec.from_dict(session)
+    s0 = analyze_session(spec, analyses)
+    s1 = analyze_session(spec, {**analyses, **after})
+    ids = {s.target.track_id for s in suggestions}
+    m0, m1 = session_moves_measures(s0, ids), session_moves_measures(s1, ids)
+    for key in set(m0) | set(m1):
+        if key.startswith("overlap:"):
+            m0.setdefault(key, 0.0)
+            m1.setdefault(key, 0.0)
+    all0 = [s for t in s0.tracks for s in t.suggestions]
+    all1 = [s for t in s1.tracks for s in t.suggestions]
+    resolved = {
+        s.id: (s.type, s.target.band) not in advice_keys(all1, s.target.track_id) for s in suggestions
+    }
+    effects = []
+    for t in s1.tracks:
+        effects.extend(new_advice(all0, all1, t.track_id))
+    return SessionVerification(dict(sorted(m0.items())), dict(sorted(m1.items())), resolved, tuple(effects))

@@ -1,0 +1,322 @@
+"""Verification: render a suggestion, re-analyse its track, and show the cited evidence before and after.
+
+A suggestion cites measurements (its ``evidence``) and, for most rules, the threshold it fired at
+(``<measure>_above`` / ``<measure>_below``). Verifying it means doing what it says (core.render),
+measuring again (core.analysis) and reporting:
+
+- ``before`` / ``after``: each cited measure, re-measured on the rendered track;
+- ``resolved``: every cited measure is back on the right side of its threshold; for a rule without
+  a threshold in its evidence, the same advice (type and band on that track) no longer fires;
+- ``side_effects``: what got worse beyond a threshold (``SIDE_EFFECT_LIMITS``): a new or more severe
+  quality issue, new inter-sample overs or clipped samples, a loudness shift an EQ should not cause,
+  or new first-rank advice on the same track.
+
+``vet_suggestions`` is the hook the service calls before storing advice: a suggestion that does
+not verify on its own track is demoted (priority + 1, lower confidence), one whose repair harms the
+track is dropped; the verdict travels in the evidence (``verified``: 1 / 0) for the learning system.
+The session variant (``verify_in_session``) re-runs the session step with the rendered stem in place.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from core.analysis import analyze
+from core.render import is_renderable, render_suggestion
+from core.results import TrackAnalysis, to_dict
+from core.session.analyze import SessionAnalysis, analyze_session
+from core.session.spec import SessionSpec
+from core.suggestions.model import Suggestion
+from core.suggestions.track import suggest_for_track
+from core.verify.measures import cited_measures
+
+#: Quality severities, in order (core.results.Severity).
+_SEVERITY_RANK = {"info": 0, "warning": 1, "critical": 2}
+
+
+@dataclass(frozen=True)
+class SideEffectLimits:
+    #: An EQ, filter or de-esser that moves integrated loudness more than this (dB) changed the
+    #: track's level, not just its tone (a fader move should then follow).
+    loudness_shift_db: float = 6.0
+    #: True peak rising above this (dBTP) where it was not before: new inter-sample overs.
+    true_peak_dbtp: float = 0.0
+    #: New advice at this priority or more urgent on the same track is a side effect.
+    new_advice_priority: int = 2
+
+
+SIDE_EFFECT_LIMITS = SideEffectLimits()
+#: Demotion of a suggestion that does not resolve what it cites: priority steps and confidence factor.
+DEMOTE_PRIORITY_STEPS = 1
+DEMOTE_CONFIDENCE_FACTOR = 0.5
+_LEVEL_TYPES = frozenset({"gain", "compression", "limiting", "cleanup"})
+
+
+@dataclass(frozen=True)
+class SideEffect:
+    code: str
+    message: str
+    before: float | None
+    after: float | None
+
+
+@dataclass(frozen=True)
+class Verification:
+    """What rendering one suggestion did to its track (or session)."""
+
+    suggestion_id: str
+    track_id: str
+    renderable: bool
+    resolved: bool
+    before: dict[str, float | None]
+    after: dict[str, float | None]
+    side_effects: tuple[SideEffect, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return to_dict(self)  # type: ignore[no-any-return]
+
+
+def advice_keys(suggestions: Sequence[Suggestion], track_id: str) -> dict[tuple[str, str | None], int]:
+    out: dict[tuple[str, str | None], int] = {}
+    for s in suggestions:
+        if s.target.track_id == track_id:
+            key = (s.type, s.target.band)
+            out[key] = min(out.get(key, 9), s.priority)
+    return out
+
+
+def _thresholds_met(s: Suggestion, after: Mapping[str, float | None]) -> bool | None:
+    """True/False when the evidence names thresholds; None when it names none."""
+    verdicts = []
+    for key, limit in s.evidence.items():
+        for suffix, sign in (("_above", 1.0), ("_below", -1.0)):
+            if not key.endswith(suffix) or not isinstance(limit, float | int):
+                continue
+            value = after.get(key[: -len(suffix)])
+            if value is None:
+                continue
+            verdicts.append(sign * (value - float(limit)) <= 0.0)
+    return all(verdicts) if verdicts else None
+
+
+def _quality_effects(before: TrackAnalysis, after: TrackAnalysis) -> list[SideEffect]:
+    was = {i.code: _SEVERITY_RANK[i.severity] for i in before.quality.issues}
+    out = []
+    for issue in after.quality.issues:
+        rank = _SEVERITY_RANK[issue.severity]
+        if rank >= 1 and rank > was.get(issue.code, -1):
+            out.append(SideEffect(f"quality_{issue.code}", issue.message, was.get(issue.code), float(rank)))
+    return out
+
+
+def _level_effects(s: Suggestion, before: TrackAnalysis, after: TrackAnalysis) -> list[SideEffect]:
+    out = []
+    tp0, tp1 = before.loudness.true_peak_dbtp, after.loudness.true_peak_dbtp
+    limit = SIDE_EFFECT_LIMITS.true_peak_dbtp
+    if tp1 is not None and tp1 > limit and (tp0 is None or tp0 <= limit):
+        out.append(
+            SideEffect("true_peak", f"True peak rises to {tp1:+.1f} dBTP, over {limit:g} dBTP.", tp0, tp1)
+        )
+    c0, c1 = before.dynamics.clipped_samples, after.dynamics.clipped_samples
+    if c1 > c0:
+        out.append(SideEffect("clipping", f"{c1 - c0} new clipped samples.", float(c0), float(c1)))
+    l0, l1 = before.loudness.integrated_lufs, after.loudness.integrated_lufs
+    shift = SIDE_EFFECT_LIMITS.loudness_shift_db
+    if s.type not in _LEVEL_TYPES and l0 is not None and l1 is not None and abs(l1 - l0) > shift:
+        out.append(
+            SideEffect(
+                "loudness_shift",
+                f"Integrated loudness moves {l1 - l0:+.1f} dB ({l0:.1f} -> {l1:.1f} LUFS); an EQ move "
+                f"should not shift the level by more than {shift:g} dB.",
+                l0,
+                l1,
+            )
+        )
+    return out
+
+
+def new_advice(before: Sequence[Suggestion], after: Sequence[Suggestion], track_id: str) -> list[SideEffect]:
+    """First-rank advice on ``track_id`` after a move that was not there before."""
+    was, now = advice_keys(before, track_id), advice_keys(after, track_id)
+    out = []
+    for (type_, band), priority in sorted(now.items(), key=lambda kv: (kv[0][0], kv[0][1] or "")):
+        if priority <= SIDE_EFFECT_LIMITS.new_advice_priority and (type_, band) not in was:
+            where = f" in the {band} band" if band else ""
+            out.append(
+                SideEffect(
+                    f"new_advice_{type_}",
+                    f"After the move, new {type_} advice{where}.",
+                    None,
+                    float(priority),
+                )
+            )
+    return out
+
+
+def compare_analyses(
+    suggestion: Suggestion,
+    before: TrackAnalysis,
+    after: TrackAnalysis,
+    *,
+    track_type: str,
+    bpm: float | None = None,
+    genre: str | None = None,
+    platform: str | None = None,
+) -> Verification:
+    """The verdict on one suggestion from its track's analyses before and after rendering it.
+
+    ``resolved`` follows the thresholds the evidence cites, else whether the advice fires again.
+    """
+    tid = suggestion.target.track_id
+    m0 = cited_measures(before, suggestion, track_type=track_type)
+    m1 = cited_measures(after, suggestion, track_type=track_type)
+    kw: dict[str, Any] = {
+        "track_id": tid,
+        "track_type": track_type,
+        "bpm": bpm,
+        "genre": genre,
+        "platform": platform,
+    }
+    advice0, advice1 = suggest_for_track(before, **kw), suggest_for_track(after, **kw)
+    met = _thresholds_met(suggestion, m1)
+    key = (suggestion.type, suggestion.target.band)
+    resolved = met if met is not None else key not in advice_keys(advice1, tid)
+    effects = [
+        *_quality_effects(before, after),
+        *_level_effects(suggestion, before, after),
+        *new_advice(advice0, advice1, tid),
+    ]
+    return Verification(suggestion.id, tid, True, bool(resolved), m0, m1, tuple(effects))
+
+
+def not_renderable(suggestion: Suggestion, before: TrackAnalysis, *, track_type: str) -> Verification:
+    """The verdict for a move that cannot be rendered: its evidence, unverified."""
+    m0 = cited_measures(before, suggestion, track_type=track_type)
+    return Verification(suggestion.id, suggestion.target.track_id, False, False, m0, {}, ())
+
+
+def verify_suggestion(
+    y: np.ndarray,
+    sr: int,
+    suggestion: Suggestion,
+    *,
+    track_type: str,
+    before: TrackAnalysis | None = None,
+    bpm: float | None = None,
+    genre: str | None = None,
+    platform: str | None = None,
+) -> tuple[Verification, np.ndarray | None]:
+    """Render one suggestion on its track, re-analyse, and compare.
+
+    Parameters
+    ----------
+    y : np.ndarray, shape (n,) or (channels, n); sr : int
+        The track as decoded (core.audio), at its own rate and channel count.
+    suggestion : Suggestion
+        One of this track's suggestions.
+    track_type : str
+        The track's declared type (core.suggestions.TRACK_TYPES).
+    before : TrackAnalysis, optional
+        The track's analysis when the caller has it (cached); measured otherwise.
+
+    Returns
+    -------
+    (Verification, rendered audio or None when the move cannot be rendered)
+    """
+    a0 = before if before is not None else analyze((y, int(sr)), name=suggestion.target.track_id)
+    if not is_renderable(suggestion):
+        return not_renderable(suggestion, a0, track_type=track_type), None
+    rendered = render_suggestion(y, sr, suggestion)
+    a1 = analyze((rendered, int(sr)), name=suggestion.target.track_id)
+    verdict = compare_analyses(
+        suggestion, a0, a1, track_type=track_type, bpm=bpm, genre=genre, platform=platform
+    )
+    return verdict, rendered
+
+
+def session_measures(session: SessionAnalysis, suggestion: Suggestion) -> dict[str, float | None]:
+    """The session-level evidence of a suggestion: masking overlap, level against the mix, loudness."""
+    tid = suggestion.target.track_id
+    out: dict[str, float | None] = {"mix_lufs": session.mix.integrated_lufs}
+    pair = suggestion.evidence.get("masked_track")
+    overlaps = [
+        c.overlap
+        for c in session.masking.conflicts
+        if tid in (c.track_a, c.track_b)
+        and c.band == suggestion.target.band
+        and (pair is None or pair in (c.track_a, c.track_b))
+    ]
+    if suggestion.target.band is not None:
+        out["overlap"] = max(overlaps) if overlaps else 0.0
+    level = next((lv for lv in session.balance.types if tid in lv.track_ids), None)
+    if level is not None:
+        out["relative_db"] = level.relative_db
+    return out
+
+
+def verify_in_session(
+    session: SessionSpec | Mapping[str, Any],
+    analyses: Mapping[str, TrackAnalysis | None],
+    suggestion: Suggestion,
+    after: TrackAnalysis,
+) -> Verification:
+    """Re-run the session step with the rendered stem's analysis in place of the original.
+
+    ``resolved``: the same advice (type and band) no longer appears on that track; ``side_effects``:
+    new first-rank advice on any track of the session.
+    """
+    tid = suggestion.target.track_id
+    s0 = analyze_session(session, analyses)
+    s1 = analyze_session(session, {**analyses, tid: after})
+    all0 = [s for t in s0.tracks for s in t.suggestions]
+    all1 = [s for t in s1.tracks for s in t.suggestions]
+    resolved = (suggestion.type, suggestion.target.band) not in advice_keys(all1, tid)
+    effects = []
+    for t in s1.tracks:
+        effects.extend(new_advice(all0, all1, t.track_id))
+    return Verification(
+        suggestion.id,
+        tid,
+        True,
+        resolved,
+        session_measures(s0, suggestion),
+        session_measures(s1, suggestion),
+        tuple(effects),
+    )
+
+
+def vet_suggestions(
+    suggestions: Sequence[Suggestion], verifications: Mapping[str, Verification]
+) -> tuple[Suggestion, ...]:
+    """Apply verdicts before advice is stored: demote what does not resolve, drop what harms.
+
+    ``verifications`` are keyed by suggestion id; a suggestion without one (not verified, e.g. not
+    renderable) passes unchanged. The verdict is written into the evidence (``verified`` 1 / 0,
+    ``side_effects`` count) so the learning system and the page can read it.
+    """
+    out = []
+    for s in suggestions:
+        v = verifications.get(s.id)
+        if v is None or not v.renderable:
+            out.append(s)
+            continue
+        if v.side_effects and not v.resolved:
+            continue  # does not fix what it names, and breaks something else: never shown
+        evidence = {**s.evidence, "verified": int(v.resolved), "side_effects": len(v.side_effects)}
+        if v.resolved and not v.side_effects:
+            out.append(dataclasses.replace(s, evidence=evidence))
+            continue
+        out.append(
+            dataclasses.replace(
+                s,
+                priority=min(s.priority + DEMOTE_PRIORITY_STEPS, 5),
+                confidence=round(s.confidence * DEMOTE_CONFIDENCE_FACTOR, 3),
+                evidence=evidence,
+            )
+        )
+    return tuple(out)

@@ -1,0 +1,14 @@
+/** Every failure the client reports: the API's `{"error": {"code", "message"}}`, or a local cause. */
+export class CodetteError extends Error {
+  /** HTTP status (0 when no response arrived: network down, timeout, refused subscription). */
+  readonly status: number;
+  /** The API's stable error code (`not_found`, `invalid_audio`, ...), or `network_error` / `timeout`. */
+  readonly code: string;
+
+  constructor(status: number, code: string, message: string) {
+    super(message);
+    this.name = "CodetteError";
+    this.status = status;
+    this.code = code;
+  }
+}

@@ -1,0 +1,186 @@
+"""A session job: the chord's body. Gather the tracks' analyses, summarise, analyse the session, publish.
+
+The session document was validated at PUT (core.session.spec.SessionSpec); the job analyses the copy
+frozen when it was submitted. Before anything is stored, the advice is vetted (``vetted``: every
+renderable move rendered on its stem and re-measured, core.verify.vet_session), so a move that does
+not prove itself is demoted or dropped before anyone sees it. The result is typed
+(core.session.result.SessionResult); its suggestions are indexed for feedback, with where their
+audio is for previews, as it is stored. Reads only read.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+import numpy as np
+
+from core.errors import CodetteError
+from core.results import TrackAnalysis
+from core.session import analyze_session
+from core.session.analyze import SessionAnalysis
+from core.session.result import SessionResult, SessionTrackStatus, TrackError
+from core.session.spec import SessionSpec
+from core.session_summary import SessionTrack, summarize_session
+from core.verify import vet_session
+from service.compare import session_reference
+from service.messages import JobProgress, JobStatus
+from service.model import Job
+from service.ports import Ports
+from service.preview import MAX_RENDER_S, decode
+from service.style import habits_for, record_session_style
+from service.suggestions import source_of
+from service.track_job import SESSION_TRACKS_SHARE, finish_done, finish_failed, reannounce, rooms_for
+
+log = logging.getLogger(__name__)
+
+
+#: Share of a session job's progress at which vetting (render and re-measure each move) starts.
+SESSION_VET_SHARE = 0.93
+
+
+class Stems(Mapping[str, tuple[np.ndarray, int]]):
+    """The session's stems by track id, decoded from the blob store when asked for (one at a time)."""
+
+    def __init__(self, ports: Ports, sha256_by_track: Mapping[str, str]) -> None:
+        self._ports = ports
+        self._sha256 = dict(sha256_by_track)
+
+    def __getitem__(self, track_id: str) -> tuple[np.ndarray, int]:
+        return decode(self._ports, self._sha256[track_id])
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._sha256)
+
+    def __len__(self) -> int:
+        return len(self._sha256)
+
+
+def vetted(
+    ports: Ports,
+    job: Job,
+    spec: SessionSpec,
+    doc: Mapping[str, Any],
+    analyses: Mapping[str, TrackAnalysis],
+    analysis: SessionAnalysis,
+) -> SessionAnalysis:
+    """The session's advice after core.verify.vet_session: each renderable move rendered on its stem
+    and re-measured; one that does not resolve what it cites is demoted, one that also harms is
+    dropped, and the verdict is written into its evidence (``verified``, ``side_effects``).
+
+    A stem that cannot be decoded again leaves the advice as analysed (logged), never fails the job.
+    """
+    sha256 = {t["track_id"]: t["sha256"] for t in doc["tracks"]}
+    short = {k: sha256[k] for k, a in analyses.items() if k in sha256 and a.audio.duration_s <= MAX_RENDER_S}
+    stems = Stems(ports, short)  # a stem too long to hold twice in memory keeps its advice unvetted
+
+    def report(done: int, total: int) -> None:
+        progress = SESSION_VET_SHARE + (1.0 - SESSION_VET_SHARE) * done / max(total, 1)
+        ports.jobs.set_progress(job.job_id, round(progress, 4), "vetting")
+        ports.publisher.publish(JobProgress(job.job_id, round(progress, 4), "vetting"), rooms=rooms_for(job))
+
+    try:
+        checked, _ = vet_session(spec, stems, analyses, result=analysis, on_progress=report)
+    except CodetteError as exc:
+        log.warning("session job %s: advice not vetted (%s: %s)", job.job_id, exc.code, exc.message)
+        return analysis
+    return checked
+
+
+def sources(
+    job: Job, doc: Mapping[str, Any], children: Mapping[str, Job], analysis: SessionAnalysis
+) -> dict[str, dict[str, Any]]:
+    """Where each session suggestion's audio and context are, for previews (by suggestion id)."""
+    sha256 = {t["track_id"]: t["sha256"] for t in doc["tracks"]}
+    out = {}
+    for ts in analysis.tracks:
+        child = children.get(ts.track_id)
+        source = source_of(
+            job_id=job.job_id,
+            sha256=sha256.get(ts.track_id, ""),
+            track_id=ts.track_id,
+            track_type=ts.track_type,
+            analysis_key=child.result_key if child is not None else "",
+            session_id=job.session_id,
+            session_job_id=job.job_id,
+            bpm=analysis.bpm,
+            genre=analysis.genre_used,
+            platform=analysis.platform,
+        )
+        out.update({s.id: source for s in ts.suggestions})
+    return out
+
+
+def run_session_job(ports: Ports, *, job_id: str) -> dict[str, str]:
+    """Summarise the session's tracks, run core.session.analyze_session, store and announce once."""
+    job = ports.jobs.job(job_id)
+    if job is None:
+        log.warning("session job %s expired before it ran; dropping it", job_id)
+        return {"job_id": job_id, "status": "missing"}
+    if job.status.finished:
+        reannounce(ports, job)
+        return {"job_id": job_id, "status": job.status.value}
+    ports.jobs.set_progress(job_id, SESSION_TRACKS_SHARE, "session")
+    doc = ports.jobs.session_input(job_id)
+    children = {child.track_id: child for child in ports.jobs.jobs(job.children)}
+    analyses: dict[str, TrackAnalysis | None] = {}
+    statuses = []
+    for track in doc["tracks"]:
+        child = children.get(track["track_id"])
+        value = ports.cache.load(child.result_key) if child and child.status is JobStatus.DONE else None
+        analyses[track["track_id"]] = TrackAnalysis.from_dict(value) if value is not None else None
+        error = child.error if child else None
+        track_error = TrackError(str(error.get("code", "")), str(error.get("message", ""))) if error else None
+        statuses.append(
+            SessionTrackStatus(
+                track_id=track["track_id"],
+                job_id=child.job_id if child else None,
+                status=child.status.value if child else JobStatus.FAILED.value,
+                cached=child.cached if child else False,
+                error=track_error,
+            )
+        )
+    session_tracks = [
+        SessionTrack(
+            track_id=t["track_id"],
+            name=t.get("name", ""),
+            type=t.get("type", ""),
+            sha256=t["sha256"],
+            volume_db=t.get("volume_db", 0.0),
+            pan=t.get("pan", 0.0),
+            inserts=tuple(t.get("inserts", ())),
+            muted=t.get("muted", False),
+        )
+        for t in doc["tracks"]
+    ]
+    try:
+        spec = SessionSpec.from_dict(doc)
+        summary = summarize_session(session_tracks, analyses, session_bpm=spec.bpm)
+        done = {k: v for k, v in analyses.items() if v is not None}
+        reference = session_reference(ports, doc)  # the references replace the genre's tonal target
+        genre, bpm = habits_for(ports, owner=job.owner)  # the user's style
+        analysis = analyze_session(spec, done, reference=reference, usual_genre=genre, usual_bpm=bpm)
+    except CodetteError as exc:
+        finish_failed(ports, job, exc.to_dict())
+        return {"job_id": job_id, "status": JobStatus.FAILED.value}
+    analysis = vetted(ports, job, spec, doc, done, analysis)
+    result = SessionResult(
+        session_id=job.session_id,
+        bpm=doc.get("bpm"),
+        genre=doc.get("genre"),
+        platform=analysis.platform,
+        tracks=tuple(statuses),
+        summary=summary,
+        session_analysis=analysis,
+    )
+    value = result.to_dict()
+    key = ports.jobs.put_session_result(job_id, value)
+    ports.learning.index_suggestions(job.owner, [s.to_dict() for s in result.suggestions()])  # for feedback
+    record_session_style(
+        ports, owner=job.owner, session_id=job.session_id, spec=spec, analysis=analysis, now_s=time.time()
+    )
+    ports.jobs.put_suggestion_sources(job.owner, sources(job, doc, children, analysis))  # for previews
+    finish_done(ports, job, result_key=key, result=value, cached=False)
+    return {"job_id": job_id, "status": JobStatus.DONE.value}

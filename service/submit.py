@@ -1,0 +1,117 @@
+"""Submitting work: create the jobs, make the one cache decision per job, then enqueue.
+
+Submitting records every job before any message is sent, so a client polling right after the 202
+always finds its jobs. Tracks whose analysis is already cached are done on arrival (their
+suggestions stored and indexed then); the worker never counts a second lookup for the same job.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from core.analysis import cache_key
+from service.admission import enqueue_tracks, reserve
+from service.messages import BatchDone, JobKind, JobStatus, batch_room
+from service.model import Batch, Job, Upload, new_id
+from service.ports import Ports
+from service.suggestions import store_track_suggestions
+from service.track_job import analysis_params
+
+
+def _track_job(
+    ports: Ports,
+    *,
+    owner: str,
+    batch_id: str,
+    name: str,
+    sha256: str,
+    track_type: str = "",
+    session_id: str = "",
+    track_id: str = "",
+    bpm_hint: float | None = None,
+) -> Job:
+    """A new track job; already done when the cache holds this content's analysis (one lookup)."""
+    job = Job(
+        new_id(),
+        owner,
+        name=name,
+        sha256=sha256,
+        batch_id=batch_id,
+        track_type=track_type,
+        session_id=session_id,
+        track_id=track_id,
+    )
+    key = cache_key(sha256, analysis_params(ports.settings, bpm_hint=bpm_hint))
+    if ports.cache.contains(key):
+        return replace(
+            job,
+            status=JobStatus.DONE,
+            progress=1.0,
+            stage="done",
+            cached=True,
+            result_key=key,
+            announced=True,
+        )
+    return job
+
+
+def _store_cached_suggestions(ports: Ports, jobs: list[Job]) -> None:
+    for job in jobs:
+        if job.cached and job.track_type:
+            result = ports.cache.load(job.result_key)
+            if result is not None:
+                store_track_suggestions(ports, job, result)
+
+
+def submit_batch(ports: Ports, *, owner: str, uploads: list[Upload]) -> tuple[Batch, list[Job]]:
+    """Create one job per upload (cached ones done at once) and queue the others."""
+    batch_id = new_id()
+    jobs = [
+        _track_job(
+            ports, owner=owner, batch_id=batch_id, name=u.name, sha256=u.sha256, track_type=u.track_type
+        )
+        for u in uploads
+    ]
+    reserve(ports, owner=owner, jobs=jobs)  # TooManyJobs (429) before anything is created
+    for job in jobs:
+        ports.jobs.create_job(job)
+    _store_cached_suggestions(ports, jobs)
+    batch = ports.jobs.create_batch(
+        Batch(batch_id, owner, tuple(j.job_id for j in jobs)),
+        finished=tuple(j.job_id for j in jobs if j.status.finished),
+    )
+    enqueue_tracks(ports, owner=owner, jobs=jobs)  # the user's line, admitted in turn
+    if all(j.status.finished for j in jobs):
+        ports.publisher.publish(BatchDone(batch_id), rooms=[batch_room(batch_id)])
+    return batch, jobs
+
+
+def submit_session(ports: Ports, *, owner: str, session_id: str) -> Job:
+    """Analyse every track of a stored session in parallel, then run the session step."""
+    doc = ports.jobs.owned_session(owner, session_id)
+    batch_id, session_job_id = new_id(), new_id()
+    children = [
+        _track_job(
+            ports, owner=owner, batch_id=batch_id, name=t.get("name") or t["track_id"], sha256=t["sha256"],
+            session_id=session_id, track_id=t["track_id"], track_type=t.get("type", ""),
+            bpm_hint=None if doc.get("bpm") is None else float(doc["bpm"]),
+        )
+        for t in doc["tracks"]
+    ]  # fmt: skip
+    parent = Job(
+        session_job_id, owner, kind=JobKind.SESSION, name=f"session {session_id}", session_id=session_id,
+        batch_id=batch_id, children=tuple(c.job_id for c in children),
+    )  # fmt: skip
+    reserve(ports, owner=owner, jobs=children)
+    ports.jobs.put_session_input(session_job_id, doc)
+    for job in [*children, parent]:
+        ports.jobs.create_job(job)
+    _store_cached_suggestions(ports, children)
+    ports.jobs.create_batch(
+        Batch(batch_id, owner, parent.children, session_job_id=session_job_id),
+        finished=tuple(c.job_id for c in children if c.status.finished),
+    )
+    ports.jobs.set_latest_session_job(owner, session_id, session_job_id)
+    pending = [(c.job_id, c.sha256) for c in children if not c.status.finished]
+    ports.queue.analyze_session(session_job_id, tracks=pending)
+    return parent

@@ -1,0 +1,212 @@
+"""A track job, as plain functions of the ports: load, call core, store, publish, finish once.
+
+Idempotent by construction: a job that is already finished is left alone, and a result already in
+the cache (keyed by content hash and parameters) is used instead of analysing again, so a message
+the broker redelivers after a crash costs one cache lookup.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from typing import Any
+
+from config import Settings
+from core.analysis import AnalysisParams, analyze, cache_key
+from core.errors import CodetteError
+from service.admission import release
+from service.messages import (
+    BatchDone,
+    JobDone,
+    JobFailed,
+    JobKind,
+    JobProgress,
+    JobStatus,
+    Message,
+    SessionDone,
+    batch_room,
+    job_room,
+    session_room,
+)
+from service.model import Job
+from service.ports import Ports
+from service.suggestions import store_track_suggestions
+
+log = logging.getLogger(__name__)
+
+#: Report progress to Redis and clients at most this often (in fraction of the job).
+PROGRESS_STEP = 0.05
+#: Share of a session job's progress taken by its tracks; the session step is the rest.
+SESSION_TRACKS_SHARE = 0.9
+
+
+def analysis_params(settings: Settings, *, bpm_hint: float | None = None) -> AnalysisParams:
+    """The parameters every process derives from Settings (and the session's declared BPM, if any),
+    so API and workers agree on cache keys."""
+    return AnalysisParams(max_duration_s=settings.max_duration_s, bpm_hint=bpm_hint)
+
+
+def declared_bpm(ports: Ports, job: Job) -> float | None:
+    """The BPM the job's session declared when it was submitted (its frozen copy); None outside one."""
+    batch = ports.jobs.batch(job.batch_id) if job.session_id and job.batch_id else None
+    if batch is None or not batch.session_job_id:
+        return None
+    bpm = ports.jobs.session_input(batch.session_job_id).get("bpm")
+    return None if bpm is None else float(bpm)
+
+
+def rooms_for(job: Job) -> list[str]:
+    rooms = [job_room(job.job_id)]
+    if job.batch_id and job.kind is JobKind.TRACK:
+        rooms.append(batch_room(job.batch_id))
+    if job.session_id:
+        rooms.append(session_room(job.owner, job.session_id))
+    return rooms
+
+
+def _progress_reporter(ports: Ports, job: Job) -> Callable[[float, str], None]:
+    last_progress, last_stage = [-1.0], [""]
+
+    def report(progress: float, stage: str) -> None:
+        if stage == last_stage[0] and progress - last_progress[0] < PROGRESS_STEP:
+            return
+        last_progress[0], last_stage[0] = progress, stage
+        ports.jobs.set_progress(job.job_id, progress, stage)
+        ports.publisher.publish(JobProgress(job.job_id, round(progress, 4), stage), rooms=rooms_for(job))
+
+    return report
+
+
+def finish_done(
+    ports: Ports,
+    job: Job,
+    *,
+    result_key: str,
+    result: dict[str, Any],
+    cached: bool,
+    elapsed_s: float | None = None,
+) -> Job:
+    message = _final_messages(job, result=result)  # built first: nothing slow between store and publish
+    finished = ports.jobs.finish_job(
+        job.job_id,
+        status=JobStatus.DONE,
+        progress=1.0,
+        stage="done",
+        result_key=result_key,
+        cached=cached,
+        elapsed_s=elapsed_s,
+        announced=False,
+    )
+    if finished is None:  # another delivery of the same message finished it first, and announces it
+        return ports.jobs.job(job.job_id) or job
+    if job.kind is JobKind.TRACK:
+        store_track_suggestions(ports, finished, result)
+    return _announce(ports, finished, message)
+
+
+def finish_failed(ports: Ports, job: Job, error: dict[str, str]) -> Job:
+    finished = ports.jobs.finish_job(
+        job.job_id, status=JobStatus.FAILED, stage="failed", error=error, announced=False
+    )
+    if finished is None:  # already done (or failed) by another delivery: never overwrite it
+        return ports.jobs.job(job.job_id) or job
+    return _announce(ports, finished, [JobFailed(job.job_id, error)])
+
+
+def _final_messages(job: Job, *, result: dict[str, Any]) -> list[Message]:
+    messages: list[Message] = [JobDone(job.job_id, result)]
+    if job.kind is JobKind.SESSION:
+        messages.append(SessionDone(job.session_id, job.job_id))
+    return messages
+
+
+def _announce(ports: Ports, job: Job, messages: list[Message]) -> Job:
+    """Publish a finished job's final events, count it in its batch, then mark it announced.
+
+    A worker killed after storing the final state but before this completes leaves ``announced``
+    false; the broker redelivers the message and ``reannounce`` finishes the job's announcement, so
+    a client never waits forever for a job.done that REST already shows (at-least-once events).
+    """
+    for message in messages:
+        ports.publisher.publish(message, rooms=rooms_for(job))
+    _count_in_batch(ports, job)
+    if job.kind is JobKind.TRACK:
+        release(ports, job)  # no longer counts against its owner; their next waiting job goes in
+    return ports.jobs.update_job(job.job_id, announced=True)
+
+
+def reannounce(ports: Ports, job: Job) -> None:
+    """For a redelivered task of a finished job: publish its final events if they may be missing."""
+    if job.announced:
+        return
+    log.warning("job %s finished but its events were not confirmed sent; sending them again", job.job_id)
+    if job.status is JobStatus.FAILED:
+        _announce(ports, job, [JobFailed(job.job_id, job.error or {})])
+        return
+    if job.kind is not JobKind.TRACK:  # session and compare results are stored with the job
+        result = ports.jobs.load_json(job.result_key) or {}
+    else:
+        result = ports.cache.load(job.result_key) or {}
+    _announce(ports, job, _final_messages(job, result=result))
+
+
+def _count_in_batch(ports: Ports, job: Job) -> None:
+    if not job.batch_id or job.kind is not JobKind.TRACK:
+        return
+    finished, total, completed_now = ports.jobs.finish_in_batch(job.batch_id, job.job_id)
+    if completed_now:
+        ports.publisher.publish(BatchDone(job.batch_id), rooms=[batch_room(job.batch_id)])
+    batch = ports.jobs.batch(job.batch_id)
+    if batch is not None and batch.session_job_id and total:
+        parent = ports.jobs.job(batch.session_job_id)
+        if parent is not None and not parent.status.finished:
+            progress = SESSION_TRACKS_SHARE * finished / total
+            ports.jobs.set_progress(parent.job_id, progress, "tracks")
+            ports.publisher.publish(
+                JobProgress(parent.job_id, round(progress, 4), "tracks"), rooms=rooms_for(parent)
+            )
+
+
+def run_track_job(ports: Ports, *, job_id: str, sha256: str, hostname: str) -> dict[str, str]:
+    """Analyse one blob for one job; bad audio fails the job (no retry), transient errors propagate."""
+    job = ports.jobs.job(job_id)
+    if job is None:
+        log.warning("job %s expired before it ran; dropping it", job_id)
+        return {"job_id": job_id, "status": "missing"}
+    if job.status.finished:
+        reannounce(ports, job)
+        return {"job_id": job_id, "status": job.status.value}
+    params = analysis_params(ports.settings, bpm_hint=declared_bpm(ports, job))
+    key = cache_key(sha256, params)
+    cached = ports.cache.load(key)  # submit_batch made (and counted) this job's cache decision
+    if cached is not None:
+        finish_done(ports, job, result_key=key, result=cached, cached=True)
+        return {"job_id": job_id, "status": JobStatus.DONE.value}
+    job = ports.jobs.update_job(job_id, status=JobStatus.RUNNING, stage="starting", worker=hostname)
+    started = time.perf_counter()
+    try:
+        path = ports.blobs.open_path(sha256)
+        analysis = analyze(
+            path,
+            name=job.name,
+            params=params,
+            sha256=sha256,
+            on_progress=_progress_reporter(ports, job),
+        )
+        value = analysis.to_dict()
+    except CodetteError as exc:
+        finish_failed(ports, job, exc.to_dict())
+        return {"job_id": job_id, "status": JobStatus.FAILED.value}
+    elapsed = time.perf_counter() - started
+    ports.cache.put(key, value, compute_s=elapsed)
+    finish_done(ports, job, result_key=key, result=value, cached=False, elapsed_s=round(elapsed, 3))
+    return {"job_id": job_id, "status": JobStatus.DONE.value}
+
+
+def fail_job(ports: Ports, job_id: str, error: dict[str, str]) -> dict[str, str]:
+    """Fail a job that could not run (retries exhausted, a crash, a time limit); no-op once finished."""
+    job = ports.jobs.job(job_id)
+    if job is not None and not job.status.finished:
+        finish_failed(ports, job, error)
+    return {"job_id": job_id, "status": JobStatus.FAILED.value}

@@ -1,0 +1,1 @@
+"""The adapters: every Redis and filesystem implementation of service.ports, wired by store.wiring."""

@@ -1,0 +1,65 @@
+"""build_stores(settings): the Redis, filesystem and object-store adapters of one process, as Ports."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import redis
+
+from config import Settings
+from core.ask import KnowledgeBase
+from service.ports import Ports, Publisher, TaskQueue, Unwired
+from store.admission import RedisAdmission
+from store.blobs import LocalBlobStore
+from store.cache import RedisCache
+from store.context import RedisContextStore
+from store.events import RedisPublisher
+from store.jobs import RedisJobStore
+from store.knowledge import FileVectorCache, read_knowledge
+from store.learning import RedisLearningStore
+from store.objectstore import ObjectBlobStore
+from store.s3 import ObjectStoreSettings
+from store.workers import RedisHealth, probe_client
+
+
+def redis_client(settings: Settings) -> redis.Redis:
+    """A decode_responses client with the configured timeouts; connects lazily, on first use."""
+    return redis.Redis.from_url(
+        settings.require_redis_url(),
+        decode_responses=True,
+        socket_connect_timeout=settings.redis_connect_timeout_s,
+        socket_timeout=settings.redis_timeout_s,
+        health_check_interval=30,
+    )
+
+
+def blob_store(settings: Settings) -> LocalBlobStore | ObjectBlobStore:
+    """The blob store CODETTE_BLOB_BACKEND names: the local directory, or the S3 bucket."""
+    if settings.blob_backend == "s3":
+        return ObjectBlobStore(ObjectStoreSettings.from_settings(settings))
+    return LocalBlobStore(settings.blob_dir)
+
+
+def build_stores(
+    settings: Settings, *, queue: TaskQueue | None = None, publisher: Publisher | None = None
+) -> Ports:
+    """Every port of ``settings``'s stores; ``queue`` is wired by the caller (worker.queue)."""
+    client = redis_client(settings)
+    return Ports(
+        settings=settings,
+        jobs=RedisJobStore(client, ttl_s=settings.result_ttl_s),
+        blobs=blob_store(settings),
+        cache=RedisCache(client, ttl_s=settings.cache_ttl_s),
+        learning=RedisLearningStore(client, ttl_s=settings.result_ttl_s),
+        contexts=RedisContextStore(client, ttl_s=settings.result_ttl_s),
+        publisher=publisher
+        or RedisPublisher(settings.require_redis_url(), channel=settings.socketio_channel),
+        health=RedisHealth(client, probe=probe_client(settings)),
+        queue=queue or Unwired(),
+        admission=RedisAdmission(client, ttl_s=settings.result_ttl_s),
+    )
+
+
+def ask_sources(settings: Settings) -> tuple[Callable[[], KnowledgeBase], FileVectorCache]:
+    """What Ask Codette reads: data/knowledge, and its embeddings kept under ``data_dir/ask``."""
+    return read_knowledge, FileVectorCache(settings.data_dir / "ask")

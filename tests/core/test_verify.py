@@ -1,0 +1,158 @@
+"""core.verify: rendering a suggestion and re-measuring what it cited."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pytest
+
+from core.analysis import analyze
+from core.suggestions import suggest_for_track
+from core.suggestions.model import make_suggestion
+from core.verify import SideEffect, Verification, verify_suggestion, vet_suggestions
+from tests.core.mixes import bell_db, butter_db, pink, shape
+
+SR = 44100
+
+
+def _body_db(f: np.ndarray) -> np.ndarray:
+    """Keys-like: a broad bell around 800 Hz, nothing under 50 Hz of its own."""
+    return bell_db(f, fc=800.0, gain_db=6.0, octaves=3.0) + butter_db(f, fc=50.0, order=4, kind="high")
+
+
+def _keys_with_rumble(seed: int = 0) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    n = 8 * SR
+    body = shape(pink(n, rng), _body_db) * 0.05
+    t = np.arange(n) / SR
+    rumble = 0.012 * np.sin(2 * np.pi * 25.0 * t)
+    mono = body + rumble
+    return np.stack([mono, mono]).astype(np.float32)
+
+
+def test_high_pass_on_rumble_resolves_and_reports_its_evidence() -> None:
+    y = _keys_with_rumble()
+    before = analyze((y, SR), name="keys")
+    advice = suggest_for_track(before, track_id="keys", track_type="keys")
+    hp = next(s for s in advice if s.type == "high_pass")
+    verdict, rendered = verify_suggestion(y, SR, hp, track_type="keys", before=before)
+    assert rendered is not None and rendered.shape == y.shape
+    assert verdict.renderable and verdict.resolved
+    assert verdict.before["share_below_db"] == pytest.approx(hp.evidence["share_below_db"], abs=0.05)
+    assert verdict.after["share_below_db"] < min(
+        verdict.before["share_below_db"] - 5, hp.evidence["share_below_db_above"]
+    )
+    assert not [e for e in verdict.side_effects if e.code in ("true_peak", "clipping")]
+    assert verdict.to_dict()["suggestion_id"] == hp.id
+
+
+def test_a_token_move_does_not_resolve() -> None:
+    y = _keys_with_rumble(1)
+    before = analyze((y, SR), name="keys")
+    hp = next(
+        s for s in suggest_for_track(before, track_id="keys", track_type="keys") if s.type == "high_pass"
+    )
+    token = dataclasses.replace(hp, parameters={**hp.parameters, "freq_hz": 12.0})  # far under the rumble
+    verdict, _ = verify_suggestion(y, SR, token, track_type="keys", before=before)
+    assert not verdict.resolved
+    assert verdict.after["share_below_db"] > hp.evidence["share_below_db_above"]
+
+
+def test_a_gain_that_clips_is_a_side_effect() -> None:
+    y = _keys_with_rumble(2)
+    boost = make_suggestion(
+        "gain",
+        track_id="keys",
+        track_type="keys",
+        band=None,
+        parameters={"gain_db": 12.0},
+        priority=3,
+        confidence=0.5,
+        reason="test",
+        evidence={},
+    )
+    verdict, _ = verify_suggestion(y, SR, boost, track_type="keys")
+    codes = {e.code for e in verdict.side_effects}
+    assert "true_peak" in codes
+    assert verdict.after["integrated_lufs"] - verdict.before["integrated_lufs"] == pytest.approx(
+        12.0, abs=0.5
+    )
+
+
+def test_not_renderable_is_reported_not_rendered() -> None:
+    y = _keys_with_rumble(3)
+    declip = make_suggestion(
+        "cleanup",
+        track_id="keys",
+        track_type="keys",
+        band=None,
+        parameters={"process": "declip"},
+        priority=1,
+        confidence=0.9,
+        reason="test",
+        evidence={"clipped_samples": 10},
+    )
+    verdict, rendered = verify_suggestion(y, SR, declip, track_type="keys")
+    assert rendered is None and not verdict.renderable and not verdict.resolved
+    assert verdict.after == {} and "clipped_samples" in verdict.before
+
+
+def test_vet_demotes_unresolved_and_drops_harmful() -> None:
+    def sug(gain: float):
+        return make_suggestion(
+            "eq_cut",
+            track_id="t",
+            track_type="keys",
+            band="low_mid",
+            parameters={"freq_hz": 300.0, "gain_db": gain, "q": 1.0},
+            priority=2,
+            confidence=0.8,
+            reason="test",
+            evidence={},
+        )
+
+    good, weak, bad, unseen = sug(-6.0), sug(-2.0), sug(-4.0), sug(-3.0)
+    harm = (SideEffect("true_peak", "over", -1.0, 1.0),)
+    verdicts = {
+        good.id: Verification(good.id, "t", True, True, {}, {}, ()),
+        weak.id: Verification(weak.id, "t", True, False, {}, {}, ()),
+        bad.id: Verification(bad.id, "t", True, False, {}, {}, harm),
+    }
+    out = {s.id: s for s in vet_suggestions([good, weak, bad, unseen], verdicts)}
+    assert bad.id not in out
+    assert out[good.id].priority == 2 and out[good.id].evidence["verified"] == 1
+    assert out[weak.id].priority == 3 and out[weak.id].confidence < weak.confidence
+    assert out[weak.id].evidence["verified"] == 0
+    assert out[unseen.id] == unseen
+
+
+def test_vet_session_keeps_a_level_move_that_resolves_and_marks_it_verified() -> None:
+    from core.verify import vet_session
+
+    rng = np.random.default_rng(5)
+    n = 6 * SR
+    shapes = {  # type -> (bell centre, usual level against the lead in dB)
+        "vocals": (1500.0, 0.0),
+        "kick": (70.0, -1.0),
+        "bass": (120.0, -1.0),
+        "keys": (600.0, -5.0),
+        "pad": (900.0, -7.0),
+    }
+    audio, analyses, tracks = {}, {}, []
+    for ttype, (fc, usual_db) in shapes.items():
+        mono = shape(pink(n, rng), lambda f, fc=fc: bell_db(f, fc=fc, gain_db=12.0, octaves=1.5))
+        mono = mono / np.sqrt(np.mean(mono**2)) * 10 ** ((-20.0 + usual_db) / 20)
+        if ttype == "keys":
+            mono = mono * 10 ** (9.0 / 20)  # 9 dB too loud
+        y = np.stack([mono, mono]).astype(np.float32)
+        audio[ttype] = (y, SR)
+        analyses[ttype] = analyze((y, SR), name=ttype)
+        tracks.append({"track_id": ttype, "name": ttype, "type": ttype})
+    doc = {"bpm": 120.0, "tracks": tracks}
+    vetted, verdicts = vet_session(doc, audio, analyses)
+    keys = next(t for t in vetted.tracks if t.track_id == "keys")
+    gain = next(s for s in keys.suggestions if s.type == "gain")
+    assert gain.parameters["gain_db"] == pytest.approx(-9.0, abs=3.0)
+    assert verdicts[gain.id].resolved and gain.evidence["verified"] == 1
+    assert verdicts[gain.id].after["relative_db"] < verdicts[gain.id].before["relative_db"] - 5

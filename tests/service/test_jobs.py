@@ -1,0 +1,68 @@
+"""Submitting and running track jobs on in-memory ports: one cache decision, finish once, suggestions once."""
+
+from __future__ import annotations
+
+from core.analysis import cache_key
+from service.messages import Event, JobStatus
+from service.model import Upload
+from service.ports import Ports
+from service.snapshots import job_snapshot, subscription_snapshot
+from service.submit import submit_batch
+from service.track_job import analysis_params, run_track_job
+from tests.conftest import wav_bytes
+
+
+def events(ports: Ports) -> list[str]:
+    return [m.event.value for m, _ in ports.publisher.sent]  # type: ignore[attr-defined]
+
+
+def run_queued(ports: Ports) -> None:
+    """Play the worker: run every queued track job, in order."""
+    for job_id, sha256 in ports.queue.named("analyze_track"):  # type: ignore[attr-defined]
+        run_track_job(ports, job_id=job_id, sha256=sha256, hostname="test")
+
+
+def test_three_new_and_three_cached_tracks_count_three_misses_and_three_hits(ports: Ports) -> None:
+    shas = [ports.blobs.put_bytes(wav_bytes(seconds=0.5, seed=s)) for s in (1, 2, 3)]
+    uploads = [Upload(name=f"{i}.wav", sha256=s) for i, s in enumerate(shas)]
+    _, first = submit_batch(ports, owner="alice", uploads=uploads)
+    assert len(ports.queue.named("analyze_track")) == 3  # type: ignore[attr-defined]
+    run_queued(ports)  # the worker loads without counting: no second decision for the same job
+    _, again = submit_batch(ports, owner="alice", uploads=uploads)
+    assert [j.cached for j in first] == [False] * 3 and [j.cached for j in again] == [True] * 3
+    stats = ports.cache.stats()
+    assert (stats.hits, stats.misses, stats.puts) == (3, 3, 3) and stats.hit_ratio == 0.5
+    assert len(ports.queue.named("analyze_track")) == 3  # type: ignore[attr-defined]  # cached: not queued
+
+
+def test_a_track_job_finishes_once_and_stores_its_suggestions_once(ports: Ports) -> None:
+    sha = ports.blobs.put_bytes(wav_bytes(seconds=1.0, seed=4))
+    batch, (job,) = submit_batch(ports, owner="alice", uploads=[Upload("v.wav", sha, track_type="vocals")])
+    run_queued(ports)
+    done = ports.jobs.job(job.job_id)
+    assert done is not None and done.status is JobStatus.DONE and done.announced
+    assert events(ports)[-2:] == [Event.JOB_DONE, Event.BATCH_DONE]
+    stored = ports.jobs.track_suggestions(job.job_id)
+    assert stored and all(ports.learning.suggestion("alice", s["id"]) is not None for s in stored)
+    assert ports.learning.suggestion("bob", stored[0]["id"]) is None  # indexed for the owner only
+
+    sent = len(ports.publisher.sent)  # type: ignore[attr-defined]
+    run_queued(ports)  # a redelivered message: nothing new is announced
+    assert len(ports.publisher.sent) == sent  # type: ignore[attr-defined]
+
+    snapshot = job_snapshot(ports, done)
+    assert snapshot["suggestions"] == stored
+    assert snapshot["result"]["cache_key"] == cache_key(sha, analysis_params(ports.settings))
+    view, messages = subscription_snapshot(ports, owner="alice", target={"batch_id": batch.batch_id})
+    assert view is not None and view["status"] == "done"
+    assert [m.event for m in messages] == [Event.JOB_DONE, Event.BATCH_DONE]
+
+
+def test_bad_audio_fails_the_job_once_with_its_code(ports: Ports) -> None:
+    sha = ports.blobs.put_bytes(b"RIFF....this is not a wave file")
+    _, (job,) = submit_batch(ports, owner="alice", uploads=[Upload("x.wav", sha)])
+    run_queued(ports)
+    failed = ports.jobs.job(job.job_id)
+    assert failed is not None and failed.status is JobStatus.FAILED and failed.error is not None
+    assert failed.error["code"] in {"unsupported_format", "corrupt_audio", "invalid_audio"}
+    assert events(ports).count(Event.JOB_FAILED) == 1

@@ -1,0 +1,178 @@
+"""Previews on the in-memory ports: a suggestion rendered on its track, judged, excerpted, cached.
+
+The track is a vocal with 15 Hz rumble: its typed track job suggests a high-pass, whose preview must
+show the low end gone (share below the corner falls), resolved, with loudness-matched excerpts the
+owner (only) can fetch; the same preview asked again is done at once, from the cache.
+"""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+from core.errors import InvalidParameter, NotFound
+from core.loudness import measure_loudness
+from service.messages import JobKind, JobStatus
+from service.model import Upload
+from service.ports import Ports
+from service.preview import preview_audio, submit_preview
+from service.preview_job import run_preview_job
+from service.session_job import run_session_job
+from service.session_preview import submit_session_preview
+from service.sessions import put_session
+from service.submit import submit_batch, submit_session
+from service.track_job import run_track_job
+
+SR = 44_100
+
+
+def _wav(y: np.ndarray) -> bytes:
+    buf = io.BytesIO()
+    sf.write(buf, np.stack([y, y], axis=1).astype(np.float32), SR, format="WAV", subtype="PCM_24")
+    return buf.getvalue()
+
+
+def rumbling_vocal(seconds: float = 6.0) -> bytes:
+    rng = np.random.default_rng(7)
+    t = np.arange(int(seconds * SR)) / SR
+    voice = sum(0.15 / k * np.sin(2 * np.pi * 220.0 * k * t) for k in range(1, 8))
+    breath = 0.01 * rng.standard_normal(t.size)
+    return _wav(voice + breath + 0.3 * np.sin(2 * np.pi * 15.0 * t))
+
+
+def bass_line(seconds: float = 6.0) -> bytes:
+    t = np.arange(int(seconds * SR)) / SR
+    return _wav(0.4 * np.sin(2 * np.pi * 55.0 * t) + 0.2 * np.sin(2 * np.pi * 110.0 * t))
+
+
+def typed_track(ports: Ports, data: bytes, track_type: str, owner: str = "alice") -> list[dict]:
+    sha = ports.blobs.put_bytes(data)
+    ports.jobs.add_blob(owner, sha)
+    _, (job,) = submit_batch(
+        ports, owner=owner, uploads=[Upload(name="t.wav", sha256=sha, track_type=track_type)]
+    )
+    run_track_job(ports, job_id=job.job_id, sha256=sha, hostname="test")
+    return ports.jobs.track_suggestions(job.job_id)
+
+
+def run_queued_preview(ports: Ports) -> str:
+    (job_id,), *_ = reversed(ports.queue.named("preview"))  # type: ignore[attr-defined]
+    assert run_preview_job(ports, job_id=job_id, hostname="test")["status"] == "done"
+    return str(job_id)
+
+
+def test_a_high_pass_preview_shows_the_rumble_gone_with_matched_excerpts(ports: Ports) -> None:
+    found = typed_track(ports, rumbling_vocal(), "vocals")
+    high_pass = next(s for s in found if s["type"] == "high_pass")
+    job = submit_preview(ports, owner="alice", suggestion_id=high_pass["id"])
+    assert job.kind is JobKind.PREVIEW and job.status is JobStatus.QUEUED
+    job_id = run_queued_preview(ports)
+    done = ports.jobs.job(job_id)
+    assert done is not None and done.status is JobStatus.DONE and not done.cached
+    result = ports.jobs.load_json(done.result_key)
+    assert result is not None
+    assert result["suggestion_id"] == high_pass["id"] and result["scope"] == "track"
+    assert result["resolved"] is True
+    assert result["after"]["share_below_db"] < result["before"]["share_below_db"] - 6.0
+    assert result["before"]["share_below_db"] == pytest.approx(
+        high_pass["evidence"]["share_below_db"], abs=0.05
+    )
+    audio = result["audio"]
+    assert audio["before"] == f"/api/v1/previews/{job_id}/before.wav"
+    assert audio["loudness_matched"] is True and audio["duration_s"] == pytest.approx(6.0, abs=0.01)
+    path, _ = preview_audio(ports, owner="alice", job_id=job_id, name="after")
+    after, sr = sf.read(path, always_2d=True)
+    before, _ = sf.read(preview_audio(ports, owner="alice", job_id=job_id, name="before")[0], always_2d=True)
+    assert sr == SR and after.shape == before.shape and after.shape[1] == 2
+    lufs = [measure_loudness(x.T, SR).integrated_lufs for x in (before, after)]
+    assert lufs[0] is not None and lufs[1] is not None and abs(lufs[0] - lufs[1]) < 0.5  # loudness-matched
+    with pytest.raises(NotFound):
+        preview_audio(ports, owner="bob", job_id=job_id, name="after")
+    # The frozen input names the excerpts: blob retention (JobStore.referenced_blobs) keeps them.
+    assert ports.jobs.session_input(job_id)["excerpts"] == [audio["before_sha256"], audio["after_sha256"]]
+    # Asked again: done at once, from the cache, no second message to the workers.
+    again = submit_preview(ports, owner="alice", suggestion_id=high_pass["id"])
+    assert again.status is JobStatus.DONE and again.cached
+    assert len(ports.queue.named("preview")) == 1  # type: ignore[attr-defined]
+    cached = ports.jobs.load_json(again.result_key)
+    assert cached is not None and cached["after"] == result["after"]
+    assert cached["audio"]["after"] == f"/api/v1/previews/{again.job_id}/after.wav"
+
+
+def test_unknown_foreign_and_unrenderable_suggestions_are_refused(ports: Ports) -> None:
+    found = typed_track(ports, rumbling_vocal(seconds=3.0), "vocals")
+    with pytest.raises(NotFound):
+        submit_preview(ports, owner="bob", suggestion_id=found[0]["id"])
+    with pytest.raises(NotFound):
+        submit_preview(ports, owner="alice", suggestion_id="sug_nothing")
+    reverb = {**found[0], "id": "sug_reverb", "type": "reverb", "parameters": {"send_db": -12.0}}
+    ports.learning.index_suggestions("alice", [reverb])
+    with pytest.raises(InvalidParameter) as refused:
+        submit_preview(ports, owner="alice", suggestion_id="sug_reverb")
+    assert refused.value.code == "not_renderable"
+    assert ports.queue.named("preview") == []  # type: ignore[attr-defined]
+
+
+def _session(ports: Ports) -> str:
+    tracks = []
+    for track_id, track_type, data in (("v", "vocals", rumbling_vocal()), ("b", "bass", bass_line())):
+        sha = ports.blobs.put_bytes(data)
+        ports.jobs.add_blob("alice", sha)
+        tracks.append({"track_id": track_id, "name": track_id, "type": track_type, "sha256": sha})
+    put_session(ports, owner="alice", session_id="s", doc={"bpm": 120, "tracks": tracks})
+    job = submit_session(ports, owner="alice", session_id="s")
+    (_, pending), *_ = reversed(ports.queue.named("analyze_session"))  # type: ignore[attr-defined]
+    for job_id, sha256 in pending:
+        run_track_job(ports, job_id=job_id, sha256=sha256, hostname="test")
+    assert run_session_job(ports, job_id=job.job_id)["status"] == "done"
+    return job.job_id
+
+
+def test_session_advice_is_vetted_before_it_is_stored_and_previews_in_the_mix(ports: Ports) -> None:
+    session_job_id = _session(ports)
+    job = ports.jobs.job(session_job_id)
+    assert job is not None
+    result = ports.jobs.load_json(job.result_key)
+    assert result is not None
+    advice = [s for t in result["session_analysis"]["tracks"] for s in t["suggestions"]]
+    vetted = [s for s in advice if "verified" in s["evidence"]]
+    assert vetted, advice  # every renderable move was rendered and judged before storing
+    high_pass = next(s for s in advice if s["type"] == "high_pass" and s["target"]["track_id"] == "v")
+    assert high_pass["evidence"]["verified"] == 1
+    # The session preview: the move in the mix, session measures before/after, a stereo mixdown.
+    with pytest.raises(InvalidParameter):
+        submit_session_preview(ports, owner="alice", session_id="s", suggestion_ids=[])
+    submit_session_preview(ports, owner="alice", session_id="s", suggestion_ids=[high_pass["id"]])
+    job_id = run_queued_preview(ports)
+    done = ports.jobs.job(job_id)
+    assert done is not None
+    preview = ports.jobs.load_json(done.result_key)
+    assert preview is not None
+    assert preview["suggestion_ids"] == [high_pass["id"]] and preview["track_ids"] == ["v"]
+    assert "mix_lufs" in preview["before"] and "mix_lufs" in preview["after"]
+    assert preview["resolved_by_suggestion"] == {high_pass["id"]: True}
+    mix, sr = sf.read(preview_audio(ports, owner="alice", job_id=job_id, name="before")[0], always_2d=True)
+    assert sr == SR and mix.shape[1] == 2 and mix.shape[0] == pytest.approx(6 * SR, abs=SR // 10)
+
+
+def test_a_track_too_long_to_render_fails_its_preview_once_and_keeps_its_advice_unvetted(
+    ports: Ports, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    found = typed_track(ports, rumbling_vocal(seconds=6.0), "vocals")
+    monkeypatch.setattr("service.preview.MAX_RENDER_S", 3.0)
+    monkeypatch.setattr("service.session_job.MAX_RENDER_S", 3.0)
+    submit_preview(ports, owner="alice", suggestion_id=found[0]["id"])
+    (job_id,), *_ = reversed(ports.queue.named("preview"))  # type: ignore[attr-defined]
+    assert run_preview_job(ports, job_id=job_id, hostname="test")["status"] == "failed"
+    failed = ports.jobs.job(job_id)
+    assert failed is not None and failed.error is not None and failed.error["code"] == "audio_too_long"
+    session_job_id = _session(ports)  # 6 s stems, over the (patched) bound: stored as analysed
+    done = ports.jobs.job(session_job_id)
+    assert done is not None
+    result = ports.jobs.load_json(done.result_key)
+    assert result is not None
+    advice = [s for t in result["session_analysis"]["tracks"] for s in t["suggestions"]]
+    assert advice and not any("verified" in s["evidence"] for s in advice)
