@@ -92,6 +92,12 @@ class Thresholds:
     hiss_share_db: float = -30.0
     #: Loudest 1/3 octave in 5-10 kHz minus the mean 1/3 octave in 1-3.15 kHz that is sibilance.
     sibilance_db: float = 0.0
+    #: A 1/3 octave in 4.5-10.5 kHz this far above the mean of its two neighbours (dB) is a narrow
+    #: resonance on a sibilant track: every "s" and "t" rings there. Measured on the dev sessions'
+    #: clean lead stems: at most 3.6 dB; a +10 dB, Q 2 bell reads 4-7 dB at 1/3-octave resolution.
+    resonance_db: float = 4.0
+    #: ...counted only where that 1/3 octave is within this much of the track's loudest one.
+    resonance_within_db: float = 40.0
     #: A band's per-octave level above the mean of its neighbours by this much is a build-up.
     bump_db: float = 5.0
     #: Presence (2-6 kHz) per-octave level below the mid band by this much is a dull vocal.
@@ -175,14 +181,17 @@ def has_plugin(inserts: tuple[str, ...], category: str) -> bool:
 #: unit), so rules compare: severity = 1 at the threshold, +1 per step beyond it, capped at
 #: MAX_SEVERITY. A step is roughly "clearly audible more" for each measure (house choices): 4 dB of
 #: a spectral excess or a level error, 10 dB of a power share, 1.5 dB of true peak, 100 clipped
-#: samples. Masking overlap takes a wide step (0.5): stems that share a band at 0.6-0.8 overlap are
-#: the normal state of a full arrangement, not an error. A measure not listed here sets none.
+#: samples. Masking overlap takes a wide step (1.0, its whole scale): stems that share a band at
+#: 0.6-0.8 overlap are the normal state of a full arrangement, not an error, so such a cut ranks
+#: below a defect on a stem (a resonance, a level error) and the same moderate masking cuts do not
+#: fill the top of every session's advice. A measure not listed here sets none.
 SEVERITY_STEPS: dict[str, float] = {
     "share_below_db": 10.0,
     "share_above_db": 10.0,
     "excess_db": 4.0,
     "presence_deficit_db": 10.0,
     "sibilance_db": 4.0,
+    "resonance_db": 1.0,
     "bass_over_mid_db": 10.0,
     "crest_factor_db": 6.0,
     "crest_deficit_db": 3.0,
@@ -193,7 +202,7 @@ SEVERITY_STEPS: dict[str, float] = {
     "noise_floor_dbfs": 10.0,
     "correlation": 0.3,
     "width": 0.3,
-    "overlap": 0.5,
+    "overlap": 1.0,
     "level_error_db": 2.0,
     "lead_over_backing_db": 3.0,
     "deviation_db": 3.0,

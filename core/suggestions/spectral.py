@@ -20,6 +20,11 @@ from core.suggestions.track_context import (
 from core.suggestions.wording import a_track, band_words, capitalised, type_noun
 from core.targets import per_octave_levels_db
 
+#: A resonance stands above each neighbouring 1/3 octave by at least the first (dB); a step of
+#: more than the second on one side is an edge (a low-pass, a codec's band limit), not a peak.
+RESONANCE_MIN_SIDE_DB = 0.5
+RESONANCE_MAX_SIDE_DB = 12.0
+
 #: Past this gap (dB) a bass's mids are described as "almost none", not as a figure.
 TRANSLATION_SAY_ALMOST_NONE_DB = 40.0
 
@@ -109,6 +114,9 @@ def check_dull(a: TrackAnalysis, ctx: TrackContext) -> Suggestion | None:
     sibilance = sibilance_excess_db(a)
     if ctx.profile.sibilant and sibilance is not None and sibilance >= THRESHOLDS.sibilance_db:
         return None  # the top is already loud: a presence boost would feed the sibilance
+    ringing = resonance_in(a, 4500.0, 10500.0) if ctx.profile.sibilant else None
+    if ringing is not None and ringing[1] >= THRESHOLDS.resonance_db:
+        return None  # a boost there would feed the resonance check_resonance cuts
     gain = min(2.0 + (deficit - THRESHOLDS.dull_db) / 2.0, 4.0)
     return emit(
         "eq_boost",
@@ -164,6 +172,70 @@ def check_sibilance(a: TrackAnalysis, ctx: TrackContext) -> Suggestion | None:
         f"1-3 kHz average; a de-esser centred there, acting on the loud moments only"
         + (" (a de-esser is inserted: lower its threshold)." if has_de_esser else "."),
         {"sibilance_db": sib_db - mid_db, "sibilance_db_above": THRESHOLDS.sibilance_db, "peak_hz": freq},
+    )
+
+
+def resonance_in(a: TrackAnalysis, lo_hz: float, hi_hz: float) -> tuple[float, float] | None:
+    """(peak_hz, prominence_db) of the most prominent 1/3 octave with centre in [lo, hi).
+
+    Prominence: the 1/3 octave's level minus the mean of its two neighbours, counted only where it
+    is within THRESHOLDS.resonance_within_db of the track's loudest 1/3 octave (not the noise
+    floor), above both neighbours, and not beside an edge (RESONANCE_MAX_SIDE_DB). The peak
+    frequency is refined by a parabola through the three levels (log frequency).
+    """
+    centres = np.array([t.centre_hz for t in a.spectrum.third_octave], dtype=float)
+    levels = np.array([np.nan if t.level_db is None else t.level_db for t in a.spectrum.third_octave])
+    if centres.size < 3 or not np.any(np.isfinite(levels)):
+        return None
+    here, below, above = levels[1:-1], levels[:-2], levels[2:]
+    rise, fall = here - below, here - above
+    prominence = 0.5 * (rise + fall)
+    with np.errstate(invalid="ignore"):
+        usable = (
+            (centres[1:-1] >= lo_hz)
+            & (centres[1:-1] < hi_hz)
+            & np.isfinite(prominence)
+            & (here >= np.nanmax(levels) - THRESHOLDS.resonance_within_db)
+            # a peak: above both neighbours, and not a band limit (a low-pass or a codec's cut-off
+            # drops far more than a resonance stands out)
+            & (np.minimum(rise, fall) >= RESONANCE_MIN_SIDE_DB)
+            & (np.maximum(rise, fall) <= RESONANCE_MAX_SIDE_DB)
+        )
+    if not np.any(usable):
+        return None
+    i = int(np.argmax(np.where(usable, prominence, -np.inf)))
+    curvature = below[i] - 2 * here[i] + above[i]
+    shift = 0.5 * (below[i] - above[i]) / curvature if curvature < 0 else 0.0
+    peak_hz = float(centres[i + 1] * 2 ** (float(np.clip(shift, -0.5, 0.5)) / 3))
+    return round(peak_hz, 1), float(prominence[i])
+
+
+def check_resonance(a: TrackAnalysis, ctx: TrackContext) -> Suggestion | None:
+    """A narrow peak in the sibilance region of a sibilant track: a static resonance, cut narrow."""
+    if not ctx.profile.sibilant:
+        return None
+    found = resonance_in(a, 4500.0, 10500.0)
+    if found is None or found[1] < THRESHOLDS.resonance_db:
+        return None
+    freq, prominence = found
+    band = band_for(freq)
+    # A bell narrower than a 1/3 octave reads about 0.6 of its height at that resolution.
+    gain = -min(max(prominence / 0.6, 3.0), 10.0)
+    return emit(
+        "eq_cut",
+        ctx,
+        band.name if band else "brilliance",
+        {"freq_hz": freq, "gain_db": round(gain, 1), "q": 3.0},
+        2,
+        0.6 + (prominence - THRESHOLDS.resonance_db) / 20,
+        f"A narrow peak at {freq:.0f} Hz stands {prominence:.1f} dB above the 1/3 octaves beside it: "
+        f'a resonance that makes every "s" and "t" of {a_track(ctx.track_type)} sharp. '
+        f"Cut it narrow there; a de-esser alone would only catch the loudest moments.",
+        {
+            "resonance_db": round(prominence, 2),
+            "resonance_db_above": THRESHOLDS.resonance_db,
+            "peak_hz": freq,
+        },
     )
 
 
