@@ -31,10 +31,19 @@ spectrum of the mono downmix (``FrameFeatures.fine_psd``, ~3 Hz bins):
   for broadband material: at least 6 of the octave bands 63 Hz-4 kHz within 30 dB of the loudest.
   A sine, a bass stem or a solo voice is not judged against a full-mix balance; nor, for the same
   reason, is its crest factor judged as over-compression.
+
+A stem
+------
+The analysis is computed once per file, whatever it is used as. ``for_track_type`` is the view a
+user who declared the track's type reads (the service applies it to every track result): on a stem
+(any type but mix_bus, master, other) mud, harshness, missing air and over-compression are not
+judged (they are full-mix measures: a bass has no air by design), long silence is information
+(a part rests for bars), and the score is recomputed from what is left.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Callable
 
@@ -73,6 +82,36 @@ def score_from_issues(issues: tuple[QualityIssue, ...]) -> int:
     """100 minus the issues' penalties, rounded half up and clamped to 0-100."""
     total = sum(float(i.evidence["penalty"] or 0.0) for i in issues)
     return int(min(max(math.floor(100.0 - total + 0.5), 0), 100))
+
+
+#: Track types judged as a full mix; any other declared type is a stem (core.suggestions.TRACK_TYPES).
+#: A track of unknown type may be a mix, so it is judged as one.
+FULL_MIX_TYPES: frozenset[str] = frozenset({"mix_bus", "master", "other"})
+#: Judged only on a full mix: a stem's spectrum (a bass without air, hats all upper mids) and its
+#: dynamics (a compressed vocal) are its part in the arrangement, not defects of the track.
+FULL_MIX_ONLY: frozenset[str] = frozenset({"mud", "harshness", "missing_air", "over_compression"})
+#: On a stem these are information: a part that rests for bars has gaps by design.
+STEM_INFO: frozenset[str] = frozenset({"long_silence"})
+
+
+def for_track_type(quality: QualityResult, track_type: str | None) -> QualityResult:
+    """The quality of a track as a stem of ``track_type``: full-mix judgements dropped, gaps as info.
+
+    The analysis (and its quality) is computed once per file, whatever the file is used as; this view
+    is what a user who declared the track's type reads. The score is recomputed from what is left
+    (``score_from_issues``). Unknown types and FULL_MIX_TYPES get ``quality`` unchanged.
+    """
+    if not track_type or track_type in FULL_MIX_TYPES:
+        return quality
+    kept = []
+    for issue in quality.issues:
+        if issue.code in FULL_MIX_ONLY:
+            continue
+        if issue.code in STEM_INFO and issue.severity != "info":
+            issue = dataclasses.replace(issue, severity="info", evidence={**issue.evidence, "penalty": 0.0})
+        kept.append(issue)
+    issues = tuple(kept)
+    return QualityResult(score=score_from_issues(issues), issues=issues)
 
 
 # --- gathering the measured values ---------------------------------------------------------------

@@ -29,6 +29,7 @@ from core.results import TrackAnalysis
 from core.session.style_profile import usual_bpm, usual_genre
 from service.messages import JobStatus
 from service.ports import Ports
+from service.snapshots import track_result
 from service.style import style_profile
 from service.workflow import workflow_result
 
@@ -117,7 +118,8 @@ class Answerer:
         analyses = {}
         for child in ports.jobs.jobs(job.children):
             if child.status is JobStatus.DONE and child.result_key and child.track_id:
-                value = ports.cache.load(child.result_key)
+                # the quality its owner reads: a stem judged as a stem (service.snapshots)
+                value = track_result(ports.cache.load(child.result_key), child.track_type)
                 if value is not None:
                     analyses[child.track_id] = TrackAnalysis.from_dict(value)
         facts = SessionFacts.from_result(result, session=doc, analyses=analyses)

@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from core.errors import NotFound
+from core.quality import for_track_type
+from core.results import QualityResult, from_dict, to_dict
 from service.context import has_context
 from service.messages import (
     BatchDone,
@@ -23,6 +25,15 @@ from service.model import Batch, Job
 from service.ports import Ports
 
 
+def track_result(result: dict[str, Any] | None, track_type: str) -> dict[str, Any] | None:
+    """A track analysis as its owner reads it: quality judged for the declared type (a stem is not
+    judged as a full mix, core.quality.for_track_type). The stored analysis is left as it is."""
+    if not result or not track_type or not isinstance(result.get("quality"), dict):
+        return result
+    quality = for_track_type(from_dict(QualityResult, result["quality"]), track_type)
+    return {**result, "quality": to_dict(quality)}
+
+
 def job_snapshot(ports: Ports, job: Job, *, with_result: bool = True) -> dict[str, Any]:
     """The REST view of a job; ``result`` (and a track's ``suggestions``) loaded when it is done."""
     out = job.to_dict()
@@ -30,7 +41,7 @@ def job_snapshot(ports: Ports, job: Job, *, with_result: bool = True) -> dict[st
         if job.kind is not JobKind.TRACK:  # a session's or a comparison's result, stored with the job
             out["result"] = ports.jobs.load_json(job.result_key)
         else:
-            out["result"] = ports.cache.load(job.result_key)
+            out["result"] = track_result(ports.cache.load(job.result_key), job.track_type)
             out["suggestions"] = ports.jobs.track_suggestions(job.job_id)
     return out
 

@@ -31,6 +31,7 @@ from service.messages import (
 )
 from service.model import Job
 from service.ports import Ports
+from service.snapshots import track_result
 from service.suggestions import store_track_suggestions
 
 log = logging.getLogger(__name__)
@@ -115,6 +116,8 @@ def finish_failed(ports: Ports, job: Job, error: dict[str, str]) -> Job:
 
 
 def _final_messages(job: Job, *, result: dict[str, Any]) -> list[Message]:
+    if job.kind is JobKind.TRACK:
+        result = track_result(result, job.track_type) or result
     messages: list[Message] = [JobDone(job.job_id, result)]
     if job.kind is JobKind.SESSION:
         messages.append(SessionDone(job.session_id, job.job_id))

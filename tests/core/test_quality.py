@@ -16,12 +16,13 @@ import numpy as np
 import pytest
 
 from core.frames import FrameFeatures, compute_frames
-from core.quality import CODES, assess_quality, score_from_issues
+from core.quality import CODES, FULL_MIX_ONLY, assess_quality, for_track_type, score_from_issues
 from core.quality_rules import RULES, SEVERITY_PENALTY
 from core.results import (
     BandCurves,
     DynamicsResult,
     LoudnessResult,
+    QualityIssue,
     QualityResult,
     SpectrumResult,
     StereoResult,
@@ -305,3 +306,26 @@ def test_dc_is_not_judged_on_a_clip_shorter_than_two_seconds(clean: np.ndarray) 
     short = clean[:, : int(1.5 * SR)]
     assert "dc_offset" not in flagged(assess(short, dynamics={"dc_offset": 0.008}))
     assert "dc_offset" in flagged(assess(clean, dynamics={"dc_offset": 0.008}))
+
+
+def test_for_track_type_judges_stems_as_stems_and_leaves_mixes_alone() -> None:
+    def issue(code: str, severity: str, penalty: float) -> QualityIssue:
+        return QualityIssue(code, severity, code, {"penalty": penalty}, "fix")  # type: ignore[arg-type]
+
+    issues = (
+        issue("missing_air", "critical", 20.0),
+        issue("mud", "warning", 6.0),
+        issue("long_silence", "warning", 7.5),
+        issue("true_peak_over", "critical", 15.0),
+    )
+    q = QualityResult(score_from_issues(issues), issues)
+    assert q.score == 52
+    for mix_type in ("", None, "mix_bus", "master", "other"):
+        assert for_track_type(q, mix_type) == q
+    stem = for_track_type(q, "bass")
+    assert not {i.code for i in stem.issues} & FULL_MIX_ONLY
+    assert [(i.code, i.severity, i.evidence["penalty"]) for i in stem.issues] == [
+        ("long_silence", "info", 0.0),
+        ("true_peak_over", "critical", 15.0),
+    ]
+    assert stem.score == 85

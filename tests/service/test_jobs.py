@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import io
+
+import numpy as np
+import soundfile as sf
+from scipy import signal
+
 from core.analysis import cache_key
 from service.messages import Event, JobStatus
 from service.model import Upload
@@ -66,3 +72,38 @@ def test_bad_audio_fails_the_job_once_with_its_code(ports: Ports) -> None:
     assert failed is not None and failed.status is JobStatus.FAILED and failed.error is not None
     assert failed.error["code"] in {"unsupported_format", "corrupt_audio", "invalid_audio"}
     assert events(ports).count(Event.JOB_FAILED) == 1
+
+
+def _dark_part_with_rests(seconds: float = 12.0, sr: int = 44100) -> bytes:
+    """Noise low-passed at 2 kHz (broadband below it, no air above): 2 s played, 2 s of rest."""
+    rng = np.random.default_rng(5)
+    y = signal.sosfilt(signal.butter(8, 2000.0, fs=sr, output="sos"), rng.standard_normal(int(seconds * sr)))
+    y = 0.3 * y / np.max(np.abs(y))
+    t = np.arange(y.size) / sr
+    y[(t % 4.0) >= 2.0] = 0.0
+    buf = io.BytesIO()
+    sf.write(buf, np.stack([y, y], axis=1), sr, format="WAV", subtype="PCM_16")
+    return buf.getvalue()
+
+
+def test_a_stem_is_judged_as_a_stem_and_the_same_file_as_a_mix_is_not(ports: Ports) -> None:
+    sha = ports.blobs.put_bytes(_dark_part_with_rests())
+    _, (as_mix, as_bass) = submit_batch(
+        ports, owner="alice", uploads=[Upload("x.wav", sha), Upload("b.wav", sha, track_type="bass")]
+    )
+    run_queued(ports)
+    mix = job_snapshot(ports, ports.jobs.job(as_mix.job_id))["result"]["quality"]  # type: ignore[arg-type]
+    bass = job_snapshot(ports, ports.jobs.job(as_bass.job_id))["result"]["quality"]  # type: ignore[arg-type]
+    mix_codes = {i["code"]: i["severity"] for i in mix["issues"]}
+    bass_codes = {i["code"]: i["severity"] for i in bass["issues"]}
+    # As a file of unknown type it may be a mix: no air and long rests are defects.
+    assert mix_codes.get("missing_air") in ("warning", "critical")
+    assert mix_codes.get("long_silence") in ("warning", "critical")
+    # As a bass stem: no air is its nature (not judged), rests are its part (information, no cost).
+    assert "missing_air" not in bass_codes and bass_codes.get("long_silence") == "info"
+    assert bass["score"] > mix["score"]
+    assert bass["score"] == 100 - round(sum(i["evidence"]["penalty"] for i in bass["issues"]))
+    # The job.done event carries the same view; the cached analysis itself is unchanged.
+    done = [m for m, _ in ports.publisher.sent if m.event == Event.JOB_DONE]  # type: ignore[attr-defined]
+    by_job = {m.job_id: m.result["quality"] for m in done}
+    assert by_job[as_bass.job_id] == bass and by_job[as_mix.job_id] == mix
