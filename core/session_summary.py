@@ -11,6 +11,7 @@ import statistics
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from core.quality import for_track_type
 from core.results import TrackAnalysis, to_dict
 
 
@@ -81,7 +82,7 @@ def summarize_session(
                 true_peak_dbtp=analysis.loudness.true_peak_dbtp,
                 tempo_bpm=analysis.rhythm.tempo_bpm,
                 key=analysis.tonal.key,
-                quality_score=analysis.quality.score,
+                quality_score=for_track_type(analysis.quality, track.type).score,  # as a stem
             )
         )
     audible = [h for h in headlines if h.integrated_lufs is not None and not h.muted]
