@@ -19,7 +19,7 @@ from core.session.tempo import session_tempo
 from core.suggestions.mastering import tonal_deviations
 from core.suggestions.model import BUS_TYPES, Suggestion, resolve
 from core.suggestions.track import suggest_for_track
-from core.suggestions.wording import band_words, type_noun
+from core.suggestions.wording import band_verb, band_words, type_noun
 from core.targets import (
     DEFAULT_GENRE,
     DEFAULT_PLATFORM,
@@ -108,7 +108,8 @@ def _issues(
                 MixIssue(
                     "tonal_balance",
                     "warning",
-                    f"The mix's {band_words(d.band)[4:]} are {d.deviation_db:+.1f} dB against {target}.",
+                    f"The mix's {band_words(d.band)[4:]} {band_verb(d.band)} "
+                    f"{d.deviation_db:+.1f} dB against {target}.",
                     {"band": d.band, "deviation_db": round(d.deviation_db, 2), "target_db": d.target_db},
                 )
             )

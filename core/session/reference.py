@@ -19,7 +19,7 @@ from core.errors import InvalidParameter
 from core.results import TrackAnalysis
 from core.suggestions.mastering import BandDeviation, target_deviations
 from core.suggestions.model import Suggestion, make_suggestion
-from core.suggestions.wording import band_words
+from core.suggestions.wording import band_verb, band_words
 from core.targets import TONAL_SILENT_BELOW_DB, per_octave_db
 
 #: A band further than this from the reference's average is outside (dB). Tighter than the genre
@@ -142,7 +142,8 @@ def reference_move(
         },
         priority=2,
         confidence=0.6,
-        reason=f"{where} {band_words(deviation.band)[4:]} are {deviation.deviation_db:+.1f} dB against "
+        reason=f"{where} {band_words(deviation.band)[4:]} {band_verb(deviation.band)} "
+        f"{deviation.deviation_db:+.1f} dB against "
         f"{label(reference)} (tolerance ±{reference.tolerance_db:g} dB): a broad "
         f"{'cut' if cut else 'boost'} here{carrier} moves it toward the reference.",
         evidence={

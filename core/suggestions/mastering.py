@@ -12,7 +12,7 @@ from core.results import TrackAnalysis
 from core.suggestions import tempo
 from core.suggestions.model import ParamValue, Suggestion, make_suggestion
 from core.suggestions.rules import THRESHOLDS
-from core.suggestions.wording import band_words, capitalised
+from core.suggestions.wording import band_verb, band_words, capitalised
 from core.targets import (
     DEFAULT_PLATFORM,
     GENRE_TARGETS,
@@ -226,7 +226,8 @@ def tonal_balance_suggestions(
                 parameters={"freq_hz": band.centre_hz, "gain_db": -amount if cut else amount, "q": 0.7},
                 priority=3,
                 confidence=0.5,
-                reason=f"{capitalised(band_words(d.band))} are {d.deviation_db:+.1f} dB against the "
+                reason=f"{capitalised(band_words(d.band))} {band_verb(d.band)} "
+                f"{d.deviation_db:+.1f} dB against the "
                 f"{genre} tonal target (tolerance ±{tol:g} dB): a broad {'cut' if cut else 'boost'}.",
                 evidence={
                     "deviation_db": d.deviation_db,

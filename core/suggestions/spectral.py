@@ -17,7 +17,7 @@ from core.suggestions.track_context import (
     third_octaves,
     to_db,
 )
-from core.suggestions.wording import a_track, band_words, capitalised, type_noun
+from core.suggestions.wording import a_track, band_verb, band_words, capitalised, type_noun
 from core.targets import per_octave_levels_db
 
 #: A resonance stands above each neighbouring 1/3 octave by at least the first (dB); a step of
@@ -93,7 +93,8 @@ def check_buildups(a: TrackAnalysis, ctx: TrackContext) -> list[Suggestion]:
                 {"freq_hz": freq, "gain_db": gain, "q": 1.4},
                 3,
                 0.5 + (excess - THRESHOLDS.bump_db) / 20,
-                f"{capitalised(band_words(name))} are {excess:.1f} dB louder than both neighbouring "
+                f"{capitalised(band_words(name))} {band_verb(name)} {excess:.1f} dB louder than both "
+                f"neighbouring "
                 f"bands (level per octave), outside where {a_track(ctx.track_type)} lives: a build-up.",
                 {"excess_db": excess, "excess_db_above": THRESHOLDS.bump_db, "peak_hz": freq},
             )

@@ -67,6 +67,15 @@ def band_words(name: str) -> str:
     return f"the {words} ({_hz(band.low_hz)}-{_hz(band.high_hz)})"
 
 
+#: Band words that are plural in an engineer's mouth ("the low mids are"); the rest are singular.
+PLURAL_BANDS = frozenset({"low_mid", "mid", "upper_mid"})
+
+
+def band_verb(name: str) -> str:
+    """ "are" for "the low mids", "is" for "the bass", "the air"."""
+    return "are" if name in PLURAL_BANDS else "is"
+
+
 def _hz(value: float) -> str:
     return f"{value / 1000:g} kHz" if value >= 1000 else f"{value:g} Hz"
 
