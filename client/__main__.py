@@ -1,4 +1,7 @@
 """python -m client analyze FOLDER_OR_FILES --url URL --token TOKEN [--json] [--no-live]
+python -m client session FOLDER --url URL --token TOKEN [--bpm N] [--genre G] [--limit 5] [--json]
+
+``session`` analyses a folder of stems as one session (client/session_cli.py). ``analyze``:
 
 Hashes audio files, uploads only those the server does not have from you yet (sha256), queues their
 analyses on a running Codette server, shows a progress bar per file on stderr (live over
@@ -14,6 +17,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from client import session_cli
 from client.files import NoAudioFiles, collect_audio
 from client.library import Codette
 from client.progress import ProgressView
@@ -29,6 +33,29 @@ def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m client", description="Codette command-line client")
     sub = p.add_subparsers(dest="command", required=True)
     a = sub.add_parser("analyze", help="upload files or folders of stems and summarise their analyses")
+    _common(a)
+    a.add_argument("--json", action="store_true", help="print one JSON object per file instead of a table")
+    a.add_argument("--no-live", action="store_true", help="poll over REST instead of listening on Socket.IO")
+    a.add_argument(
+        "--no-guess-types",
+        action="store_true",
+        help="send every file untyped (default: guess kick, bass, vocals, ... from the file name)",
+    )
+    s = sub.add_parser(
+        "session",
+        help="analyse a folder of stems as one session: mix issues and the top suggestions",
+    )
+    _common(s)
+    s.add_argument("--id", help="the session id (default: the folder's name)")
+    s.add_argument("--bpm", type=float, help="the session's tempo (default: heard from the stems)")
+    s.add_argument("--genre", help="the genre whose tonal target judges the mix (default: detected)")
+    s.add_argument("--platform", help="the loudness target, e.g. spotify, apple_music (default: spotify)")
+    s.add_argument("--limit", type=int, default=5, help="suggestions to print (default %(default)s)")
+    s.add_argument("--json", action="store_true", help="print the session job and suggestions as JSON")
+    return p
+
+
+def _common(a: argparse.ArgumentParser) -> None:
     a.add_argument("paths", nargs="+", metavar="FOLDER_OR_FILE")
     a.add_argument("--url", default="http://127.0.0.1:5000", help="the server (default %(default)s)")
     tok = a.add_mutually_exclusive_group(required=True)
@@ -36,18 +63,10 @@ def parser() -> argparse.ArgumentParser:
     tok.add_argument(
         "--token-file", type=Path, help="read the bearer token from this file (e.g. var/api-token)"
     )
-    a.add_argument("--json", action="store_true", help="print one JSON object per file instead of a table")
-    a.add_argument("--no-live", action="store_true", help="poll over REST instead of listening on Socket.IO")
     a.add_argument("--quiet", action="store_true", help="no progress on stderr")
-    a.add_argument(
-        "--no-guess-types",
-        action="store_true",
-        help="send every file untyped (default: guess kick, bass, vocals, ... from the file name)",
-    )
     a.add_argument(
         "--timeout", type=float, default=1800.0, help="give up after this many seconds (default %(default)s)"
     )
-    return p
 
 
 def rows_of(tracker: Tracker) -> list[Row]:
@@ -114,6 +133,8 @@ def analyze(args: argparse.Namespace) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
+    if args.command == "session":
+        return session_cli.run(args)
     return analyze(args)
 
 

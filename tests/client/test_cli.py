@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from client.session_cli import safe_id, session_doc
 from tests.conftest import ROOT, TOKENS, wav_bytes
 
 pytestmark = pytest.mark.integration
@@ -63,3 +64,46 @@ def test_bad_token_and_missing_path_exit_2(stems: Path, api_url: str) -> None:
     assert done.returncode == 2 and "unauthorized" in done.stderr
     done = run_client(str(stems / "missing"), "--url", api_url, "--token", TOKENS["alice"])
     assert done.returncode == 2 and "no such file or folder" in done.stderr
+
+
+def run_session(folder: Path, api_url: str, *args: str) -> subprocess.CompletedProcess[str]:
+    cmd = [sys.executable, "-m", "client", "session", str(folder), "--url", api_url]
+    cmd += ["--token", TOKENS["alice"], "--timeout", "120", *args]
+    return subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=TIMEOUT_S, check=False)
+
+
+def test_session_of_a_folder_prints_mix_issues_and_ranked_moves(
+    api_url: str, workers: list[str], tmp_path: Path
+) -> None:
+    folder = tmp_path / "My Song (v2)"
+    folder.mkdir()
+    for i, name in enumerate(("Kick.wav", "bass DI.wav", "lead vocal.wav", "fx riser.wav")):
+        (folder / name).write_bytes(wav_bytes(seconds=3.0, seed=7201 + i))
+    done = run_session(folder, api_url, "--bpm", "120")
+    assert done.returncode == 0, done.stderr
+    head = done.stdout.splitlines()[0]
+    assert head.startswith("session My-Song-v2: 4 of 4 tracks analysed; 120 BPM (declared)"), head
+    assert "4 file(s) uploaded, 0 already there" in done.stderr
+    typed = {"Kick": "kick", "bass-DI": "bass", "lead-vocal": "vocals", "fx-riser": "fx"}
+    for track_id, ttype in typed.items():
+        assert f"{track_id}: {ttype}" in done.stderr
+    assert "suggestion(s), most wrong first:" in done.stdout and " id sug_" in done.stdout
+
+    again = run_session(folder, api_url, "--json", "--limit", "2")
+    assert again.returncode == 0, again.stderr
+    assert "0 file(s) uploaded, 4 already there" in again.stderr  # an unchanged folder sends no audio
+    body = json.loads(again.stdout)
+    assert body["session"]["status"] == "done" and body["session"]["session_id"] == "My-Song-v2"
+    moves = body["suggestions"]["suggestions"]
+    assert 1 <= len(moves) <= 2 and all(m["id"].startswith("sug_") for m in moves)
+
+
+def test_session_ids_and_documents_from_file_names(tmp_path: Path) -> None:
+    assert safe_id("My Song (v2)", fallback="x") == "My-Song-v2"
+    assert safe_id("***", fallback="session") == "session" and len(safe_id("a" * 300, fallback="x")) == 128
+    files = [tmp_path / "a b.wav", tmp_path / "a_b.wav", tmp_path / "a b.flac"]
+    hashes = ["1" * 64, "2" * 64, "3" * 64]
+    doc = session_doc(files, hashes, ["kick", "", "bass"], bpm=None, genre="pop", platform=None)
+    assert [t["track_id"] for t in doc["tracks"]] == ["a-b", "a_b", "a-b-3"]
+    assert [t["type"] for t in doc["tracks"]] == ["kick", "other", "bass"]
+    assert doc["genre"] == "pop" and "bpm" not in doc and "platform" not in doc
