@@ -20,6 +20,11 @@ from core.suggestions.track_context import (
 from core.suggestions.wording import a_track, band_verb, band_words, capitalised, type_noun
 from core.targets import per_octave_levels_db
 
+#: A rumble high-pass aims to take the rumble's loudest 1/3 octave down by its excess over the
+#: threshold plus this margin (dB), raising the corner above the type's by at most this factor.
+RUMBLE_MARGIN_DB = 6.0
+RUMBLE_MAX_RAISE = 2**0.5
+
 #: A resonance stands above each neighbouring 1/3 octave by at least the first (dB); a step of
 #: more than the second on one side is an edge (a low-pass, a codec's band limit), not a peak.
 RESONANCE_MIN_SIDE_DB = 0.5
@@ -30,13 +35,25 @@ TRANSLATION_SAY_ALMOST_NONE_DB = 40.0
 
 
 def check_rumble(a: TrackAnalysis, ctx: TrackContext) -> Suggestion | None:
-    corner = ctx.profile.high_pass_hz
-    share = share_db(a, lambda c: c < corner)
+    below = ctx.profile.high_pass_hz  # the type has no useful content under this
+    share = share_db(a, lambda c: c < below)
     if share is None or share < THRESHOLDS.rumble_share_db:
         return None
     excess = share - THRESHOLDS.rumble_share_db
     slope = 24 if share >= THRESHOLDS.rumble_steep_db else 12
+    # The filter must take the rumble down by its excess (and a margin) where it actually sits: a
+    # corner just above rumble at 30 Hz barely touches it. At most RUMBLE_MAX_RAISE above the
+    # type's corner, so the part's own low notes stay.
+    rumble_hz, _ = peak_in(a, 0.0, below)
+    wanted = rumble_hz * 2 ** ((excess + RUMBLE_MARGIN_DB) / slope)
+    corner = float(round(min(max(below, wanted), below * RUMBLE_MAX_RAISE)))
     band = band_for(corner * 0.99)
+    raised = (
+        f" The corner sits at {corner:g} Hz so the rumble's loudest 1/3 octave ({rumble_hz:g} Hz) comes "
+        f"down by about {min(slope * np.log2(corner / rumble_hz), excess + RUMBLE_MARGIN_DB):.0f} dB."
+        if corner > below
+        else ""
+    )
     return emit(
         "high_pass",
         ctx,
@@ -44,10 +61,15 @@ def check_rumble(a: TrackAnalysis, ctx: TrackContext) -> Suggestion | None:
         {"freq_hz": corner, "slope_db_per_octave": slope},
         2,
         0.6 + excess / 40,
-        f"The part below {corner:g} Hz holds {share:.1f} dB of the track's power (over "
+        f"The part below {below:g} Hz holds {share:.1f} dB of the track's power (over "
         f"{THRESHOLDS.rumble_share_db:g} dB is rumble, handling noise or spill): {a_track(ctx.track_type)} "
-        f"has no useful content there.",
-        {"share_below_db": share, "share_below_db_above": THRESHOLDS.rumble_share_db, "corner_hz": corner},
+        f"has no useful content there." + raised,
+        {
+            "share_below_db": share,
+            "share_below_db_above": THRESHOLDS.rumble_share_db,
+            "corner_hz": below,
+            "rumble_hz": rumble_hz,
+        },
     )
 
 

@@ -71,6 +71,24 @@ def test_rumble_on_a_kick_below_its_fundamental_only():
     assert got["high_pass"].parameters["freq_hz"] == 120
 
 
+def test_rumble_just_under_the_corner_gets_a_corner_that_takes_it_down() -> None:
+    """Keys (corner 40 Hz) with rumble at 25-31.5 Hz: a filter at 40 Hz would barely touch it, so the
+    corner rises (at most half an octave) until the rumble comes down by its excess plus a margin."""
+    keys = spectrum((25, 31.5, -12.0), (100, 3000, -20.0))
+    hp = by_type(suggest_for_track(make_analysis(third_octave_db=keys), track_id="k", track_type="keys"))[
+        "high_pass"
+    ]
+    assert 40 < hp.parameters["freq_hz"] <= 40 * 2**0.5 + 0.5
+    assert hp.parameters["slope_db_per_octave"] == 24
+    assert "The part below 40 Hz" in hp.reason and f"sits at {hp.parameters['freq_hz']:g} Hz" in hp.reason
+    # A vocal's corner (80 Hz) is already far above rumble at 30 Hz: it stays.
+    vocal = spectrum((25, 31.5, -12.0), (125, 3150, -20.0))
+    hp = by_type(suggest_for_track(make_analysis(third_octave_db=vocal), track_id="v", track_type="vocals"))[
+        "high_pass"
+    ]
+    assert hp.parameters["freq_hz"] == 80 and "sits at" not in hp.reason
+
+
 @pytest.mark.parametrize(
     ("bpm", "note", "modifier", "ms"),
     [
