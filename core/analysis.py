@@ -31,7 +31,7 @@ from core.structure import detect_sections
 from core.tonal import estimate_key
 
 #: Bump whenever any measure's output can change: it is part of every cache key.
-ANALYZER_VERSION = "1.3.0"
+ANALYZER_VERSION = "1.4.0"  # 1.4: dynamics.loud_spread_db
 
 ProgressCallback = Callable[[float, str], None]
 

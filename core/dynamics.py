@@ -31,6 +31,13 @@ NOISE_FLOOR_PERCENTILE = 10.0
 #: momentary block length), hop WINDOW_S, over windows at or above SILENCE_DBFS.
 DR_WINDOW_S = 0.4
 DR_PERCENTILES = (10.0, 95.0)
+#: Loud spread: P_HIGH - P_LOW of the 50 ms window levels within LOUD_SPREAD_WITHIN_DB of the loudest
+#: window, from at least LOUD_SPREAD_MIN_WINDOWS of them. Natural notes and hits rise and decay, so the
+#: loudest moments stand 2.5-15 dB above the upper quartile; a compressor holding everything above
+#: its threshold flattens that to 0.5-2 dB (measured on the dev sessions' stems, 10:1 from the median).
+LOUD_SPREAD_PERCENTILES = (75.0, 99.0)
+LOUD_SPREAD_WITHIN_DB = 30.0
+LOUD_SPREAD_MIN_WINDOWS = 40
 #: Clipping: runs of at least CLIP_MIN_RUN equal samples at |x| >= CLIP_FULL_SCALE, and every sample
 #: beyond 1.0. Below full scale, a channel whose maximum |x| is held flat for CLIP_MIN_RUN samples in
 #: at least CLIP_MIN_FLAT_RUNS runs, entered or left by a step of more than CLIP_EDGE_STEP (4 LSB at
@@ -227,7 +234,20 @@ class DynamicsAccumulator:
             dc_offset=dc,
             silence_ratio=float(silent.mean()),
             noise_floor_dbfs=noise_floor,
+            loud_spread_db=_loud_spread(levels),
         )
+
+
+def _loud_spread(levels: np.ndarray) -> float | None:
+    """P99 - P75 of the 50 ms window levels within LOUD_SPREAD_WITHIN_DB of the loudest (dB)."""
+    finite = levels[np.isfinite(levels)]
+    if finite.size == 0:
+        return None
+    loud = finite[finite >= max(float(finite.max()) - LOUD_SPREAD_WITHIN_DB, SILENCE_DBFS)]
+    if loud.size < LOUD_SPREAD_MIN_WINDOWS:
+        return None
+    low, high = percentile(loud, LOUD_SPREAD_PERCENTILES)
+    return float(high - low)
 
 
 def _dynamic_range(window_ms: np.ndarray, span: int) -> float | None:
@@ -257,6 +277,8 @@ def measure_dynamics(y: np.ndarray, sr: int, *, layout: tuple[str, ...] | None =
         dc_offset : signed mean of the channel whose mean is largest in magnitude.
         silence_ratio : fraction of 50 ms windows below -60 dBFS.
         noise_floor_dbfs : 10th percentile of 50 ms window levels, digital silence excluded.
+        loud_spread_db : P99 - P75 of the 50 ms window levels within 30 dB of the loudest (at least
+            40 windows, else None): how far the loudest moments rise; heavy compression flattens it.
     """
     y = np.atleast_2d(np.asarray(y, dtype=np.float32))
     acc = DynamicsAccumulator(sr=sr, layout=layout)

@@ -71,7 +71,8 @@ def is_renderable(suggestion: Suggestion) -> bool:
         return False
     if suggestion.type == "cleanup":
         return suggestion.parameters.get("process") in RENDERABLE_CLEANUPS
-    return True
+    # Backing off a compressor the track went through: no render can un-compress it.
+    return not (suggestion.type == "compression" and suggestion.parameters.get("action") == "reduce")
 
 
 def _num(params: Mapping[str, ParamValue], name: str, default: float | None = None) -> float:

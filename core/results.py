@@ -93,6 +93,9 @@ class DynamicsResult:
     dc_offset: float
     silence_ratio: float
     noise_floor_dbfs: float | None
+    #: How far the loudest 1 % of 50 ms moments rise above the 75th percentile (dB), over the
+    #: windows within 30 dB of the loudest: what heavy compression flattens (core.dynamics).
+    loud_spread_db: float | None = None
 
 
 @dataclass(frozen=True)

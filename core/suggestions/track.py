@@ -17,6 +17,7 @@ from core.suggestions.model import BUS_TYPES, TRACK_TYPES, Suggestion, resolve
 from core.suggestions.rules import (
     CYMBALS_EXTRA_CREST_DB,
     CYMBALS_LOW_SHARE,
+    SQUASHED_BELOW_DB,
     THRESHOLDS,
     TYPE_PROFILES,
     has_plugin,
@@ -71,6 +72,28 @@ def _compression(a: TrackAnalysis, ctx: TrackContext) -> Suggestion | None:
         0.5 + min((crest - cmax) / 20, 0.4) - (0.2 if has_comp else 0.0),
         reason,
         {"crest_factor_db": crest, "crest_factor_db_above": cmax, "rms_dbfs": rms, "loudness_range_lu": lra},
+    )
+
+
+def _squashed(a: TrackAnalysis, ctx: TrackContext) -> Suggestion | None:
+    """Over-compression: the loudest moments no longer rise above the body (SQUASHED_BELOW_DB)."""
+    limit = SQUASHED_BELOW_DB.get(ctx.track_type)
+    spread = a.dynamics.loud_spread_db
+    if limit is None or spread is None or spread >= limit:
+        return None
+    has_comp = has_plugin(ctx.inserts, "compressor")
+    return emit(
+        "compression",
+        ctx,
+        None,
+        {"action": "reduce", "ratio": 3.0, "max_gain_reduction_db": 6.0},
+        2,
+        0.55 + min((limit - spread) / 5, 0.3),
+        f"The loudest moments rise only {spread:.1f} dB above the upper quartile of its 50 ms levels "
+        f"(under {limit:g} dB is squashed for {a_track(ctx.track_type)}): back off the "
+        + ("inserted compressor" if has_comp else "compression or limiting it went through")
+        + " to about 3:1 and at most 6 dB of gain reduction, or re-export it before that processing.",
+        {"loud_spread_db": spread, "loud_spread_db_below": limit},
     )
 
 
@@ -317,6 +340,7 @@ _SINGLE: tuple[Callable[[TrackAnalysis, TrackContext], Suggestion | None], ...] 
     check_sibilance,
     check_resonance,
     _compression,
+    _squashed,
     _clipping,
     _true_peak_over,
     _low_level,
