@@ -124,6 +124,11 @@ def _final_messages(job: Job, *, result: dict[str, Any]) -> list[Message]:
     return messages
 
 
+#: How long a redelivered task waits for a finished job's own finisher to announce it (reannounce).
+ANNOUNCE_GRACE_S = 5.0
+ANNOUNCE_POLL_S = 0.05
+
+
 def _announce(ports: Ports, job: Job, messages: list[Message]) -> Job:
     """Publish a finished job's final events, count it in its batch, then mark it announced.
 
@@ -139,8 +144,18 @@ def _announce(ports: Ports, job: Job, messages: list[Message]) -> Job:
     return ports.jobs.update_job(job.job_id, announced=True)
 
 
-def reannounce(ports: Ports, job: Job) -> None:
-    """For a redelivered task of a finished job: publish its final events if they may be missing."""
+def reannounce(ports: Ports, job: Job, *, grace_s: float | None = None) -> None:
+    """For a redelivered task of a finished job: publish its final events if they may be missing.
+
+    A twin delivery (the message restored while its first worker, or that worker's orphaned pool
+    child, is still finishing) can find the job stored as finished a moment before its finisher marks
+    it announced. So a job not yet announced is watched for ANNOUNCE_GRACE_S first: a live finisher
+    announces within milliseconds; only a finisher that died leaves it unannounced past that.
+    """
+    deadline = time.monotonic() + (ANNOUNCE_GRACE_S if grace_s is None else grace_s)
+    while not job.announced and time.monotonic() < deadline:
+        time.sleep(ANNOUNCE_POLL_S)
+        job = ports.jobs.job(job.job_id) or job
     if job.announced:
         return
     log.warning("job %s finished but its events were not confirmed sent; sending them again", job.job_id)

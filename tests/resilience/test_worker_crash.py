@@ -16,6 +16,7 @@ from dataclasses import replace
 
 import pytest
 
+from service import track_job
 from service.model import Batch, Job, new_id
 from service.track_job import run_track_job
 from store.wiring import build_stores
@@ -109,8 +110,12 @@ def test_sigkill_pool_children_and_a_worker_mid_batch_loses_and_duplicates_nothi
         listener.close()
 
 
-def test_a_redelivered_task_announces_a_job_whose_worker_died_before_publishing(settings) -> None:
-    """The state was stored as done but the worker died before job.done went out: redelivery sends it."""
+def test_a_redelivered_task_announces_a_job_whose_worker_died_before_publishing(
+    settings, monkeypatch
+) -> None:
+    """The state was stored as done but the worker died before job.done went out: redelivery sends it,
+    once the grace a live finisher would have needed has passed."""
+    monkeypatch.setattr(track_job, "ANNOUNCE_GRACE_S", 0.3)
     publisher = RecordingPublisher()
     services = build_stores(settings, publisher=publisher)
     sha256 = services.blobs.put_bytes(wav_bytes(seconds=1.0, seed=77))

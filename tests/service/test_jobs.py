@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import threading
 
 import numpy as np
 import soundfile as sf
@@ -107,3 +108,20 @@ def test_a_stem_is_judged_as_a_stem_and_the_same_file_as_a_mix_is_not(ports: Por
     done = [m for m, _ in ports.publisher.sent if m.event == Event.JOB_DONE]  # type: ignore[attr-defined]
     by_job = {m.job_id: m.result["quality"] for m in done}
     assert by_job[as_bass.job_id] == bass and by_job[as_mix.job_id] == mix
+
+
+def test_a_twin_delivery_leaves_the_announcement_to_a_finisher_still_announcing(ports: Ports) -> None:
+    """The job is stored done but its finisher has not marked it announced yet (it is publishing): a
+    twin delivery waits for that instead of sending job.done a second time."""
+    sha = ports.blobs.put_bytes(wav_bytes(seconds=0.5, seed=9))
+    _, (job,) = submit_batch(ports, owner="alice", uploads=[Upload("t.wav", sha)])
+    run_queued(ports)
+    ports.jobs.update_job(job.job_id, announced=False)  # the finisher's window: stored, not yet marked
+    sent = len(ports.publisher.sent)  # type: ignore[attr-defined]
+    finisher = threading.Timer(0.2, lambda: ports.jobs.update_job(job.job_id, announced=True))
+    finisher.start()
+    try:
+        run_queued(ports)  # the twin
+    finally:
+        finisher.join()
+    assert len(ports.publisher.sent) == sent  # type: ignore[attr-defined]
