@@ -130,18 +130,27 @@ ANNOUNCE_POLL_S = 0.05
 
 
 def _announce(ports: Ports, job: Job, messages: list[Message]) -> Job:
-    """Publish a finished job's final events, count it in its batch, then mark it announced.
+    """Publish a finished job's final events and mark them sent, then settle the job.
 
-    A worker killed after storing the final state but before this completes leaves ``announced``
-    false; the broker redelivers the message and ``reannounce`` finishes the job's announcement, so
-    a client never waits forever for a job.done that REST already shows (at-least-once events).
+    The mark follows the publish directly, so the window in which a crash can make a redelivery send
+    the events again is one Redis round trip; settling (counting the job in its batch, releasing its
+    admission slot) comes after and is idempotent, so a redelivery repeats it safely. A worker killed
+    after storing the final state but before the mark leaves ``announced`` false; the broker
+    redelivers the message and ``reannounce`` sends the events, so a client never waits forever for a
+    job.done that REST already shows (at-least-once events).
     """
     for message in messages:
         ports.publisher.publish(message, rooms=rooms_for(job))
-    _count_in_batch(ports, job)
+    announced = ports.jobs.update_job(job.job_id, announced=True)
+    _settle(ports, job)
+    return announced
+
+
+def _settle(ports: Ports, job: Job, *, progress: bool = True) -> None:
+    """Count a finished job in its batch and release its admission slot (both idempotent)."""
+    _count_in_batch(ports, job, progress=progress)
     if job.kind is JobKind.TRACK:
         release(ports, job)  # no longer counts against its owner; their next waiting job goes in
-    return ports.jobs.update_job(job.job_id, announced=True)
 
 
 def reannounce(ports: Ports, job: Job, *, grace_s: float | None = None) -> None:
@@ -150,13 +159,15 @@ def reannounce(ports: Ports, job: Job, *, grace_s: float | None = None) -> None:
     A twin delivery (the message restored while its first worker, or that worker's orphaned pool
     child, is still finishing) can find the job stored as finished a moment before its finisher marks
     it announced. So a job not yet announced is watched for ANNOUNCE_GRACE_S first: a live finisher
-    announces within milliseconds; only a finisher that died leaves it unannounced past that.
+    announces within milliseconds; only a finisher that died leaves it unannounced past that. An
+    announced job is settled again quietly (its finisher may have died between the mark and that).
     """
     deadline = time.monotonic() + (ANNOUNCE_GRACE_S if grace_s is None else grace_s)
     while not job.announced and time.monotonic() < deadline:
         time.sleep(ANNOUNCE_POLL_S)
         job = ports.jobs.job(job.job_id) or job
     if job.announced:
+        _settle(ports, job, progress=False)
         return
     log.warning("job %s finished but its events were not confirmed sent; sending them again", job.job_id)
     if job.status is JobStatus.FAILED:
@@ -169,7 +180,7 @@ def reannounce(ports: Ports, job: Job, *, grace_s: float | None = None) -> None:
     _announce(ports, job, _final_messages(job, result=result))
 
 
-def _count_in_batch(ports: Ports, job: Job) -> None:
+def _count_in_batch(ports: Ports, job: Job, *, progress: bool = True) -> None:
     if not job.batch_id or job.kind is not JobKind.TRACK:
         return
     finished, total, completed_now = ports.jobs.finish_in_batch(job.batch_id, job.job_id)
@@ -178,11 +189,11 @@ def _count_in_batch(ports: Ports, job: Job) -> None:
     batch = ports.jobs.batch(job.batch_id)
     if batch is not None and batch.session_job_id and total:
         parent = ports.jobs.job(batch.session_job_id)
-        if parent is not None and not parent.status.finished:
-            progress = SESSION_TRACKS_SHARE * finished / total
-            ports.jobs.set_progress(parent.job_id, progress, "tracks")
+        if progress and parent is not None and not parent.status.finished:
+            share = SESSION_TRACKS_SHARE * finished / total
+            ports.jobs.set_progress(parent.job_id, share, "tracks")
             ports.publisher.publish(
-                JobProgress(parent.job_id, round(progress, 4), "tracks"), rooms=rooms_for(parent)
+                JobProgress(parent.job_id, round(share, 4), "tracks"), rooms=rooms_for(parent)
             )
 
 
