@@ -20,6 +20,9 @@ from core.suggestions.track_context import (
 from core.suggestions.wording import a_track, band_verb, band_words, capitalised, type_noun
 from core.targets import per_octave_levels_db
 
+#: Where sibilance and its resonances are looked for (1/3-octave centres in [low, high)).
+SIBILANCE_HZ = (4500.0, 10500.0)
+
 #: A rumble high-pass aims to take the rumble's loudest 1/3 octave down by its excess over the
 #: threshold plus this margin (dB), raising the corner above the type's by at most this factor.
 RUMBLE_MARGIN_DB = 6.0
@@ -137,7 +140,7 @@ def check_dull(a: TrackAnalysis, ctx: TrackContext) -> Suggestion | None:
     sibilance = sibilance_excess_db(a)
     if ctx.profile.sibilant and sibilance is not None and sibilance >= THRESHOLDS.sibilance_db:
         return None  # the top is already loud: a presence boost would feed the sibilance
-    ringing = resonance_in(a, 4500.0, 10500.0) if ctx.profile.sibilant else None
+    ringing = resonance_in(a, *SIBILANCE_HZ) if ctx.profile.sibilant else None
     if ringing is not None and ringing[1] >= THRESHOLDS.resonance_db:
         return None  # a boost there would feed the resonance check_resonance cuts
     gain = min(2.0 + (deficit - THRESHOLDS.dull_db) / 2.0, 4.0)
@@ -158,7 +161,7 @@ def sibilance_excess_db(a: TrackAnalysis) -> float | None:
     """Loudest 1/3 octave in 4.5-10.5 kHz minus the mean 1/3 octave in 1-3.15 kHz (dB)."""
     centres, p = third_octaves(a)
     mid = p[(centres >= 1000) & (centres <= 3150)]
-    _, sib_db = peak_in(a, 4500, 10500)
+    _, sib_db = peak_in(a, *SIBILANCE_HZ)
     mid_db = to_db(float(mid.mean())) if mid.size else None
     return None if sib_db is None or mid_db is None else sib_db - mid_db
 
@@ -168,7 +171,7 @@ def check_sibilance(a: TrackAnalysis, ctx: TrackContext) -> Suggestion | None:
         return None
     centres, p = third_octaves(a)
     mid = p[(centres >= 1000) & (centres <= 3150)]
-    freq, sib_db = peak_in(a, 4500, 10500)
+    freq, sib_db = peak_in(a, *SIBILANCE_HZ)
     mid_db = to_db(float(mid.mean())) if mid.size else None
     if sib_db is None or mid_db is None:
         return None
@@ -237,7 +240,7 @@ def check_resonance(a: TrackAnalysis, ctx: TrackContext) -> Suggestion | None:
     """A narrow peak in the sibilance region of a sibilant track: a static resonance, cut narrow."""
     if not ctx.profile.sibilant:
         return None
-    found = resonance_in(a, 4500.0, 10500.0)
+    found = resonance_in(a, *SIBILANCE_HZ)
     if found is None or found[1] < THRESHOLDS.resonance_db:
         return None
     freq, prominence = found
