@@ -31,7 +31,7 @@ from core.structure import detect_sections
 from core.tonal import estimate_key
 
 #: Bump whenever any measure's output can change: it is part of every cache key.
-ANALYZER_VERSION = "1.4.0"  # 1.4: dynamics.loud_spread_db
+ANALYZER_VERSION = "1.5.0"  # 1.5: two-band resonances, dominance cuts, stem quality view in verdicts
 
 ProgressCallback = Callable[[float, str], None]
 

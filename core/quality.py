@@ -90,8 +90,11 @@ FULL_MIX_TYPES: frozenset[str] = frozenset({"mix_bus", "master", "other"})
 #: Judged only on a full mix: a stem's spectrum (a bass without air, hats all upper mids) and its
 #: dynamics (a compressed vocal) are its part in the arrangement, not defects of the track.
 FULL_MIX_ONLY: frozenset[str] = frozenset({"mud", "harshness", "missing_air", "over_compression"})
-#: On a stem these are information: a part that rests for bars has gaps by design.
-STEM_INFO: frozenset[str] = frozenset({"long_silence"})
+#: On a stem these are information: a part that rests for bars has gaps by design, and a stem sits
+#: well under a finished mix's level (seven stems at -27 LUFS sum to about -18); whether it is too
+#: quiet is judged against the mix (core.session balance), not against a full mix's level. A
+#: critical one (a silent or near-silent file: a wrong export) stays critical.
+STEM_INFO: frozenset[str] = frozenset({"long_silence", "low_level"})
 
 
 def for_track_type(quality: QualityResult, track_type: str | None) -> QualityResult:
@@ -107,7 +110,7 @@ def for_track_type(quality: QualityResult, track_type: str | None) -> QualityRes
     for issue in quality.issues:
         if issue.code in FULL_MIX_ONLY:
             continue
-        if issue.code in STEM_INFO and issue.severity != "info":
+        if issue.code in STEM_INFO and issue.severity not in ("info", "critical"):
             issue = dataclasses.replace(issue, severity="info", evidence={**issue.evidence, "penalty": 0.0})
         kept.append(issue)
     issues = tuple(kept)

@@ -11,7 +11,7 @@ from core.results import Severity, TrackAnalysis, to_dict
 from core.session.arrangement import ArrangementResult, detect_arrangement
 from core.session.balance import BalanceResult, measure_balance
 from core.session.genre import MIN_CONFIDENCE, GenreResult, detect_genre
-from core.session.masking import MaskingResult, detect_masking
+from core.session.masking import MaskingResult, detect_dominance, detect_masking
 from core.session.mixdown import MixEstimate, estimate_mix, stem_grid
 from core.session.reference import ReferenceTarget, carrier_of, label, reference_deviations, reference_move
 from core.session.spec import SessionSpec, TrackSpec
@@ -240,8 +240,14 @@ def analyze_session(
     balance = measure_balance(stems, analyses, mix_lufs=mix.integrated_lufs)
     arrangement = detect_arrangement(grid, bpm=bpm, genre=used)
     extra: dict[str, list[Suggestion]] = {}
+    dominance = detect_dominance(grid, analyses)
+    for s in dominance:
+        extra.setdefault(s.target.track_id, []).append(s)
+    # a stem louder than a band's owner gets the dominance cut there, not a second, milder one
+    dominated = {(s.target.track_id, s.target.band) for s in dominance}
     for c in masking.conflicts:
-        extra.setdefault(c.cut_track_id, []).append(c.remedy)
+        if (c.cut_track_id, c.remedy.target.band) not in dominated:
+            extra.setdefault(c.cut_track_id, []).append(c.remedy)
     for s in balance.suggestions:
         extra.setdefault(s.target.track_id, []).append(s)
     if reference is not None:

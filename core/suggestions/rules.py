@@ -223,6 +223,7 @@ SEVERITY_STEPS: dict[str, float] = {
     "correlation": 0.3,
     "width": 0.3,
     "overlap": 1.0,
+    "louder_fraction": 0.1,
     "level_error_db": 2.0,
     "lead_over_backing_db": 3.0,
     "deviation_db": 3.0,

@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 
 from core.analysis import analyze
+from core.quality import for_track_type
 from core.render import is_renderable, render_suggestion
 from core.results import TrackAnalysis, to_dict
 from core.session.analyze import SessionAnalysis, analyze_session
@@ -104,10 +105,12 @@ def _thresholds_met(s: Suggestion, after: Mapping[str, float | None]) -> bool | 
     return all(verdicts) if verdicts else None
 
 
-def _quality_effects(before: TrackAnalysis, after: TrackAnalysis) -> list[SideEffect]:
-    was = {i.code: _SEVERITY_RANK[i.severity] for i in before.quality.issues}
+def _quality_effects(before: TrackAnalysis, after: TrackAnalysis, track_type: str) -> list[SideEffect]:
+    """Quality issues that appear or worsen, as the user reads them for this track's type (a stem is
+    not judged on a full mix's tonal balance: core.quality.for_track_type)."""
+    was = {i.code: _SEVERITY_RANK[i.severity] for i in for_track_type(before.quality, track_type).issues}
     out = []
-    for issue in after.quality.issues:
+    for issue in for_track_type(after.quality, track_type).issues:
         rank = _SEVERITY_RANK[issue.severity]
         if rank >= 1 and rank > was.get(issue.code, -1):
             out.append(SideEffect(f"quality_{issue.code}", issue.message, was.get(issue.code), float(rank)))
@@ -187,7 +190,7 @@ def compare_analyses(
     key = (suggestion.type, suggestion.target.band)
     resolved = met if met is not None else key not in advice_keys(advice1, tid)
     effects = [
-        *_quality_effects(before, after),
+        *_quality_effects(before, after, track_type),
         *_level_effects(suggestion, before, after),
         *new_advice(advice0, advice1, tid),
     ]

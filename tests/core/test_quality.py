@@ -329,3 +329,12 @@ def test_for_track_type_judges_stems_as_stems_and_leaves_mixes_alone() -> None:
         ("true_peak_over", "critical", 15.0),
     ]
     assert stem.score == 85
+
+
+def test_a_quiet_stem_is_information_but_a_silent_one_stays_critical() -> None:
+    quiet = QualityIssue("low_level", "warning", "low", {"penalty": 6.0}, "fix")
+    silent = QualityIssue("low_level", "critical", "silent", {"penalty": 30.0}, "fix")
+    for issue, severity in ((quiet, "info"), (silent, "critical")):
+        q = QualityResult(score_from_issues((issue,)), (issue,))
+        assert [i.severity for i in for_track_type(q, "keys").issues] == [severity]
+        assert for_track_type(q, "master") == q

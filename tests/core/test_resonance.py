@@ -93,6 +93,30 @@ def test_a_ringing_bell_gets_a_narrow_cut_there(voice: np.ndarray, freq_hz: floa
     assert abs(left) <= 0.4 * added
 
 
+@pytest.mark.parametrize("freq_hz", [5600.0, 7100.0, 8900.0])
+def test_a_bell_between_two_third_octaves_is_found_as_one_peak(voice: np.ndarray, freq_hz: float) -> None:
+    # Between two 1/3-octave centres a +12 dB, Q 2 bell splits over both: neither stands out alone
+    # (each is level with its twin), the pair stands about 6 dB above the 1/3 octaves beside it.
+    rung = _bell(voice, freq_hz, gain_db=12.0)
+    a = analyze((rung, SR), name="lead")
+    found = resonance_in(a, 4500.0, 10500.0)
+    assert found is not None and found[2] == 2.0
+    assert abs(np.log2(found[0] / freq_hz)) <= 1 / 6
+    got = suggest_for_track(a, track_id="lead", track_type="vocals")
+    cuts = _cut(got, freq_hz / 2 ** (1 / 3), freq_hz * 2 ** (1 / 3))
+    assert len(cuts) == 1, [(s.type, s.parameters) for s in got]
+    assert cuts[0].parameters["q"] == 2.0
+    assert cuts[0].evidence["resonance_db_above"] == THRESHOLDS.resonance_db + 1.0
+    lo, hi = freq_hz / 2 ** (1 / 6), freq_hz * 2 ** (1 / 6)
+    fixed = render_suggestion(rung, SR, cuts[0])
+    added = _band_db(rung, lo, hi) - _band_db(voice, lo, hi)
+    left = _band_db(fixed, lo, hi) - _band_db(voice, lo, hi)
+    assert abs(left) <= 0.4 * added
+    # the same bell 2 dB lower stands under the pair's bar: no cut for a broad bump that size
+    milder = analyze((_bell(voice, freq_hz, gain_db=9.0), SR), name="lead")
+    assert not _cut(suggest_for_track(milder, track_id="lead", track_type="vocals"), 0, 20000)
+
+
 def test_a_band_limit_is_not_a_resonance(voice: np.ndarray) -> None:
     """A steep low-pass at 9 kHz (a low-bitrate codec's cut-off) leaves an edge, not a peak."""
     cut = signal.sosfiltfilt(signal.butter(12, 9000.0, fs=SR, output="sos"), voice, axis=-1)

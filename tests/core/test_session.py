@@ -359,3 +359,40 @@ def test_a_stem_far_from_its_usual_level_gets_the_full_fader_move(track_index: i
     # the clean stems sit within 3 dB of their usual levels, so the move undoes most of the offset
     assert gains[0].parameters["gain_db"] == pytest.approx(-offset_db, abs=3.5)
     assert gains[0].priority == 1 and gains[0].evidence["severity"] > 2
+
+
+# --- dominance: a stem louder than the band's owner in its own band -----------------------------
+
+
+def _keys_cuts_in_bass_band(out):
+    keys = next(t for t in out.tracks if t.track_id == "keys")
+    return [s for s in keys.suggestions if s.type == "eq_cut" and s.target.band == "bass"]
+
+
+@pytest.mark.parametrize(("keys_low_db", "expect_cut"), [(-16.0, True), (-26.0, False)])
+def test_keys_louder_than_the_bass_in_its_band_get_one_deep_cut(keys_low_db: float, expect_cut: bool):
+    # The bass sits at -18 dB per 1/3 octave over 40-400 Hz; the keys' low end 2 dB over it reads
+    # as louder than the bass all the time (a +9 dB low boost on a piano does this), 8 dB under it
+    # as a normal arrangement.
+    keys = spectrum((63, 200, keys_low_db), (250, 4000, -24.0))
+    spec, analyses = build(
+        (track("bass", "bass"), make_analysis("bass", third_octave_db=BASS)),
+        (track("keys", "keys"), make_analysis("keys", third_octave_db=keys)),
+        (track("kick", "kick"), make_analysis("kick", third_octave_db=spectrum((40, 160, -10.0)))),
+    )
+    out = analyze_session(spec, analyses)
+    cuts = _keys_cuts_in_bass_band(out)
+    dominance = [s for s in cuts if "louder_fraction" in s.evidence]
+    if not expect_cut:
+        assert not dominance
+        return
+    assert len(cuts) == 1 and dominance == cuts  # it replaces the milder overlap cut there
+    cut = cuts[0]
+    assert cut.evidence["masked_track"] == "bass" and cut.evidence["louder_fraction"] == 1.0
+    assert cut.priority == 2
+    # the upper quartile of keys-minus-bass is +2 dB: the cut leaves the keys 6 dB under the bass
+    assert cut.parameters["gain_db"] == pytest.approx(-8.0, abs=0.3)
+    assert "Louder than 'bass'" in cut.reason
+    # the kick outshines the bass in its band too, but that is what a kick does: no cut for it
+    kick = next(t for t in out.tracks if t.track_id == "kick")
+    assert not [s for s in kick.suggestions if "louder_fraction" in s.evidence]

@@ -111,7 +111,9 @@ def test_every_session_suggestion_crosses_the_threshold_it_cites(seed):
             assert_crosses_its_thresholds(s)
             assert_within_limits(s)
             if s.evidence.get("masked_track") is not None:
-                assert s.parameters["gain_db"] >= -6.0
+                # a shared band: a moderate cut; a stem louder than the band's owner: up to 9 dB
+                floor = -9.0 if "louder_fraction" in s.evidence else -6.0
+                assert floor <= s.parameters["gain_db"] <= -2.0
 
 
 # --- clipping is clipped samples; a hot peak is a different matter ------------------------------

@@ -8,9 +8,10 @@ import numpy as np
 import pytest
 
 from core.analysis import analyze
+from core.results import QualityIssue, QualityResult
 from core.suggestions import suggest_for_track
 from core.suggestions.model import make_suggestion
-from core.verify import SideEffect, Verification, verify_suggestion, vet_suggestions
+from core.verify import SideEffect, Verification, compare_analyses, verify_suggestion, vet_suggestions
 from tests.core.mixes import bell_db, butter_db, pink, shape
 
 SR = 44100
@@ -156,3 +157,18 @@ def test_vet_session_keeps_a_level_move_that_resolves_and_marks_it_verified() ->
     assert gain.parameters["gain_db"] == pytest.approx(-9.0, abs=3.0)
     assert verdicts[gain.id].resolved and gain.evidence["verified"] == 1
     assert verdicts[gain.id].after["relative_db"] < verdicts[gain.id].before["relative_db"] - 5
+
+
+def test_side_effects_judge_a_stem_as_the_user_reads_it() -> None:
+    """A new full-mix judgement (mud) after a cut on a keys stem is no side effect; on a mix it is."""
+    y = _keys_with_rumble(2)
+    before = analyze((y, SR), name="keys")
+    hp = next(
+        s for s in suggest_for_track(before, track_id="keys", track_type="keys") if s.type == "high_pass"
+    )
+    mud = QualityIssue("mud", "warning", "250-500 Hz sits 6 dB above the line", {"penalty": 6.0}, "fix")
+    after = dataclasses.replace(before, quality=QualityResult(94, (*before.quality.issues, mud)))
+    on_stem = compare_analyses(hp, before, after, track_type="keys")
+    on_mix = compare_analyses(hp, before, after, track_type="mix_bus")
+    assert "quality_mud" not in {e.code for e in on_stem.side_effects}
+    assert "quality_mud" in {e.code for e in on_mix.side_effects}
