@@ -227,14 +227,35 @@ DOMINANCE_CLEARANCE_DB = CONFLICT_WINDOW_DB
 DOMINANCE_CUT_DB = (-3.0, -9.0)
 
 
+def _levels_db(grid: StemGrid) -> np.ndarray:
+    with np.errstate(divide="ignore"):
+        return 10.0 * np.log10(np.maximum(grid.power, 1e-30))  # (n, 7, T)
+
+
+def _louder(level: np.ndarray, i: int, j: int, b: int) -> np.ndarray | None:
+    """Stem i's level minus stem j's in band b over the frames where j is loud (None: j is not)."""
+    owner_loud = level[j, b] >= LOUD_FLOOR_DBFS
+    if owner_loud.sum() < 2:
+        return None
+    return level[i, b][owner_loud] - level[j, b][owner_loud]
+
+
+def louder_fraction(grid: StemGrid, intruder_id: str, owner_id: str, band: str) -> float | None:
+    """Share of the frames where ``owner_id`` is loud in ``band`` in which ``intruder_id`` is louder
+    there (None: either stem is not on the grid, or the owner is never loud in the band)."""
+    ids = grid.track_ids
+    if intruder_id not in ids or owner_id not in ids or band not in BAND_NAMES or grid.power.shape[2] == 0:
+        return None
+    diff = _louder(_levels_db(grid), ids.index(intruder_id), ids.index(owner_id), BAND_NAMES.index(band))
+    return None if diff is None else float(np.mean(diff >= 0.0))
+
+
 def detect_dominance(grid: StemGrid, analyses: Mapping[str, TrackAnalysis]) -> tuple[Suggestion, ...]:
     """Cuts for stems louder than a band's owner in that band, worst first (one per stem and band)."""
-    p = grid.power  # (n, 7, T)
-    n = p.shape[0]
-    if n < 2 or p.shape[2] == 0:
+    n = grid.power.shape[0]
+    if n < 2 or grid.power.shape[2] == 0:
         return ()
-    with np.errstate(divide="ignore"):
-        level = 10.0 * np.log10(np.maximum(p, 1e-30))
+    level = _levels_db(grid)
     found: list[tuple[float, Suggestion]] = []
     ids, types = grid.track_ids, grid.types
     for b, band in enumerate(BANDS):
@@ -242,8 +263,7 @@ def detect_dominance(grid: StemGrid, analyses: Mapping[str, TrackAnalysis]) -> t
             if types[j] in PERCUSSIVE_TYPES or BAND_OWNERSHIP.get(types[j], (1,) * 7)[b] < DOMINANT_OWNERSHIP:
                 continue
             owner_share = _share(analyses.get(ids[j]), band.name)
-            owner_loud = level[j, b] >= LOUD_FLOOR_DBFS
-            if owner_share < OWNER_MIN_SHARE or owner_loud.sum() < 2:
+            if owner_share < OWNER_MIN_SHARE:
                 continue
             for i in range(n):
                 if i == j or types[i] in PERCUSSIVE_TYPES:
@@ -253,7 +273,9 @@ def detect_dominance(grid: StemGrid, analyses: Mapping[str, TrackAnalysis]) -> t
                 cut_share = _share(analyses.get(ids[i]), band.name)
                 if cut_share < MIN_CUT_SHARE:
                     continue
-                diff = level[i, b][owner_loud] - level[j, b][owner_loud]
+                diff = _louder(level, i, j, b)
+                if diff is None:
+                    continue
                 louder = float(np.mean(diff >= 0.0))
                 if louder < LOUDER_FRACTION:
                     continue

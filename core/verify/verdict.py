@@ -31,8 +31,10 @@ from core.quality import for_track_type
 from core.render import is_renderable, render_suggestion
 from core.results import TrackAnalysis, to_dict
 from core.session.analyze import SessionAnalysis, analyze_session
+from core.session.masking import louder_fraction
+from core.session.mixdown import stem_grid
 from core.session.spec import SessionSpec
-from core.suggestions.model import Suggestion
+from core.suggestions.model import BUS_TYPES, Suggestion
 from core.suggestions.track import suggest_for_track
 from core.verify.measures import cited_measures
 
@@ -243,7 +245,8 @@ def verify_suggestion(
 
 
 def session_measures(session: SessionAnalysis, suggestion: Suggestion) -> dict[str, float | None]:
-    """The session-level evidence of a suggestion: masking overlap, level against the mix, loudness."""
+    """The session-level evidence of a suggestion: masking overlap, level against the mix, loudness
+    (verify_in_session adds a dominance cut's ``louder_fraction``, which needs the stems' grid)."""
     tid = suggestion.target.track_id
     out: dict[str, float | None] = {"mix_lufs": session.mix.integrated_lufs}
     pair = suggestion.evidence.get("masked_track")
@@ -270,15 +273,28 @@ def verify_in_session(
 ) -> Verification:
     """Re-run the session step with the rendered stem's analysis in place of the original.
 
-    ``resolved``: the same advice (type and band) no longer appears on that track; ``side_effects``:
+    ``resolved``: the same advice (type and band) no longer appears on that track (a dominance cut:
+    its ``louder_fraction`` is back under its threshold); ``side_effects``:
     new first-rank advice on any track of the session.
     """
     tid = suggestion.target.track_id
     s0 = analyze_session(session, analyses)
     s1 = analyze_session(session, {**analyses, tid: after})
+    m0, m1 = session_measures(s0, suggestion), session_measures(s1, suggestion)
+    owner, band = suggestion.evidence.get("masked_track"), suggestion.target.band
+    if "louder_fraction" in suggestion.evidence and isinstance(owner, str) and band is not None:
+        spec = session if isinstance(session, SessionSpec) else SessionSpec.from_dict(session)
+        for measures, now in ((m0, analyses), (m1, {**analyses, tid: after})):
+            ready = {k: v for k, v in now.items() if v is not None}
+            stems = [t for t in spec.tracks if t.audible and t.track_id in ready and t.type not in BUS_TYPES]
+            measures["louder_fraction"] = louder_fraction(stem_grid(stems, ready), tid, owner, band)
     all0 = [s for t in s0.tracks for s in t.suggestions]
     all1 = [s for t in s1.tracks for s in t.suggestions]
     resolved = (suggestion.type, suggestion.target.band) not in advice_keys(all1, tid)
+    if m1.get("louder_fraction") is not None:
+        # a dominance cut is done when the stem no longer outshines the owner; a milder overlap cut
+        # may still be offered there (the two stems now share the band)
+        resolved = bool(_thresholds_met(suggestion, {"louder_fraction": m1["louder_fraction"]}))
     effects = []
     for t in s1.tracks:
         effects.extend(new_advice(all0, all1, t.track_id))
@@ -287,8 +303,8 @@ def verify_in_session(
         tid,
         True,
         resolved,
-        session_measures(s0, suggestion),
-        session_measures(s1, suggestion),
+        m0,
+        m1,
         tuple(effects),
     )
 

@@ -396,3 +396,21 @@ def test_keys_louder_than_the_bass_in_its_band_get_one_deep_cut(keys_low_db: flo
     # the kick outshines the bass in its band too, but that is what a kick does: no cut for it
     kick = next(t for t in out.tracks if t.track_id == "kick")
     assert not [s for s in kick.suggestions if "louder_fraction" in s.evidence]
+
+
+def test_a_dominance_cut_is_verified_in_the_session_by_its_louder_fraction():
+    from core.verify import is_session_advice, verify_in_session
+
+    loud_keys = spectrum((63, 200, -16.0), (250, 4000, -24.0))
+    spec, analyses = build(
+        (track("bass", "bass"), make_analysis("bass", third_octave_db=BASS)),
+        (track("keys", "keys"), make_analysis("keys", third_octave_db=loud_keys)),
+    )
+    cut = _keys_cuts_in_bass_band(analyze_session(spec, analyses))[0]
+    assert is_session_advice(cut)  # previewed in its session, not on the keys alone
+    # what the cut does: the keys' 63-200 Hz down 8 dB, under the bass
+    after = make_analysis("keys", third_octave_db=spectrum((63, 200, -24.0), (250, 4000, -24.0)))
+    verdict = verify_in_session(spec, analyses, cut, after)
+    assert verdict.before["louder_fraction"] == 1.0
+    assert verdict.after["louder_fraction"] == 0.0
+    assert verdict.resolved
