@@ -229,7 +229,8 @@ DOMINANCE_CUT_DB = (-3.0, -9.0)
 
 def _levels_db(grid: StemGrid) -> np.ndarray:
     with np.errstate(divide="ignore"):
-        return 10.0 * np.log10(np.maximum(grid.power, 1e-30))  # (n, 7, T)
+        level: np.ndarray = 10.0 * np.log10(np.maximum(grid.power, 1e-30))  # (n, 7, T)
+    return level
 
 
 def _louder(level: np.ndarray, i: int, j: int, b: int) -> np.ndarray | None:
@@ -237,7 +238,8 @@ def _louder(level: np.ndarray, i: int, j: int, b: int) -> np.ndarray | None:
     owner_loud = level[j, b] >= LOUD_FLOOR_DBFS
     if owner_loud.sum() < 2:
         return None
-    return level[i, b][owner_loud] - level[j, b][owner_loud]
+    diff: np.ndarray = level[i, b][owner_loud] - level[j, b][owner_loud]
+    return diff
 
 
 def louder_fraction(grid: StemGrid, intruder_id: str, owner_id: str, band: str) -> float | None:
