@@ -12,7 +12,7 @@ from core.session.arrangement import ArrangementResult, detect_arrangement
 from core.session.balance import BalanceResult, measure_balance
 from core.session.genre import MIN_CONFIDENCE, GenreResult, detect_genre
 from core.session.masking import MaskingResult, detect_dominance, detect_masking
-from core.session.mixdown import MixEstimate, estimate_mix, stem_grid
+from core.session.mixdown import MixEstimate, StemGrid, estimate_mix, stem_grid
 from core.session.reference import ReferenceTarget, carrier_of, label, reference_deviations, reference_move
 from core.session.spec import SessionSpec, TrackSpec
 from core.session.tempo import session_tempo
@@ -183,6 +183,24 @@ def _issues(
     return out
 
 
+def _live_tracks(
+    spec: SessionSpec, analyses: Mapping[str, TrackAnalysis | None]
+) -> tuple[list[TrackSpec], list[TrackSpec], dict[str, TrackAnalysis]]:
+    """(audible tracks with an analysis, those of them summed as stems, the analyses present)."""
+    ready = {k: v for k, v in analyses.items() if v is not None}
+    live = [t for t in spec.tracks if t.audible and t.track_id in ready]
+    return live, [t for t in live if t.type not in BUS_TYPES], ready
+
+
+def session_stem_grid(
+    session: SessionSpec | Mapping[str, Any], analyses: Mapping[str, TrackAnalysis | None]
+) -> StemGrid:
+    """The stems' time grid exactly as analyze_session builds it (for measures it does not keep)."""
+    spec = session if isinstance(session, SessionSpec) else SessionSpec.from_dict(session)
+    _, stems, ready = _live_tracks(spec, analyses)
+    return stem_grid(stems, ready)
+
+
 def analyze_session(
     session: SessionSpec | Mapping[str, Any],
     analyses: Mapping[str, TrackAnalysis | None],
@@ -210,10 +228,7 @@ def analyze_session(
     """
     spec = session if isinstance(session, SessionSpec) else SessionSpec.from_dict(session)
     missing = [t.track_id for t in spec.tracks if t.audible and analyses.get(t.track_id) is None]
-    ready: dict[str, TrackAnalysis] = {k: v for k, v in analyses.items() if v is not None}
-    live = [t for t in spec.tracks if t.audible and t.track_id in ready]
-    analyses = ready
-    stems = [t for t in live if t.type not in BUS_TYPES]
+    live, stems, analyses = _live_tracks(spec, analyses)
     bpm, bpm_source = session_tempo(spec.bpm, live, analyses)
     platform = spec.platform or DEFAULT_PLATFORM
     grid = stem_grid(stems, analyses)

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from core.bands import BAND_NAMES, BANDS
+from core.bands import BAND_NAMES, BANDS, Band
 from core.results import TrackAnalysis
 from core.session.mixdown import StemGrid
 from core.suggestions.model import Suggestion, make_suggestion
@@ -128,6 +128,32 @@ def _share(a: TrackAnalysis | None, band: str) -> float:
     return next((b.share for b in a.spectrum.bands if b.name == band), 0.0)
 
 
+def _band_cut(
+    track_id: str,
+    track_type: str,
+    band: Band,
+    gain_db: float,
+    *,
+    priority: int,
+    confidence: float,
+    reason: str,
+    evidence: Mapping[str, float | int | str | None],
+) -> Suggestion:
+    """An EQ cut at the band's centre: Q 1.4 for a band of an octave or so, 1.0 for wider ones."""
+    q = 1.4 if float(np.log2(band.high_hz / band.low_hz)) <= 1.2 else 1.0
+    return make_suggestion(
+        "eq_cut",
+        track_id=track_id,
+        track_type=track_type,
+        band=band.name,
+        parameters={"freq_hz": band.centre_hz, "gain_db": gain_db, "q": q},
+        priority=priority,
+        confidence=confidence,
+        reason=reason,
+        evidence=evidence,
+    )
+
+
 def detect_masking(grid: StemGrid, analyses: Mapping[str, TrackAnalysis]) -> MaskingResult:
     """Masking matrix per band and the worst conflicts with their remedies (worst first)."""
     overlap, conflict_s, mean_diff = masking_matrix(grid)
@@ -161,14 +187,11 @@ def detect_masking(grid: StemGrid, analyses: Mapping[str, TrackAnalysis]) -> Mas
         gain = CUT_DB_RANGE[0] + (CUT_DB_RANGE[1] - CUT_DB_RANGE[0]) * min(
             max((ov - MIN_OVERLAP) / (1 - MIN_OVERLAP), 0), 1
         )
-        octaves = float(np.log2(band.high_hz / band.low_hz))
-        q = 1.4 if octaves <= 1.2 else 1.0
-        remedy = make_suggestion(
-            "eq_cut",
-            track_id=ids[cut],
-            track_type=types[cut],
-            band=band.name,
-            parameters={"freq_hz": band.centre_hz, "gain_db": gain, "q": q},
+        remedy = _band_cut(
+            ids[cut],
+            types[cut],
+            band,
+            gain,
             priority=2 if ov >= URGENT_OVERLAP else 3,
             confidence=min(0.4 + ov / 2, 0.95),
             reason=(
@@ -283,13 +306,11 @@ def detect_dominance(grid: StemGrid, analyses: Mapping[str, TrackAnalysis]) -> t
                     continue
                 upper = float(np.percentile(diff, 75))
                 gain = min(max(-(upper + DOMINANCE_CLEARANCE_DB), DOMINANCE_CUT_DB[1]), DOMINANCE_CUT_DB[0])
-                q = 1.4 if float(np.log2(band.high_hz / band.low_hz)) <= 1.2 else 1.0
-                s = make_suggestion(
-                    "eq_cut",
-                    track_id=ids[i],
-                    track_type=types[i],
-                    band=band.name,
-                    parameters={"freq_hz": band.centre_hz, "gain_db": gain, "q": q},
+                s = _band_cut(
+                    ids[i],
+                    types[i],
+                    band,
+                    gain,
                     priority=2,
                     confidence=min(0.6 + louder / 2, 0.95),
                     reason=(

@@ -30,11 +30,10 @@ from core.analysis import analyze
 from core.quality import for_track_type
 from core.render import is_renderable, render_suggestion
 from core.results import TrackAnalysis, to_dict
-from core.session.analyze import SessionAnalysis, analyze_session
+from core.session.analyze import SessionAnalysis, analyze_session, session_stem_grid
 from core.session.masking import louder_fraction
-from core.session.mixdown import stem_grid
 from core.session.spec import SessionSpec
-from core.suggestions.model import BUS_TYPES, Suggestion
+from core.suggestions.model import Suggestion
 from core.suggestions.track import suggest_for_track
 from core.verify.measures import cited_measures
 
@@ -283,11 +282,8 @@ def verify_in_session(
     m0, m1 = session_measures(s0, suggestion), session_measures(s1, suggestion)
     owner, band = suggestion.evidence.get("masked_track"), suggestion.target.band
     if "louder_fraction" in suggestion.evidence and isinstance(owner, str) and band is not None:
-        spec = session if isinstance(session, SessionSpec) else SessionSpec.from_dict(session)
         for measures, now in ((m0, analyses), (m1, {**analyses, tid: after})):
-            ready = {k: v for k, v in now.items() if v is not None}
-            stems = [t for t in spec.tracks if t.audible and t.track_id in ready and t.type not in BUS_TYPES]
-            measures["louder_fraction"] = louder_fraction(stem_grid(stems, ready), tid, owner, band)
+            measures["louder_fraction"] = louder_fraction(session_stem_grid(session, now), tid, owner, band)
     all0 = [s for t in s0.tracks for s in t.suggestions]
     all1 = [s for t in s1.tracks for s in t.suggestions]
     resolved = (suggestion.type, suggestion.target.band) not in advice_keys(all1, tid)
