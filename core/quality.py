@@ -92,9 +92,11 @@ FULL_MIX_TYPES: frozenset[str] = frozenset({"mix_bus", "master", "other"})
 FULL_MIX_ONLY: frozenset[str] = frozenset({"mud", "harshness", "missing_air", "over_compression"})
 #: On a stem these are information: a part that rests for bars has gaps by design, and a stem sits
 #: well under a finished mix's level (seven stems at -27 LUFS sum to about -18); whether it is too
-#: quiet is judged against the mix (core.session balance), not against a full mix's level. A
-#: critical one (a silent or near-silent file: a wrong export) stays critical.
+#: quiet is judged against the mix (core.session balance), not against a full mix's level.
 STEM_INFO: frozenset[str] = frozenset({"long_silence", "low_level"})
+#: ... except at this severity: a critical low level is a silent or near-silent file (a wrong
+#: export), whatever the track is used as. A snare that is 80 % silence stays information.
+STEM_KEEPS: frozenset[tuple[str, str]] = frozenset({("low_level", "critical")})
 
 
 def for_track_type(quality: QualityResult, track_type: str | None) -> QualityResult:
@@ -110,7 +112,8 @@ def for_track_type(quality: QualityResult, track_type: str | None) -> QualityRes
     for issue in quality.issues:
         if issue.code in FULL_MIX_ONLY:
             continue
-        if issue.code in STEM_INFO and issue.severity not in ("info", "critical"):
+        keep = issue.severity == "info" or (issue.code, issue.severity) in STEM_KEEPS
+        if issue.code in STEM_INFO and not keep:
             issue = dataclasses.replace(issue, severity="info", evidence={**issue.evidence, "penalty": 0.0})
         kept.append(issue)
     issues = tuple(kept)

@@ -334,7 +334,8 @@ def test_for_track_type_judges_stems_as_stems_and_leaves_mixes_alone() -> None:
 def test_a_quiet_stem_is_information_but_a_silent_one_stays_critical() -> None:
     quiet = QualityIssue("low_level", "warning", "low", {"penalty": 6.0}, "fix")
     silent = QualityIssue("low_level", "critical", "silent", {"penalty": 30.0}, "fix")
-    for issue, severity in ((quiet, "info"), (silent, "critical")):
+    gappy = QualityIssue("long_silence", "critical", "gaps", {"penalty": 20.0}, "fix")  # a snare's rests
+    for issue, severity in ((quiet, "info"), (silent, "critical"), (gappy, "info")):
         q = QualityResult(score_from_issues((issue,)), (issue,))
         assert [i.severity for i in for_track_type(q, "keys").issues] == [severity]
         assert for_track_type(q, "master") == q
