@@ -31,7 +31,7 @@ from core.structure import detect_sections
 from core.tonal import estimate_key
 
 #: Bump whenever any measure's output can change: it is part of every cache key.
-ANALYZER_VERSION = "1.5.0"  # 1.5: two-band resonances, dominance cuts, stem quality view in verdicts
+ANALYZER_VERSION = "1.6.0"  # 1.6: dotted levels give way to whole tatums in the octave check
 
 ProgressCallback = Callable[[float, str], None]
 

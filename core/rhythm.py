@@ -100,6 +100,13 @@ SUBDIVISION_RATIO = 0.6
 OCTAVE_PRIOR_BPM = 100.0
 OCTAVE_PRIOR_OCTAVES = 1.0
 PERCUSSIVE_MAX = 0.3
+#: A dotted level: a period of 1.5 or 0.75 tatums (within DOTTED_TOLERANCE of it). A beat holds a
+#: whole number of tatums (2 or 4 in simple metre, 3 in compound); a melody phrased in groups of
+#: three eighths (a jig, a hornpipe's dotted figures, a 3-3-2 riff) makes the dotted quarter
+#: periodic, and its octaves read 4:3 of the beat (88 BPM read 117). When the octave check meets a
+#: dotted level, its candidates become the whole multiples DOTTED_BEAT_TATUMS of the tatum instead.
+DOTTED_TOLERANCE = 0.04
+DOTTED_BEAT_TATUMS = (2.0, 3.0, 4.0)
 #: Normalised autocorrelation at the beat period: below NONE there is no tempo; FULL gives confidence 1.
 RHYTHMICITY_NONE = 0.2
 RHYTHMICITY_FULL = 0.6
@@ -377,16 +384,32 @@ def beat_period(
     while 60.0 * fps / period > MAX_BPM:
         period *= 2
     if octave_check:
-        period = _octave_check(envelope, period, fps=fps)
+        period = _octave_check(envelope, period, fps=fps, tatum=tatum)
     period, _ = _refine(ac, period)
     height = _peak_near(ac_onset, period, max(1.5, 0.04 * period))[1]
     return period, float(np.clip(height, 0.0, 1.0))
 
 
-def _octave_check(envelope: np.ndarray, period: float, *, fps: float) -> float:
-    """Half, the same or double ``period``: the best grid accent x the octave prior, in range."""
+def _is_dotted(lag: float, tatum: float | None) -> bool:
+    """Is ``lag`` 1.5 or 0.75 tatums (a dotted value, not a beat)?"""
+    if tatum is None or tatum <= 0:
+        return False
+    ratio = lag / tatum
+    return any(abs(ratio / r - 1.0) <= DOTTED_TOLERANCE for r in (0.75, 1.5))
+
+
+def _octave_check(envelope: np.ndarray, period: float, *, fps: float, tatum: float | None = None) -> float:
+    """Half, the same or double ``period``: the best grid accent x the octave prior, in range.
+
+    When one of the three is a dotted level (see DOTTED_TOLERANCE), the dotted ones give way to
+    the whole multiples of the tatum (DOTTED_BEAT_TATUMS).
+    """
+    candidates = [period, 2.0 * period, period / 2.0]
+    if tatum is not None and any(_is_dotted(lag, tatum) for lag in candidates):
+        candidates = [lag for lag in candidates if not _is_dotted(lag, tatum)]
+        candidates += [k * tatum for k in DOTTED_BEAT_TATUMS]
     best, best_score = period, -1.0
-    for lag in (period, 2.0 * period, period / 2.0):
+    for lag in candidates:
         bpm = 60.0 * fps / lag
         if not MIN_BPM <= bpm <= MAX_BPM:
             continue

@@ -174,6 +174,36 @@ def band_mix(
     return np.asarray(0.8 * (kick_ + snare_ + hats_ + pad + bass + floor), dtype=np.float32)
 
 
+def grouped_sixteenths(
+    bpm: float,
+    *,
+    seconds: float = 16.0,
+    sr: int = 44100,
+    seed: int = 0,
+    group_db: float = 3.0,
+    beat_db: float = 1.0,
+) -> np.ndarray:
+    """A fiddle-tune line of sixteenth notes phrased in groups of three, no drums.
+
+    The first note of each three-note figure is accented (``group_db``), the note on the beat a
+    little (``beat_db``): the figure repeats every 3/4 of a beat, so its octaves fall at 4:3 of the
+    tempo (a reel or hornpipe read 117 instead of 88), while the beat holds four sixteenths.
+    """
+    rng = np.random.default_rng(seed)
+    y = np.zeros(int(seconds * sr))
+    step_s = 15.0 / bpm
+    t = np.arange(int(3 * step_s * sr)) / sr
+    envelope = np.minimum(1.0, t / 0.004) * np.minimum(1.0, (t[-1] - t) / 0.05)
+    figure = (69, 73, 76, 74, 71, 68, 66, 69, 73)
+    for slot in range(int(seconds / step_s)):
+        f0 = midi_hz(figure[slot % len(figure)] + 5 * ((slot // 24) % 2))
+        tone = sum(np.sin(2 * np.pi * k * f0 * t) * np.exp(-t * (4.0 + k)) / k for k in range(1, 7))
+        level_db = (group_db if slot % 3 == 0 else 0.0) + (beat_db if slot % 4 == 0 else 0.0)
+        gain = 0.08 * 10 ** ((level_db + rng.normal(0.0, 0.5)) / 20)
+        _place(y, gain * envelope * tone, round(slot * step_s * sr))
+    return y.astype(np.float32)
+
+
 def piano_eighths(
     bpm: float,
     *,

@@ -9,7 +9,16 @@ import pytest
 
 from core.results import to_dict
 from core.rhythm import estimate_rhythm
-from tests.core.music import band_mix, clicks, drum_loop, frames_of, noise, piano_eighths, sine
+from tests.core.music import (
+    band_mix,
+    clicks,
+    drum_loop,
+    frames_of,
+    grouped_sixteenths,
+    noise,
+    piano_eighths,
+    sine,
+)
 
 SR = 22050
 TEMPI = tuple(range(60, 200, 10))
@@ -201,5 +210,14 @@ def test_lightly_accented_piano_is_counted_at_the_beat_not_an_octave_off(bpm: in
     signal, and the octave prior (100 BPM) must pick the beat: not 152-184 for the slow ones, not
     56-60 for the faster ones."""
     y = piano_eighths(bpm, sr=SR, beat_db=2.0, downbeat_db=3.0, seed=bpm)
+    result = estimate_rhythm(frames_of(y, SR))
+    assert result.tempo_bpm == pytest.approx(bpm, rel=0.04)
+
+
+@pytest.mark.parametrize("bpm", [84, 92, 100])
+def test_figures_of_three_sixteenths_are_not_counted_as_the_beat(bpm: int) -> None:
+    """Sixteenths phrased in threes (a fiddle tune's figures) repeat every 3/4 beat; before the
+    dotted-level rule this read 4:3 of the tempo (112, 122.7, 133.3). The beat holds whole tatums."""
+    y = grouped_sixteenths(bpm, sr=SR, seed=bpm)
     result = estimate_rhythm(frames_of(y, SR))
     assert result.tempo_bpm == pytest.approx(bpm, rel=0.04)
