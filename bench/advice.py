@@ -104,6 +104,7 @@ def top_suggestions(
     analyses: dict[str, TrackAnalysis],
     *,
     audio: dict[str, tuple[np.ndarray, int]] | None = None,
+    limit: int = TOP,
 ) -> tuple[Suggestion, ...]:
     """The session's top 3 as the suggestions route ranks them for a new user.
 
@@ -116,7 +117,7 @@ def top_suggestions(
     found = [s for t in result.tracks for s in t.suggestions]
     seed = zlib.crc32(session.name.encode())
     ranked = rank(
-        found, context=None, profile=None, population=None, rng=np.random.default_rng(seed), limit=TOP
+        found, context=None, profile=None, population=None, rng=np.random.default_rng(seed), limit=limit
     )
     return tuple(r.suggestion for r in ranked)  # type: ignore[misc]
 
@@ -187,7 +188,12 @@ def run_case(
         top = pick(session, analyses)
         hit = next((s for s in top if answers(s, inj)), None)
         if hit is None:
-            results.append(Outcome(rank_text="; ".join(f"{s.type}@{s.target.track_id}" for s in top)))
+            text = "; ".join(f"{s.type}@{s.target.track_id}" for s in top)
+            if pick is top_suggestions:
+                full = top_suggestions(session, analyses, limit=50)
+                at = next((i for i, s in enumerate(full) if answers(s, inj)), None)
+                text += f" (answer {'absent' if at is None else f'at rank {at + 1} of {len(full)}'})"
+            results.append(Outcome(rank_text=text))
             continue
         results.append(_render_check(hit, inj, stem.y, pert, session.sr, a_pert, stem.type))
     return results[0], results[1], results[2]
@@ -303,7 +309,7 @@ def main() -> None:
         n, bad = clean[v]
         print(f"clean sessions ({label}): {n} top-{TOP} suggestions, {bad} with side effects when rendered")
     for kind, lines in misses.items():
-        for line in lines[:3]:
+        for line in lines:
             print(f"  missed {kind}: {line}")
     warm, cold = preview_speed(sessions[0])
     print(
