@@ -30,6 +30,7 @@ from api.errors import register_error_handlers
 from api.guards import limit_json_bodies, refuse_repeated_form_fields, security_headers
 from api.metrics import register_metrics
 from api.sockets import register_socket_handlers
+from api.uploads import UploadRequest
 from config import Settings
 from service.ask import Answerer, answerer_for
 from service.ports import Ports
@@ -50,6 +51,7 @@ def create_app(settings: Settings, *, ports: Ports | None = None, answerer: Answ
     in the background at once.
     """
     app = Flask("codette")
+    app.request_class = UploadRequest
     app.config.update(MAX_CONTENT_LENGTH=settings.max_upload_bytes)
     app.json.sort_keys = False  # type: ignore[attr-defined]
     if ports is None:

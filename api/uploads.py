@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import unicodedata
+from typing import IO, cast
 
 from flask import Request
 from werkzeug.datastructures import FileStorage
 
+from api.context import ctx
 from api.errors import BadRequest, PayloadTooLarge, UnsupportedMediaType
 from service.ports import Ports
 from service.uploads import store_upload
@@ -25,6 +27,23 @@ def display_name(raw: str | None) -> str:
     name = "".join(ch for ch in name if not unicodedata.category(ch).startswith("C"))
     name = name.strip().lstrip(".").strip()
     return name[:MAX_NAME_CHARS] or DEFAULT_NAME
+
+
+class UploadRequest(Request):
+    """A request whose multipart file parts are written straight into the blob store as they arrive
+    (BlobStore.stage): each upload's bytes are parsed, hashed and written once, then renamed into
+    place, instead of spooled by the parser and copied again by the store."""
+
+    def _get_file_stream(
+        self,
+        total_content_length: int | None,
+        content_type: str | None,
+        filename: str | None = None,
+        content_length: int | None = None,
+    ) -> IO[bytes]:
+        context = ctx()
+        limit = context.settings.max_file_bytes
+        return cast(IO[bytes], context.ports.blobs.stage(max_bytes=limit, name=display_name(filename)))
 
 
 def require_multipart(request: Request) -> None:

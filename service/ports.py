@@ -78,12 +78,27 @@ class SweepReport:
     abandoned: int
 
 
+class StagedFile(Protocol):
+    """A file an upload is written into while it arrives (store/staging.py's StagedUpload)."""
+
+    def write(self, data: bytes) -> int: ...
+    def read(self, size: int = -1) -> bytes: ...
+    def readline(self, size: int = -1) -> bytes: ...
+    def seek(self, offset: int, whence: int = 0) -> int: ...
+    def close(self) -> None: ...
+
+
 class BlobStore(Protocol):
     """Content-addressed uploads, named by their sha256 (local directory or object storage)."""
 
     def exists(self, sha256: str) -> bool: ...
     def open_path(self, sha256: str) -> Path:
         """A local path of an existing blob (core.audio decodes files); NotFound when missing."""
+        ...
+
+    def stage(self, *, max_bytes: int, name: str = "file") -> StagedFile:
+        """A file an upload is written into as it arrives (the multipart parser's), hashed on the
+        way: ``put`` of it stores it without copying it again. Closing it unstored deletes it."""
         ...
 
     def put(self, stream: IO[bytes], *, max_bytes: int, name: str = "file") -> tuple[str, int]:

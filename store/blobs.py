@@ -21,6 +21,7 @@ from typing import IO
 from core.errors import BlobTooLarge, InvalidParameter, NotFound
 from service.ports import SweepReport
 from store.retention import mark_and_sweep
+from store.staging import StagedUpload
 
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 _CHUNK = 1 << 20
@@ -63,8 +64,17 @@ class LocalBlobStore:
             raise NotFound(f"blob {sha256} is not in the store")
         return path
 
+    def stage(self, *, max_bytes: int, name: str = "file") -> StagedUpload:
+        """A file in the store's directory for the multipart parser to write an upload into."""
+        return StagedUpload(self.root, max_bytes=max_bytes, name=name)
+
     def put(self, stream: IO[bytes], *, max_bytes: int, name: str = "file") -> tuple[str, int]:
-        """Copy ``stream`` into the store; return ``(sha256, size)``. Raises BlobTooLarge past max_bytes."""
+        """Copy ``stream`` into the store; return ``(sha256, size)``. Raises BlobTooLarge past max_bytes.
+
+        A StagedUpload of this store (``stage``) is not copied: it is synced and renamed into place.
+        """
+        if isinstance(stream, StagedUpload) and stream.directory == self.root and stream.writable():
+            return self._commit(stream, max_bytes=max_bytes)
         self.root.mkdir(parents=True, exist_ok=True)
         digest = hashlib.sha256()
         size = 0
@@ -93,6 +103,19 @@ class LocalBlobStore:
                 os.unlink(tmp_name)
             raise
         return sha256, size
+
+    def _commit(self, staged: StagedUpload, *, max_bytes: int) -> tuple[str, int]:
+        if staged.size > max_bytes:
+            raise BlobTooLarge(f"file {staged.name!r} is larger than the limit of {max_bytes} bytes")
+        sha256, final = staged.sha256, self.path(staged.sha256)
+        if final.is_file():
+            staged.discard()
+            self.drop_marks(self._marks_of(sha256))  # wanted again: retention starts over
+        else:
+            staged.sync()
+            final.parent.mkdir(exist_ok=True)
+            staged.commit_to(final, mode=BLOB_MODE)
+        return sha256, staged.size
 
     def put_bytes(self, data: bytes, *, name: str = "file") -> str:
         """Store bytes (tests, the command line); return the sha256."""

@@ -43,6 +43,7 @@ from store.s3 import (
     s3_client,
     storage_errors,
 )
+from store.staging import StagedUpload
 
 __all__ = ["MIN_PART_BYTES", "MultipartUpload", "ObjectBlobStore", "ObjectStoreSettings", "upload_key_prefix"]
 
@@ -133,6 +134,8 @@ class ObjectBlobStore:
         """
         if sha256 is not None:
             check_sha256(sha256)
+        if isinstance(stream, StagedUpload) and stream.writable():
+            return self._put_staged(stream, max_bytes=max_bytes, sha256=sha256)
         digest = hashlib.sha256()
         size = 0
         spool_dir = self.copies.root if self.copies.root.is_dir() else None
@@ -163,6 +166,38 @@ class ObjectBlobStore:
             except StorageUnavailable as exc:
                 if not lost_conditional_write(exc):
                     raise
+        return actual, size
+
+    def stage(self, *, max_bytes: int, name: str = "file") -> StagedUpload:
+        """A local file for the multipart parser to write an upload into, hashed as it is written:
+        ``put`` of it sends it as it is (no second spool, no second hash)."""
+        spool_dir = self.copies.root if self.copies.root.is_dir() else None
+        return StagedUpload(spool_dir, max_bytes=max_bytes, name=name)
+
+    def _put_staged(self, staged: StagedUpload, *, max_bytes: int, sha256: str | None) -> tuple[str, int]:
+        if staged.size > max_bytes:
+            raise BlobTooLarge(f"file {staged.name!r} is larger than the limit of {max_bytes} bytes")
+        actual, size = staged.sha256, staged.size
+        if sha256 is not None and actual != sha256:
+            raise BlobHashMismatch(f"file {staged.name!r} has sha256 {actual}, not the announced {sha256}")
+        if self.exists(actual):
+            self._unmark(actual)
+            return actual, size
+        staged.flush()
+        staged.seek(0)
+        try:
+            with storage_errors(f"writing blob {actual}"):
+                self._s3.put_object(
+                    Bucket=self.bucket,
+                    Key=self.key(actual),
+                    Body=staged.file,
+                    ContentLength=size,
+                    ChecksumSHA256=base64.b64encode(staged.digest).decode(),
+                    IfNoneMatch="*",
+                )
+        except StorageUnavailable as exc:
+            if not lost_conditional_write(exc):
+                raise
         return actual, size
 
     def put_bytes(self, data: bytes, *, name: str = "file") -> str:

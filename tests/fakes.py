@@ -34,6 +34,7 @@ from service.model import Batch, ContextResult, Job, suggestion_from_dict
 from service.ports import Ports, SweepReport
 from store.blobs import check_sha256
 from store.retention import mark_and_sweep
+from store.staging import StagedUpload
 
 
 class RecordingPublisher:
@@ -225,6 +226,9 @@ class MemoryBlobStore:
             self.root.mkdir(parents=True, exist_ok=True)
             path.write_bytes(self._blobs[sha256])
         return path
+
+    def stage(self, *, max_bytes: int, name: str = "file") -> StagedUpload:
+        return StagedUpload(None, max_bytes=max_bytes, name=name)
 
     def put(self, stream: IO[bytes], *, max_bytes: int, name: str = "file") -> tuple[str, int]:
         data = stream.read(max_bytes + 1)

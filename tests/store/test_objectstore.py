@@ -188,3 +188,28 @@ def test_local_copies_for_decoding_stay_within_the_cache_bound(s3: S3Server, tmp
     assert sum(p.stat().st_size for p in kept) <= settings.cache_max_bytes
     # An evicted copy is fetched (and verified) again on demand.
     assert blobs.open_path(hashes[0]).read_bytes() == blobs.read(hashes[0])
+
+
+def test_a_staged_upload_is_sent_as_written(blobs: ObjectBlobStore) -> None:
+    data = secrets.token_bytes(2 * 1024 * 1024 + 5)
+    staged = blobs.stage(max_bytes=len(data), name="take.wav")
+    for i in range(0, len(data), 65536):
+        staged.write(data[i : i + 65536])
+    staged.seek(0)
+    sha256, size = blobs.put(staged, max_bytes=len(data))  # type: ignore[arg-type]
+    staged.close()
+    assert sha256 == hashlib.sha256(data).hexdigest() and size == len(data)
+    assert blobs.read(sha256) == data
+    again = blobs.stage(max_bytes=len(data))
+    again.write(data)
+    again.seek(0)
+    assert blobs.put(again, max_bytes=len(data)) == (sha256, size)  # type: ignore[arg-type]
+    again.close()
+    assert _count(blobs, "blobs") == 1
+    assert not list(blobs.settings.cache_dir.rglob(".upload-*"))  # type: ignore[union-attr]
+    other = blobs.stage(max_bytes=len(data))
+    other.write(b"other bytes")
+    other.seek(0)
+    with pytest.raises(BlobHashMismatch):
+        blobs.put(other, max_bytes=len(data), sha256=sha256)  # type: ignore[arg-type]
+    other.close()
