@@ -10,7 +10,7 @@ from werkzeug.datastructures import FileStorage
 
 from api.context import ctx
 from api.errors import BadRequest, PayloadTooLarge, UnsupportedMediaType
-from service.ports import Ports
+from service.ports import Ports, StagedFile
 from service.uploads import store_upload
 
 MAX_NAME_CHARS = 200
@@ -43,7 +43,23 @@ class UploadRequest(Request):
     ) -> IO[bytes]:
         context = ctx()
         limit = context.settings.max_file_bytes
-        return cast(IO[bytes], context.ports.blobs.stage(max_bytes=limit, name=display_name(filename)))
+        staged = context.ports.blobs.stage(max_bytes=limit, name=display_name(filename))
+        self._staged.append(staged)
+        return cast(IO[bytes], staged)
+
+    @property
+    def _staged(self) -> list[StagedFile]:
+        staged: list[StagedFile] = self.__dict__.setdefault("_codette_staged", [])
+        return staged
+
+    def close(self) -> None:
+        """Also close every staged file, parsed or not: a body cut off mid-file never reaches
+        ``request.files``, and its part must not stay on disk (an unstored one is deleted)."""
+        try:
+            super().close()
+        finally:
+            for staged in self._staged:
+                staged.close()
 
 
 def require_multipart(request: Request) -> None:

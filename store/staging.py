@@ -128,6 +128,11 @@ class StagedUpload:
         if not self._committed:
             self.discard()
 
+    def __del__(self) -> None:
+        # a backstop: whoever dropped it without closing it, an unstored upload does not stay on disk
+        with contextlib.suppress(Exception):
+            self.close()
+
     def __enter__(self) -> StagedUpload:
         return self
 

@@ -266,3 +266,22 @@ def test_upload_by_hash_requests_are_checked(client: FlaskClient, settings: Sett
     many = {"tracks": [{"sha256": "0" * 64}] * (settings.max_files_per_batch + 1)}
     assert_error(post("/api/v1/analyses", json=many, headers=auth()), 413)
     assert_error(post("/api/v1/analyses", data="{", content_type="application/json", headers=auth()), 400)
+
+
+def test_a_body_cut_off_mid_file_leaves_nothing_on_disk(client: FlaskClient, settings: Settings) -> None:
+    """File parts are written straight into the blob store's directory (store/staging.py); a client
+    that goes away mid-file never gets its part stored, and the request's teardown deletes it."""
+    data = wav_bytes(seed=21)
+    head = (
+        b'--XyZ\r\nContent-Disposition: form-data; name="file"; filename="a.wav"\r\n'
+        b"Content-Type: audio/wav\r\n\r\n"
+    )
+    r = client.post(
+        "/api/v1/blobs",
+        data=head + data[: len(data) // 2],  # no closing boundary
+        headers=auth(),
+        content_type="multipart/form-data; boundary=XyZ",
+    )
+    assert_error(r, 400, "bad_request", mentions="file")
+    assert not [p.name for p in settings.blob_dir.rglob("*") if p.is_file()]
+    assert put_blob(client, data)  # and the service goes on serving
