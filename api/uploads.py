@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import unicodedata
-from typing import IO, cast
+from typing import IO, Any, cast
 
 from flask import Request
 from werkzeug.datastructures import FileStorage
@@ -34,6 +34,10 @@ class UploadRequest(Request):
     (BlobStore.stage): each upload's bytes are parsed, hashed and written once, then renamed into
     place, instead of spooled by the parser and copied again by the store."""
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._staged: list[StagedFile] = []
+
     def _get_file_stream(
         self,
         total_content_length: int | None,
@@ -46,11 +50,6 @@ class UploadRequest(Request):
         staged = context.ports.blobs.stage(max_bytes=limit, name=display_name(filename))
         self._staged.append(staged)
         return cast(IO[bytes], staged)
-
-    @property
-    def _staged(self) -> list[StagedFile]:
-        staged: list[StagedFile] = self.__dict__.setdefault("_codette_staged", [])
-        return staged
 
     def close(self) -> None:
         """Also close every staged file, parsed or not: a body cut off mid-file never reaches

@@ -9,11 +9,9 @@ Retention (store/retention.py) marks unreferenced blobs with empty files
 
 from __future__ import annotations
 
-import hashlib
 import io
 import os
 import re
-import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import IO
@@ -75,34 +73,9 @@ class LocalBlobStore:
         """
         if isinstance(stream, StagedUpload) and stream.directory == self.root and stream.writable():
             return self._commit(stream, max_bytes=max_bytes)
-        self.root.mkdir(parents=True, exist_ok=True)
-        digest = hashlib.sha256()
-        size = 0
-        fd, tmp_name = tempfile.mkstemp(dir=self.root, prefix=".upload-")
-        try:
-            with os.fdopen(fd, "wb") as tmp:
-                for chunk in iter(lambda: stream.read(_CHUNK), b""):
-                    size += len(chunk)
-                    if size > max_bytes:
-                        raise BlobTooLarge(f"file {name!r} is larger than the limit of {max_bytes} bytes")
-                    digest.update(chunk)
-                    tmp.write(chunk)
-                tmp.flush()
-                os.fsync(tmp.fileno())
-            sha256 = digest.hexdigest()
-            final = self.path(sha256)
-            if final.is_file():
-                os.unlink(tmp_name)
-                self.drop_marks(self._marks_of(sha256))  # wanted again: retention starts over
-            else:
-                final.parent.mkdir(exist_ok=True)
-                os.chmod(tmp_name, BLOB_MODE)
-                os.replace(tmp_name, final)
-        except BaseException:
-            if os.path.exists(tmp_name):
-                os.unlink(tmp_name)
-            raise
-        return sha256, size
+        with self.stage(max_bytes=max_bytes, name=name) as staged:
+            staged.copy_from(stream, chunk_bytes=_CHUNK)
+            return self._commit(staged, max_bytes=max_bytes)
 
     def _commit(self, staged: StagedUpload, *, max_bytes: int) -> tuple[str, int]:
         if staged.size > max_bytes:

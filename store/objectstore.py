@@ -136,41 +136,13 @@ class ObjectBlobStore:
             check_sha256(sha256)
         if isinstance(stream, StagedUpload) and stream.writable():
             return self._put_staged(stream, max_bytes=max_bytes, sha256=sha256)
-        digest = hashlib.sha256()
-        size = 0
-        spool_dir = self.copies.root if self.copies.root.is_dir() else None
-        with tempfile.TemporaryFile(dir=spool_dir) as spool:
-            for chunk in iter(lambda: stream.read(_CHUNK), b""):
-                size += len(chunk)
-                if size > max_bytes:
-                    raise BlobTooLarge(f"file {name!r} is larger than the limit of {max_bytes} bytes")
-                digest.update(chunk)
-                spool.write(chunk)
-            actual = digest.hexdigest()
-            if sha256 is not None and actual != sha256:
-                raise BlobHashMismatch(f"file {name!r} has sha256 {actual}, not the announced {sha256}")
-            if self.exists(actual):
-                self._unmark(actual)
-                return actual, size
-            spool.seek(0)
-            try:
-                with storage_errors(f"writing blob {actual}"):
-                    self._s3.put_object(
-                        Bucket=self.bucket,
-                        Key=self.key(actual),
-                        Body=spool,
-                        ContentLength=size,
-                        ChecksumSHA256=base64.b64encode(digest.digest()).decode(),
-                        IfNoneMatch="*",
-                    )
-            except StorageUnavailable as exc:
-                if not lost_conditional_write(exc):
-                    raise
-        return actual, size
+        with self.stage(max_bytes=max_bytes, name=name) as staged:
+            staged.copy_from(stream, chunk_bytes=_CHUNK)
+            return self._put_staged(staged, max_bytes=max_bytes, sha256=sha256)
 
     def stage(self, *, max_bytes: int, name: str = "file") -> StagedUpload:
-        """A local file for the multipart parser to write an upload into, hashed as it is written:
-        ``put`` of it sends it as it is (no second spool, no second hash)."""
+        """A local file an upload is written into, hashed as it is written (the multipart parser's,
+        or put's spool for any other stream): ``put`` of it sends it as it is."""
         spool_dir = self.copies.root if self.copies.root.is_dir() else None
         return StagedUpload(spool_dir, max_bytes=max_bytes, name=name)
 

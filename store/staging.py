@@ -13,9 +13,8 @@ import contextlib
 import hashlib
 import os
 import tempfile
-from collections.abc import Iterable
 from pathlib import Path
-from typing import IO, Any
+from typing import IO
 
 from core.errors import BlobTooLarge
 
@@ -53,10 +52,6 @@ class StagedUpload:
         self._digest.update(data)
         return self._file.write(data)
 
-    def writelines(self, lines: Iterable[bytes]) -> None:
-        for line in lines:
-            self.write(line)
-
     def read(self, size: int = -1) -> bytes:
         return self._file.read(size)
 
@@ -93,10 +88,14 @@ class StagedUpload:
     def closed(self) -> bool:
         return self._file.closed
 
-    def __iter__(self) -> Any:
-        return iter(self._file)
-
     # --- what the blob store calls --------------------------------------------------------------
+
+    def copy_from(self, stream: IO[bytes], *, chunk_bytes: int = 1 << 20) -> None:
+        """Write all of ``stream`` in (BlobTooLarge past ``max_bytes``), then rewind."""
+        for chunk in iter(lambda: stream.read(chunk_bytes), b""):
+            self.write(chunk)
+        self._file.flush()
+        self._file.seek(0)
 
     @property
     def sha256(self) -> str:
