@@ -6,6 +6,8 @@ key, section boundaries) is known.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
 from core.frames import FrameFeatures, compute_frames
@@ -174,6 +176,32 @@ def band_mix(
     return np.asarray(0.8 * (kick_ + snare_ + hats_ + pad + bass + floor), dtype=np.float32)
 
 
+def _note_line(
+    *,
+    seconds: float,
+    sr: int,
+    seed: int,
+    step_s: float,
+    ring_steps: int,
+    decay: float,
+    note_of: Callable[[int], int],
+    level_db_of: Callable[[int], float],
+) -> np.ndarray:
+    """One note every ``step_s``: decaying harmonic tones (partial k decays at ``decay`` + k per
+    second) ringing ``ring_steps`` steps, MIDI note ``note_of(slot)``, accent ``level_db_of(slot)``
+    plus 0.5 dB of random spread, as a player phrases a line."""
+    rng = np.random.default_rng(seed)
+    y = np.zeros(int(seconds * sr))
+    t = np.arange(int(ring_steps * step_s * sr)) / sr
+    envelope = np.minimum(1.0, t / 0.004) * np.minimum(1.0, (t[-1] - t) / 0.05)  # attack, release
+    for slot in range(int(seconds / step_s)):
+        f0 = midi_hz(note_of(slot))
+        tone = sum(np.sin(2 * np.pi * k * f0 * t) * np.exp(-t * (decay + k)) / k for k in range(1, 7))
+        gain = 0.08 * 10 ** ((level_db_of(slot) + rng.normal(0.0, 0.5)) / 20)
+        _place(y, gain * envelope * tone, round(slot * step_s * sr))
+    return y.astype(np.float32)
+
+
 def grouped_sixteenths(
     bpm: float,
     *,
@@ -189,19 +217,17 @@ def grouped_sixteenths(
     little (``beat_db``): the figure repeats every 3/4 of a beat, so its octaves fall at 4:3 of the
     tempo (a reel or hornpipe read 117 instead of 88), while the beat holds four sixteenths.
     """
-    rng = np.random.default_rng(seed)
-    y = np.zeros(int(seconds * sr))
-    step_s = 15.0 / bpm
-    t = np.arange(int(3 * step_s * sr)) / sr
-    envelope = np.minimum(1.0, t / 0.004) * np.minimum(1.0, (t[-1] - t) / 0.05)
     figure = (69, 73, 76, 74, 71, 68, 66, 69, 73)
-    for slot in range(int(seconds / step_s)):
-        f0 = midi_hz(figure[slot % len(figure)] + 5 * ((slot // 24) % 2))
-        tone = sum(np.sin(2 * np.pi * k * f0 * t) * np.exp(-t * (4.0 + k)) / k for k in range(1, 7))
-        level_db = (group_db if slot % 3 == 0 else 0.0) + (beat_db if slot % 4 == 0 else 0.0)
-        gain = 0.08 * 10 ** ((level_db + rng.normal(0.0, 0.5)) / 20)
-        _place(y, gain * envelope * tone, round(slot * step_s * sr))
-    return y.astype(np.float32)
+    return _note_line(
+        seconds=seconds,
+        sr=sr,
+        seed=seed,
+        step_s=15.0 / bpm,
+        ring_steps=3,
+        decay=4.0,
+        note_of=lambda slot: figure[slot % len(figure)] + 5 * ((slot // 24) % 2),
+        level_db_of=lambda slot: (group_db if slot % 3 == 0 else 0.0) + (beat_db if slot % 4 == 0 else 0.0),
+    )
 
 
 def piano_eighths(
@@ -218,17 +244,14 @@ def piano_eighths(
     Notes on the beat are accented (``beat_db`` over the off-beat eighths), the bar's downbeat
     most (``downbeat_db``), as a pianist phrases a steady accompaniment.
     """
-    rng = np.random.default_rng(seed)
-    y = np.zeros(int(seconds * sr))
-    eighth_s = 30.0 / bpm
-    t = np.arange(int(4 * eighth_s * sr)) / sr
-    envelope = np.minimum(1.0, t / 0.004) * np.minimum(1.0, (t[-1] - t) / 0.05)  # attack, release
     arpeggio = (60, 64, 67, 72, 67, 64, 60, 55)
-    for slot in range(int(seconds / eighth_s)):
-        note = arpeggio[slot % len(arpeggio)] + 5 * ((slot // 8) % 2)
-        f0 = midi_hz(note)
-        tone = sum(np.sin(2 * np.pi * k * f0 * t) * np.exp(-t * (2.0 + k)) / k for k in range(1, 7))
-        level_db = downbeat_db if slot % 8 == 0 else beat_db if slot % 2 == 0 else 0.0
-        gain = 0.08 * 10 ** ((level_db + rng.normal(0.0, 0.5)) / 20)
-        _place(y, gain * envelope * tone, round(slot * eighth_s * sr))
-    return y.astype(np.float32)
+    return _note_line(
+        seconds=seconds,
+        sr=sr,
+        seed=seed,
+        step_s=30.0 / bpm,
+        ring_steps=4,
+        decay=2.0,
+        note_of=lambda slot: arpeggio[slot % len(arpeggio)] + 5 * ((slot // 8) % 2),
+        level_db_of=lambda slot: downbeat_db if slot % 8 == 0 else beat_db if slot % 2 == 0 else 0.0,
+    )
