@@ -127,6 +127,8 @@ class Batch:
     job_ids: tuple[str, ...]
     session_job_id: str = ""
     created_at: float = field(default_factory=time.time)
+    #: batch.done went out (set right after the publish; a redelivery sends it when this stays false).
+    announced: bool = False
 
 
 @dataclass(frozen=True)

@@ -83,6 +83,7 @@ def submit_batch(ports: Ports, *, owner: str, uploads: list[Upload]) -> tuple[Ba
     enqueue_tracks(ports, owner=owner, jobs=jobs)  # the user's line, admitted in turn
     if all(j.status.finished for j in jobs):
         ports.publisher.publish(BatchDone(batch_id), rooms=[batch_room(batch_id)])
+        ports.jobs.mark_batch_announced(batch_id)
     return batch, jobs
 
 

@@ -185,7 +185,9 @@ def _count_in_batch(ports: Ports, job: Job, *, progress: bool = True) -> None:
         return
     finished, total, completed_now = ports.jobs.finish_in_batch(job.batch_id, job.job_id)
     if completed_now:
-        ports.publisher.publish(BatchDone(job.batch_id), rooms=[batch_room(job.batch_id)])
+        _announce_batch(ports, job.batch_id)
+    elif total and finished == total:  # a repeat for a complete batch: its announcer may have died
+        _reannounce_batch(ports, job.batch_id)
     batch = ports.jobs.batch(job.batch_id)
     if batch is not None and batch.session_job_id and total:
         parent = ports.jobs.job(batch.session_job_id)
@@ -195,6 +197,24 @@ def _count_in_batch(ports: Ports, job: Job, *, progress: bool = True) -> None:
             ports.publisher.publish(
                 JobProgress(parent.job_id, round(share, 4), "tracks"), rooms=rooms_for(parent)
             )
+
+
+def _announce_batch(ports: Ports, batch_id: str) -> None:
+    ports.publisher.publish(BatchDone(batch_id), rooms=[batch_room(batch_id)])
+    ports.jobs.mark_batch_announced(batch_id)
+
+
+def _reannounce_batch(ports: Ports, batch_id: str) -> None:
+    """For a repeat of a batch's last job: send batch.done if the worker that completed the batch died
+    between counting the job and the publish (the same grace as ``reannounce`` gives a live finisher)."""
+    deadline = time.monotonic() + ANNOUNCE_GRACE_S
+    batch = ports.jobs.batch(batch_id)
+    while batch is not None and not batch.announced and time.monotonic() < deadline:
+        time.sleep(ANNOUNCE_POLL_S)
+        batch = ports.jobs.batch(batch_id)
+    if batch is not None and not batch.announced:
+        log.warning("batch %s completed but batch.done was not confirmed sent; sending it again", batch_id)
+        _announce_batch(ports, batch_id)
 
 
 def run_track_job(ports: Ports, *, job_id: str, sha256: str, hostname: str) -> dict[str, str]:

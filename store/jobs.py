@@ -145,6 +145,7 @@ class RedisJobStore:
             job_ids=tuple(json.loads(h["job_ids"])),
             session_job_id=h.get("session_job_id", ""),
             created_at=float(h.get("created_at") or 0.0),
+            announced=h.get("announced") == "1",
         )
 
     def owned_batch(self, batch_id: str, owner: str) -> Batch:
@@ -176,6 +177,9 @@ class RedisJobStore:
         added, finished, _ = pipe.execute()
         total = len(batch.job_ids)
         return finished, total, bool(added) and finished == total
+
+    def mark_batch_announced(self, batch_id: str) -> None:
+        self.redis.hset(keys.batch(batch_id), "announced", "1")
 
     def batch_finished(self, batch_id: str) -> int:
         return int(self.redis.scard(keys.batch_finished(batch_id)))

@@ -142,6 +142,9 @@ class MemoryJobStore:
         total = len(batch.job_ids)
         return len(done), total, added and len(done) == total
 
+    def mark_batch_announced(self, batch_id: str) -> None:
+        self._batches[batch_id] = replace(self._batches[batch_id], announced=True)
+
     def put_session(self, owner: str, session_id: str, doc: dict[str, Any]) -> bool:
         created = (owner, session_id) not in self._sessions
         self._sessions[(owner, session_id)] = dict(doc)

@@ -19,6 +19,7 @@ import pytest
 from service import track_job
 from service.model import Batch, Job, new_id
 from service.track_job import run_track_job
+from store import keys
 from store.wiring import build_stores
 from tests.conftest import wav_bytes
 from tests.fakes import RecordingPublisher
@@ -133,6 +134,35 @@ def test_a_redelivered_task_announces_a_job_whose_worker_died_before_publishing(
     assert [m.event.value for m, _ in publisher.sent] == ["job.done"]  # batch.done was already sent
     assert publisher.sent[0][0].result["audio"]["duration_s"] == 1.0
     assert services.jobs.job(job.job_id) == replace(services.jobs.job(job.job_id), announced=True)
+
+    publisher.sent.clear()  # announced: a further redelivery sends nothing
+    run_track_job(services, job_id=job.job_id, sha256=sha256, hostname="w")
+    assert publisher.sent == []
+
+
+def test_a_redelivered_task_announces_a_batch_whose_completer_died_before_publishing(
+    settings, monkeypatch
+) -> None:
+    """The batch's last job was counted (so completed_now was spent) but its worker died before
+    batch.done went out: the redelivered message sends batch.done, once, after the grace."""
+    monkeypatch.setattr(track_job, "ANNOUNCE_GRACE_S", 0.3)
+    publisher = RecordingPublisher()
+    services = build_stores(settings, publisher=publisher)
+    sha256 = services.blobs.put_bytes(wav_bytes(seconds=1.0, seed=78))
+    owner = f"crash-{new_id()}"
+    job = Job(new_id(), owner, name="x.wav", sha256=sha256, batch_id=new_id())
+    services.jobs.create_job(job)
+    services.jobs.create_batch(Batch(job.batch_id, owner, (job.job_id,)))
+    run_track_job(services, job_id=job.job_id, sha256=sha256, hostname="w")
+    assert services.jobs.batch(job.batch_id).announced
+
+    # Simulate the crash window: the job counted in its batch, batch.done not confirmed sent.
+    services.jobs.redis.hdel(keys.batch(job.batch_id), "announced")
+    assert not services.jobs.batch(job.batch_id).announced
+    publisher.sent.clear()
+    run_track_job(services, job_id=job.job_id, sha256=sha256, hostname="w")
+    assert [m.event.value for m, _ in publisher.sent] == ["batch.done"]
+    assert services.jobs.batch(job.batch_id).announced
 
     publisher.sent.clear()  # announced: a further redelivery sends nothing
     run_track_job(services, job_id=job.job_id, sha256=sha256, hostname="w")
