@@ -398,6 +398,27 @@ def test_keys_louder_than_the_bass_in_its_band_get_one_deep_cut(keys_low_db: flo
     assert not [s for s in kick.suggestions if "louder_fraction" in s.evidence]
 
 
+@pytest.mark.parametrize(("strings_mid_db", "expect_cut"), [(-14.0, True), (-26.0, False)])
+def test_strings_louder_than_the_lead_vocal_in_its_mids_get_a_cut(strings_mid_db: float, expect_cut: bool):
+    # Strings share the mids (ownership 2) but the lead owns them (3): strings 2 dB over the vocal
+    # there bury it (a +9 dB bell at 1 kHz on a string section does this); 10 dB under, they sit.
+    vocal = spectrum((200, 5000, -16.0))
+    strings = spectrum((125, 400, -22.0), (500, 2000, strings_mid_db), (2500, 6300, -30.0))
+    spec, analyses = build(
+        (track("vox", "vocals"), make_analysis("vox", third_octave_db=vocal)),
+        (track("str", "strings"), make_analysis("str", third_octave_db=strings)),
+    )
+    out = analyze_session(spec, analyses)
+    mine = next(t for t in out.tracks if t.track_id == "str")
+    cuts = [s for s in mine.suggestions if "louder_fraction" in s.evidence and s.target.band == "mid"]
+    if not expect_cut:
+        assert not cuts
+        return
+    assert len(cuts) == 1 and cuts[0].evidence["masked_track"] == "vox"
+    assert cuts[0].parameters["freq_hz"] == pytest.approx(1000.0, rel=0.01)
+    assert cuts[0].parameters["gain_db"] <= -6.0
+
+
 def test_a_dominance_cut_is_verified_in_the_session_by_its_louder_fraction():
     from core.verify import is_session_advice, verify_in_session
 
