@@ -5,10 +5,13 @@ Beat trackers mostly err by an octave (a track read at half or double the tempo)
 induction algorithms", IEEE TASLP 14(5), 2006, whose "accuracy 2" counts such readings as right,
 with a 4 % tolerance. Averaging tempi is therefore wrong (a kick read at 120 and a bass at 60 are
 not at 90). Instead each confident track votes, weighted by its tempo confidence and how rhythmic
-it is (drums most: ``RHYTHM_WEIGHTS``), and the session tempo is the candidate T that maximises the
-summed agreement of every track's tempo with T or with one of T's ``RELATIONS`` (T/2, 2T, 2T/3,
-3T/2). Near-ties go to the candidate closest to ``PREFERRED_BPM`` (the preferred beat rate in
-D. Moelants, "Preferred tempo reconsidered", ICMPC 2002). The winner is refined to the weighted
+it is (drums most: ``RHYTHM_WEIGHTS``), and the candidates T are scored by the summed agreement of
+every track's tempo with T or with one of T's ``RELATIONS`` (T/2, 2T, 2T/3, 3T/2). Those scores say
+which tempo family the tracks share, but barely which octave of it: among the strong candidates,
+the one most tracks read directly (by tempo confidence, whatever their type) wins, because a lone
+drum stem reads its own pattern (hats in eighths read double the tempo). Near-ties go to the
+rhythm-weighted score, then to the candidate closest to ``PREFERRED_BPM`` (the preferred beat rate
+in D. Moelants, "Preferred tempo reconsidered", ICMPC 2002). The winner is refined to the weighted
 geometric mean of the votes that agree with it.
 """
 
@@ -30,6 +33,8 @@ class TempoVote:
 
     bpm: float
     weight: float
+    #: The track's own tempo confidence (0-1): how much its reading counts as a direct reading.
+    confidence: float = 1.0
 
 
 #: A track reading ``T * ratio`` for a session at T, and how much such a reading agrees with T.
@@ -39,6 +44,11 @@ TOLERANCE_OCTAVES = math.log2(1.04)
 #: Near-ties (within this fraction of the best score) go to the candidate nearest PREFERRED_BPM.
 TIE_FRACTION = 0.01
 PREFERRED_BPM = 120.0
+#: Candidates scoring at least this fraction of the best are octave (or 3:2) rivals; among them the
+#: one most tracks read directly wins when it leads by more than DIRECT_MARGIN (in tracks of full
+#: confidence); otherwise the rhythm-weighted score decides.
+OCTAVE_FRACTION = 0.75
+DIRECT_MARGIN = 0.25
 
 #: How much a track type's tempo estimate says about the groove (house choice): drums carry the
 #: beat; a bass mostly plays on it; sustained types (pads, strings, fx) barely show it.
@@ -82,8 +92,8 @@ def estimate_tempo(votes: Sequence[TempoVote]) -> float | None:
     candidates = sorted({v.bpm / r for v in votes for r in RELATIONS if MIN_BPM <= v.bpm / r <= MAX_BPM})
     scores = [sum(v.weight * _agreement(v.bpm, c)[0] for v in votes) for c in candidates]
     top = max(scores)
-    near = [c for c, s in zip(candidates, scores, strict=True) if s >= top * (1.0 - TIE_FRACTION)]
-    best = min(near, key=lambda c: (abs(math.log2(c / PREFERRED_BPM)), c))
+    strong = [(c, s) for c, s in zip(candidates, scores, strict=True) if s >= top * OCTAVE_FRACTION]
+    best = _octave(votes, strong)
     num = den = 0.0
     for v in votes:
         score, ratio = _agreement(v.bpm, best)
@@ -91,6 +101,28 @@ def estimate_tempo(votes: Sequence[TempoVote]) -> float | None:
             num += v.weight * score * math.log2(v.bpm / ratio)
             den += v.weight * score
     return float(2.0 ** (num / den)) if den > 0 else best
+
+
+def _direct(votes: Sequence[TempoVote], tempo: float) -> float:
+    """How many tracks (by their tempo confidence) read ``tempo`` itself, within the tolerance."""
+    sigma = TOLERANCE_OCTAVES / 2.0
+    return sum(v.confidence * math.exp(-0.5 * (math.log2(v.bpm / tempo) / sigma) ** 2) for v in votes)
+
+
+def _octave(votes: Sequence[TempoVote], near: Sequence[tuple[float, float]]) -> float:
+    """Among the strong candidates (tempo, score), the one most tracks read directly; then the
+    rhythm-weighted score; then the one nearest PREFERRED_BPM.
+
+    A drum stem on its own reads its own pattern, not always the beat (hats in eighths read double,
+    a kick on 1 and 3 half), so its rhythm weight must not settle the octave against several
+    tracks that read the tempo itself: sessions-dev, hats at 2T against bass, keys and lead at T.
+    """
+    direct = {c: _direct(votes, c) for c, _ in near}
+    most = max(direct.values())
+    contenders = [(c, s) for c, s in near if direct[c] >= most - DIRECT_MARGIN]
+    top = max(s for _, s in contenders)
+    tied = [c for c, s in contenders if s >= top * (1.0 - TIE_FRACTION)]
+    return min(tied, key=lambda c: (abs(math.log2(c / PREFERRED_BPM)), c))
 
 
 def tempo_votes(tracks: Sequence[TrackSpec], analyses: Mapping[str, TrackAnalysis]) -> list[TempoVote]:
@@ -101,7 +133,8 @@ def tempo_votes(tracks: Sequence[TrackSpec], analyses: Mapping[str, TrackAnalysi
         if a is None or a.rhythm.tempo_bpm is None or a.rhythm.tempo_confidence < MIN_TEMPO_CONFIDENCE:
             continue
         rhythmic = max(RHYTHM_WEIGHTS.get(t.type, 0.35), min(max(a.patterns.percussive, 0.0), 1.0))
-        votes.append(TempoVote(float(a.rhythm.tempo_bpm), a.rhythm.tempo_confidence * rhythmic))
+        conf = a.rhythm.tempo_confidence
+        votes.append(TempoVote(float(a.rhythm.tempo_bpm), conf * rhythmic, conf))
     return votes
 
 

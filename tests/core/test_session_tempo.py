@@ -54,3 +54,21 @@ def test_no_confident_track_means_no_tempo():
     out = session(("kick", "kick", KICK, 120.0, 0.2), ("bass", "bass", BASS, 60.0, 0.1))
     assert out.bpm is None and out.bpm_source is None
     assert estimate_tempo([]) is None
+
+
+def test_hats_in_eighths_do_not_double_a_tempo_the_other_parts_play():
+    # sessions-dev's pattern: the hi-hat stem reads its eighths (2T, full confidence, drum weight),
+    # the bass, keys, strings and lead read T; the kick and snare alone are too sparse to read.
+    out = session(
+        ("hats", "drums", DRUMS, 162.0, 1.0),
+        ("bass", "bass", BASS, 81.0, 1.0),
+        ("keys", "keys", PAD, 81.0, 0.32),
+        ("strings", "strings", PAD, 81.1, 0.71),
+        ("lead", "vocals", PAD, 81.0, 0.92),
+    )
+    assert out.bpm == pytest.approx(81.0, abs=0.5)
+
+
+def test_one_confident_track_keeps_its_own_tempo():
+    for bpm in (58.0, 81.0, 140.0, 176.0):
+        assert estimate_tempo([TempoVote(bpm, 0.9, 0.9)]) == pytest.approx(bpm, rel=1e-6)
