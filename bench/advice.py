@@ -259,9 +259,15 @@ def main() -> None:
     peer: dict[str, list[Outcome]] = defaultdict(list)
     misses: dict[str, list[str]] = defaultdict(list)
     clean = {False: [0, 0], True: [0, 0]}
+    tempo_right: list[str] = []
     t0 = time.perf_counter()
     for index, session in enumerate(sessions):
         analyses = {s.track_id: analyze((s.y, session.sr), name=s.track_id) for s in session.stems}
+        heard = analyze_session({**_doc(session), "bpm": None}, analyses).bpm  # no tempo declared
+        if heard is not None and abs(np.log2(heard / session.bpm)) <= np.log2(1.04):
+            tempo_right.append(session.name)
+        else:
+            print(f"  {session.name} session tempo heard {heard} (labelled {session.bpm:g})")
         for v in (False, True) if VET else (False,):
             n, bad, text = clean_harm(session, analyses, vetted=v)
             clean[v][0] += n
@@ -308,6 +314,7 @@ def main() -> None:
     for v, label in ((False, "route"), (True, "vetted")):
         n, bad = clean[v]
         print(f"clean sessions ({label}): {n} top-{TOP} suggestions, {bad} with side effects when rendered")
+    print(f"session tempo with none declared: {len(tempo_right)}/{len(sessions)} within 4 % of the label")
     for kind, lines in misses.items():
         for line in lines:
             print(f"  missed {kind}: {line}")
