@@ -11,7 +11,8 @@ Order of decisions, each from a table below:
    per measure, and travels in the evidence), and types this user keeps rejecting sink.
 4. Exploration: with probability EXPLORATION_RATE one suggestion from below the cut is lifted into
    the last visible slot, chosen in proportion to its posterior uncertainty, so a held-back type is
-   never hidden for good and the model can notice a change of taste. All randomness comes from the
+   never hidden for good and the model can notice a change of taste. It never displaces a defect
+   (priority <= PROTECTED_PRIORITY): what is most wrong stays in view. All randomness comes from the
    ``rng`` passed in: a given seed gives a given ranking.
 """
 
@@ -77,6 +78,10 @@ DEFAULT_SEVERITY = 1.5
 #: Confidence c in [0, 1] weighs CONFIDENCE_FLOOR + (1 - CONFIDENCE_FLOOR) * c.
 CONFIDENCE_FLOOR = 0.5
 EXPLORATION_RATE = 0.1
+#: Exploration takes the last visible slot only from polish: a suggestion of this priority or more
+#: urgent (clipping, a stem 8 dB off, a buried lead) in that slot stays; the draw is still made, so
+#: a seed gives the same ranking whichever suggestion sits there.
+PROTECTED_PRIORITY = 2
 DEFAULT_LIMIT = 5
 MAX_LIMIT = 50
 
@@ -201,6 +206,8 @@ def _explore(order: list[Ranked], *, limit: int, rng: np.random.Generator) -> tu
     below = order[limit:]
     if not below or rng.random() >= EXPLORATION_RATE:
         return tuple(order[:limit])
+    if order[limit - 1].suggestion.priority <= PROTECTED_PRIORITY:
+        return tuple(order[:limit])  # a defect to fix first is never hidden to explore
     weights = np.array([r.uncertainty for r in below], dtype=float) + 1e-9
     pick = below[int(rng.choice(len(below), p=weights / weights.sum()))]
     explored = Ranked(

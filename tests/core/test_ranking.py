@@ -90,7 +90,8 @@ def test_after_200_more_rejections_compression_still_appears_now_and_then():
 
 def test_a_seed_gives_one_ranking():
     profile = build_profile(simulated_user("alice", 40), user_id="alice")
-    many = [Sug(f"s{i}", t, priority=1 + i % 5) for i, t in enumerate(SUGGESTION_TRAITS)]
+    # polish only (priority 3-5): exploration may take the last slot (it never takes a defect's)
+    many = [Sug(f"s{i}", t, priority=3 + i % 3) for i, t in enumerate(SUGGESTION_TRAITS)]
 
     def run(seed: int) -> list[tuple[str, ...]]:
         rng = np.random.default_rng(seed)
@@ -224,3 +225,17 @@ def test_what_is_most_wrong_comes_first():
     assert mild.evidence["severity"] < bad.evidence["severity"] < worst.evidence["severity"]
     ranked = rank([mild, bad, worst], context=None, profile=None, rng=np.random.default_rng(1), limit=3)
     assert [r.suggestion.target.track_id for r in ranked] == ["c", "b", "a"]
+
+
+def test_exploration_never_hides_a_defect_in_the_last_visible_slot():
+    # Three defects (priority 1-2) fill the top 3; ten polish moves wait below. Whatever the draw,
+    # the three defects stay in view; with polish in the third slot, exploration does take it.
+    defects = [Sug(f"d{i}", "gain", priority=1 + i // 2, confidence=0.9) for i in range(3)]
+    polish = [Sug(f"p{i}", "reverb", priority=4, confidence=0.5) for i in range(10)]
+    rng = np.random.default_rng(7)
+    runs = [rank([*defects, *polish], context=None, profile=None, rng=rng, limit=3) for _ in range(400)]
+    assert all({r.suggestion.id for r in top} == {"d0", "d1", "d2"} for top in runs)
+    rng = np.random.default_rng(7)
+    runs = [rank([*defects[:2], *polish], context=None, profile=None, rng=rng, limit=3) for _ in range(400)]
+    explored = sum("explored" in top[2].reasons for top in runs)
+    assert 0.5 * EXPLORATION_RATE * 400 < explored < 1.5 * EXPLORATION_RATE * 400
