@@ -10,6 +10,8 @@ audio is for previews, as it is stored. Reads only read.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 import time
 from collections.abc import Iterator, Mapping
@@ -17,13 +19,16 @@ from typing import Any
 
 import numpy as np
 
+from core.analysis import ANALYZER_VERSION
 from core.errors import CodetteError
 from core.results import TrackAnalysis
 from core.session import analyze_session
 from core.session.analyze import SessionAnalysis
 from core.session.result import SessionResult, SessionTrackStatus, TrackError
 from core.session.spec import SessionSpec
+from core.session.tempo import TempoVote, mix_tempo
 from core.session_summary import SessionTrack, summarize_session
+from core.suggestions.model import BUS_TYPES
 from core.verify import vet_session
 from service.compare import session_reference
 from service.messages import JobProgress, JobStatus
@@ -87,6 +92,45 @@ def vetted(
         log.warning("session job %s: advice not vetted (%s: %s)", job.job_id, exc.code, exc.message)
         return analysis
     return checked
+
+
+def heard_tempo(
+    ports: Ports, job: Job, spec: SessionSpec, doc: Mapping[str, Any], analyses: Mapping[str, TrackAnalysis]
+) -> TempoVote | None:
+    """The tempo heard in the audible stems' sum (core.session.tempo.mix_tempo), cached by content:
+    the stems' hashes and faders. None when a tempo is declared, when no stem is short enough to
+    decode whole (MAX_RENDER_S), or when a stem cannot be decoded (logged; the votes decide then).
+    """
+    if spec.bpm is not None:
+        return None
+    sha256 = {t["track_id"]: t["sha256"] for t in doc["tracks"]}
+    parts = [
+        (t.track_id, sha256[t.track_id], t.volume_db)
+        for t in spec.tracks
+        if t.audible
+        and t.type not in BUS_TYPES
+        and t.track_id in sha256
+        and t.track_id in analyses
+        and analyses[t.track_id].audio.duration_s <= MAX_RENDER_S
+    ]
+    if not parts:
+        return None
+    payload = json.dumps({"stems": sorted((h, g) for _, h, g in parts), "version": ANALYZER_VERSION})
+    key = f"mixtempo:v{ANALYZER_VERSION}:" + hashlib.sha256(payload.encode()).hexdigest()
+    cached = ports.cache.load(key)
+    if cached is not None:
+        bpm = cached.get("bpm")
+        return None if bpm is None else TempoVote(float(bpm), cached["confidence"], cached["confidence"])
+    stems = Stems(ports, {tid: h for tid, h, _ in parts})
+    started = time.perf_counter()
+    try:
+        vote = mix_tempo((*stems[tid], gain) for tid, _, gain in parts)
+    except CodetteError as exc:
+        log.warning("session job %s: no tempo from the stems' sum (%s)", job.job_id, exc.message)
+        return None
+    value = {"bpm": None} if vote is None else {"bpm": vote.bpm, "confidence": vote.confidence}
+    ports.cache.put(key, value, compute_s=time.perf_counter() - started)
+    return vote
 
 
 def sources(
@@ -161,7 +205,10 @@ def run_session_job(ports: Ports, *, job_id: str) -> dict[str, str]:
         done = {k: v for k, v in analyses.items() if v is not None}
         reference = session_reference(ports, doc)  # the references replace the genre's tonal target
         genre, bpm = habits_for(ports, owner=job.owner)  # the user's style
-        analysis = analyze_session(spec, done, reference=reference, usual_genre=genre, usual_bpm=bpm)
+        heard = heard_tempo(ports, job, spec, doc, done)  # the sum of the stems, as an engineer hears it
+        analysis = analyze_session(
+            spec, done, reference=reference, usual_genre=genre, usual_bpm=bpm, heard_tempo=heard
+        )
     except CodetteError as exc:
         finish_failed(ports, job, exc.to_dict())
         return {"job_id": job_id, "status": JobStatus.FAILED.value}

@@ -15,7 +15,7 @@ from core.session.masking import MaskingResult, detect_dominance, detect_masking
 from core.session.mixdown import MixEstimate, StemGrid, estimate_mix, stem_grid
 from core.session.reference import ReferenceTarget, carrier_of, label, reference_deviations, reference_move
 from core.session.spec import SessionSpec, TrackSpec
-from core.session.tempo import session_tempo
+from core.session.tempo import TempoVote, session_tempo
 from core.suggestions.mastering import tonal_deviations
 from core.suggestions.model import BUS_TYPES, Suggestion, resolve
 from core.suggestions.track import suggest_for_track
@@ -208,6 +208,7 @@ def analyze_session(
     reference: ReferenceTarget | None = None,
     usual_genre: str | None = None,
     usual_bpm: float | None = None,
+    heard_tempo: TempoVote | None = None,
 ) -> SessionAnalysis:
     """Analyse a session from its spec and its tracks' analyses (keyed by track_id).
 
@@ -224,12 +225,14 @@ def analyze_session(
     the stem that carries the band). ``usual_genre`` (the user's production style) is the genre
     used when none is declared and detection is not confident, before DEFAULT_GENRE; ``usual_bpm``
     (the user's usual tempo) times the tempo-synced parameters (release, pre-delay, delay) when the
-    session has no tempo, declared or heard; ``bpm`` stays None then, as measured.
+    session has no tempo, declared or heard; ``bpm`` stays None then, as measured. ``heard_tempo``
+    (core.session.tempo.mix_tempo of the stems' audio, when the caller has it) is the tempo when
+    none is declared; without it the tracks' own estimates vote.
     """
     spec = session if isinstance(session, SessionSpec) else SessionSpec.from_dict(session)
     missing = [t.track_id for t in spec.tracks if t.audible and analyses.get(t.track_id) is None]
     live, stems, analyses = _live_tracks(spec, analyses)
-    bpm, bpm_source = session_tempo(spec.bpm, live, analyses)
+    bpm, bpm_source = session_tempo(spec.bpm, live, analyses, heard=heard_tempo)
     platform = spec.platform or DEFAULT_PLATFORM
     grid = stem_grid(stems, analyses)
     mix = estimate_mix(stems, analyses, grid=grid, genre=DEFAULT_GENRE)

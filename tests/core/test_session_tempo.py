@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from core.session import SessionSpec, analyze_session
-from core.session.tempo import TempoVote, estimate_tempo
+from core.session.tempo import TempoVote, estimate_tempo, mix_tempo
+from tests.core import music
 from tests.core.session_fixtures import BASS, DRUMS, KICK, PAD, make_analysis, track
 
 
@@ -72,3 +74,65 @@ def test_hats_in_eighths_do_not_double_a_tempo_the_other_parts_play():
 def test_one_confident_track_keeps_its_own_tempo():
     for bpm in (58.0, 81.0, 140.0, 176.0):
         assert estimate_tempo([TempoVote(bpm, 0.9, 0.9)]) == pytest.approx(bpm, rel=1e-6)
+
+
+# --- the tempo heard in the stems' sum ---------------------------------------------------------
+
+
+def _voice(bpm: float, name: str, *, seconds: float, sr: int, seed: int = 0) -> np.ndarray:
+    """One drum voice of the rock pattern (kick on 1 and 3, snare on 2 and 4, hats in eighths)."""
+    rng = np.random.default_rng(seed)
+    hit = {"kick": music.kick(sr), "snare": music.snare(sr, rng), "hat": music.hat(sr, rng)}[name]
+    y = np.zeros(int(seconds * sr))
+    eighth_s = 30.0 / bpm
+    for slot in range(int(seconds / eighth_s)):
+        if slot % 8 in music.PATTERNS["rock"][name]:
+            start = round(slot * eighth_s * sr)
+            end = min(len(y), start + len(hit))
+            y[start:end] += hit[: end - start]
+    return y.astype(np.float32)
+
+
+def _bass_on_beats(bpm: float, *, seconds: float, sr: int) -> np.ndarray:
+    beat = round(60.0 / bpm * sr)
+    t = np.arange(beat) / sr
+    notes = [55.0, 55.0, 65.4, 73.4]
+    y = np.zeros(int(seconds * sr))
+    for i, start in enumerate(range(0, len(y) - beat, beat)):
+        tone = sum(np.sin(2 * np.pi * k * notes[i % 4] * t) / k for k in (1, 2, 3))
+        y[start : start + beat] = 0.3 * tone * np.exp(-t / 0.25)
+    return y.astype(np.float32)
+
+
+@pytest.mark.parametrize("bpm", [84.0, 96.0, 124.0])
+def test_the_sum_of_single_drum_stems_reads_the_beat(bpm: float) -> None:
+    # Alone, the hats read their eighths (2T) and the kick its half notes (T/2); summed with the bass
+    # on the beats, the arrangement reads T. The hats come at another sample rate (resampled).
+    seconds, sr = 16.0, 44100
+    kick_only, snare_only = (_voice(bpm, v, seconds=seconds, sr=sr) for v in ("kick", "snare"))
+    hats_48k = _voice(bpm, "hat", seconds=seconds, sr=48000)
+    bass = _bass_on_beats(bpm, seconds=seconds, sr=sr)
+    heard = mix_tempo([(kick_only, sr, 0.0), (snare_only, sr, -3.0), (hats_48k, 48000, 0.0), (bass, sr, 0.0)])
+    assert heard is not None and heard.confidence >= 0.5
+    assert heard.bpm == pytest.approx(bpm, rel=0.04)
+
+
+def test_no_audio_or_silence_hears_no_tempo() -> None:
+    assert mix_tempo([]) is None
+    assert mix_tempo([(np.zeros((2, 44100 * 4), np.float32), 44100, 0.0)]) is None
+
+
+def test_a_heard_tempo_replaces_the_votes_and_a_declared_one_wins():
+    # the votes alone read the hats' 2T here; the sum's reading is the session's tempo
+    heard = TempoVote(81.0, 0.9, 0.9)
+    voting = session(("hats", "drums", DRUMS, 162.0, 1.0), ("bass", "bass", BASS, 81.0, 0.6))
+    assert voting.bpm == pytest.approx(162.0, abs=0.5)
+    doc = {"bpm": None, "tracks": [track("hats", "drums"), track("bass", "bass")]}
+    analyses = {
+        "hats": make_analysis("hats", third_octave_db=DRUMS, tempo_bpm=162.0, tempo_confidence=1.0),
+        "bass": make_analysis("bass", third_octave_db=BASS, tempo_bpm=81.0, tempo_confidence=0.6),
+    }
+    out = analyze_session(SessionSpec.from_dict(doc), analyses, heard_tempo=heard)
+    assert out.bpm == 81.0 and out.bpm_source == "estimated"
+    declared = analyze_session(SessionSpec.from_dict({**doc, "bpm": 100.0}), analyses, heard_tempo=heard)
+    assert declared.bpm == 100.0 and declared.bpm_source == "declared"

@@ -1,0 +1,85 @@
+"""The session tempo heard in the stems' sum, on in-memory ports with the real analysis.
+
+Single drum stems read their own patterns (hats in eighths: 2T; a kick on 1 and 3: T/2); the
+session job sums the audible stems and reads the beat there, caches that reading by content (the
+stems' hashes and faders), and leaves a declared tempo alone.
+"""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+import numpy as np
+import soundfile as sf
+
+from service.ports import Ports
+from service.session_job import run_session_job
+from service.sessions import put_session
+from service.snapshots import job_snapshot
+from service.submit import submit_session
+from service.track_job import run_track_job
+from tests.core.test_session_tempo import _bass_on_beats, _voice
+
+SR = 44_100
+BPM = 96.0
+SECONDS = 12.0
+
+
+def wav(y: np.ndarray) -> bytes:
+    buf = io.BytesIO()
+    sf.write(buf, y, SR, format="WAV", subtype="FLOAT")
+    return buf.getvalue()
+
+
+def stems(ports: Ports) -> list[dict[str, Any]]:
+    audio = {
+        "kick": _voice(BPM, "kick", seconds=SECONDS, sr=SR),
+        "snare": _voice(BPM, "snare", seconds=SECONDS, sr=SR),
+        "hats": _voice(BPM, "hat", seconds=SECONDS, sr=SR),
+        "bass": _bass_on_beats(BPM, seconds=SECONDS, sr=SR),
+    }
+    types = {"kick": "kick", "snare": "snare", "hats": "drums", "bass": "bass"}
+    tracks = []
+    for tid, y in audio.items():
+        sha = ports.blobs.put_bytes(wav(y))
+        ports.jobs.add_blob("alice", sha)
+        tracks.append({"track_id": tid, "name": tid, "type": types[tid], "sha256": sha})
+    return tracks
+
+
+def analyse(ports: Ports, session_id: str, doc: dict[str, Any]) -> dict[str, Any]:
+    put_session(ports, owner="alice", session_id=session_id, doc=doc)
+    job = submit_session(ports, owner="alice", session_id=session_id)
+    for name, args in ports.queue.calls:  # type: ignore[attr-defined]
+        if name == "analyze_session" and args[0] == job.job_id:
+            for job_id, sha in args[1]:
+                run_track_job(ports, job_id=job_id, sha256=sha, hostname="t")
+    run_session_job(ports, job_id=job.job_id)
+    snapshot = job_snapshot(ports, ports.jobs.job(job.job_id))  # type: ignore[arg-type]
+    assert snapshot["status"] == "done", snapshot
+    return dict(snapshot["result"]["session_analysis"])
+
+
+def test_the_session_reads_the_beat_of_the_sum_and_caches_it(ports: Ports) -> None:
+    tracks = stems(ports)
+    first = analyse(ports, "groove", {"tracks": tracks})
+    assert first["bpm_source"] == "estimated"
+    assert abs(first["bpm"] - BPM) <= 0.04 * BPM, first["bpm"]
+
+    puts = ports.cache.stats().puts
+    again = analyse(ports, "groove", {"tracks": tracks})  # re-analysed unchanged: the sum is not heard again
+    assert again["bpm"] == first["bpm"]
+    assert ports.cache.stats().puts == puts
+
+    # a fader move changes what is summed: heard again (one more put), same beat
+    moved = [{**t, "volume_db": -6.0} if t["track_id"] == "hats" else t for t in tracks]
+    third = analyse(ports, "groove", {"tracks": moved})
+    assert abs(third["bpm"] - BPM) <= 0.04 * BPM
+    assert ports.cache.stats().puts == puts + 1
+
+
+def test_a_declared_tempo_is_kept_and_nothing_is_summed(ports: Ports) -> None:
+    out = analyse(ports, "declared", {"bpm": 140.0, "tracks": stems(ports)})
+    assert out["bpm"] == 140.0 and out["bpm_source"] == "declared"
+    assert ports.cache.stats().puts == 4  # the four track analyses, no tempo of the sum
