@@ -26,6 +26,11 @@ EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
 
+def _bpm(bpm: float) -> str:
+    """A tempo as an engineer reads it: to 0.1 BPM, whole numbers without the decimal (58.01 -> 58)."""
+    return f"{bpm:.1f}".removesuffix(".0")
+
+
 def safe_id(text: str, *, fallback: str) -> str:
     """``text`` made into an id the server accepts: unsafe runs become '-', at most 128 characters."""
     cleaned = _UNSAFE.sub("-", text).strip("-.")[:128]
@@ -72,7 +77,7 @@ def report(job: dict[str, Any], suggestions: dict[str, Any]) -> str:
     lines.append(
         f"session {result.get('session_id', '?')}: {summary.get('analysed', 0)} of "
         f"{summary.get('track_count', 0)} tracks analysed; "
-        + (f"{bpm:.4g} BPM ({analysis.get('bpm_source')})" if isinstance(bpm, int | float) else "no tempo")
+        + (f"{_bpm(bpm)} BPM ({analysis.get('bpm_source')})" if isinstance(bpm, int | float) else "no tempo")
         + f"; genre {analysis.get('genre_used', '?')} ({analysis.get('genre_source', '?')}); "
         + (f"the stems sum to about {lufs:.1f} LUFS" if isinstance(lufs, int | float) else "no mix estimate")
     )

@@ -176,7 +176,10 @@ def habit_answer(ports: Ports, *, owner: str, topic: Topic, session_id: str | No
 
 
 def _thread(target: Callable[[], None]) -> None:
-    threading.Thread(target=target, name="ask-model", daemon=True).start()
+    # Not a daemon: interpreter exit waits for the load (seconds) instead of tearing torch down
+    # under it, which aborts the process ("terminate called without an active exception", exit
+    # 134) when it is short-lived (a test module that builds the app, a quick CLI run).
+    threading.Thread(target=target, name="ask-model", daemon=False).start()
 
 
 def answerer_for(
