@@ -13,6 +13,7 @@ from core.session.balance import BalanceResult, measure_balance
 from core.session.genre import MIN_CONFIDENCE, GenreResult, detect_genre
 from core.session.masking import MaskingResult, detect_dominance, detect_masking
 from core.session.mixdown import MixEstimate, StemGrid, estimate_mix, stem_grid
+from core.session.mud import mud_cut
 from core.session.reference import ReferenceTarget, carrier_of, label, reference_deviations, reference_move
 from core.session.spec import SessionSpec, TrackSpec
 from core.session.tempo import TempoVote, session_tempo
@@ -23,6 +24,7 @@ from core.suggestions.wording import band_verb, band_words, type_noun
 from core.targets import (
     DEFAULT_GENRE,
     DEFAULT_PLATFORM,
+    GENRE_TARGETS,
     GENRES,
     PLATFORM_TARGETS,
     TONAL_BROADBAND_WITHIN_DB,
@@ -271,6 +273,13 @@ def analyze_session(
     if reference is not None:
         for track_id, move in _toward_reference(live, stems, analyses, mix, reference):
             extra.setdefault(track_id, []).append(move)
+    elif not any(t.type in BUS_TYPES for t in live):  # a bus gets its own moves toward the genre
+        tolerance = GENRE_TARGETS[used].tolerance_db
+        mud = mud_cut(stems, analyses, mix.tonal_balance, genre=used, tolerance_db=tolerance)
+        if mud is not None:  # it replaces a milder overlap cut on that part's low mids
+            current = extra.get(mud.target.track_id, [])
+            kept = [s for s in current if not (s.type == "eq_cut" and s.target.band == mud.target.band)]
+            extra[mud.target.track_id] = [*kept, mud]
     tracks = []
     for t in live:
         own = suggest_for_track(

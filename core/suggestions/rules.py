@@ -227,6 +227,8 @@ SEVERITY_STEPS: dict[str, float] = {
     "level_error_db": 2.0,
     "lead_over_backing_db": 3.0,
     "deviation_db": 3.0,
+    "mix_deviation_db": 6.0,
+    "carrier_share": 0.5,
     "plr_db": 2.0,
 }
 MAX_SEVERITY = 5.0

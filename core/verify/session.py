@@ -27,7 +27,9 @@ from core.verify.verdict import (
 
 #: Suggestions that come from the session step (cross-track) rather than the track's own rules:
 #: their verdict comes from re-running the session step with the rendered stem in place.
-SESSION_EVIDENCE_KEYS = frozenset({"overlap", "louder_fraction", "level_error_db", "lead_over_backing_db"})
+SESSION_EVIDENCE_KEYS = frozenset(
+    {"overlap", "louder_fraction", "level_error_db", "lead_over_backing_db", "carrier_share"}
+)
 
 
 def is_session_advice(s: Suggestion) -> bool:

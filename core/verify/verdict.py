@@ -32,6 +32,7 @@ from core.render import is_renderable, render_suggestion
 from core.results import TrackAnalysis, to_dict
 from core.session.analyze import SessionAnalysis, analyze_session, session_stem_grid
 from core.session.masking import louder_fraction
+from core.session.mud import carrier_share
 from core.session.spec import SessionSpec
 from core.suggestions.model import Suggestion
 from core.suggestions.track import suggest_for_track
@@ -291,6 +292,22 @@ def verify_in_session(
         # a dominance cut is done when the stem no longer outshines the owner; a milder overlap cut
         # may still be offered there (the two stems now share the band)
         resolved = bool(_thresholds_met(suggestion, {"louder_fraction": m1["louder_fraction"]}))
+    if "carrier_share" in suggestion.evidence:
+        # a mud cut is done when the part no longer carries the mix's low mids, or the mix is clean
+        spec = session if isinstance(session, SessionSpec) else SessionSpec.from_dict(session)
+        for measures, now, result in ((m0, analyses, s0), (m1, {**analyses, tid: after}, s1)):
+            ready = {k: v for k, v in now.items() if v is not None}
+            measures["carrier_share"] = round(carrier_share(spec.tracks, ready, tid), 4)
+            measures["mix_deviation_db"] = next(
+                (d.deviation_db for d in result.mix.tonal_balance if d.band == suggestion.target.band), None
+            )
+        share_limit = suggestion.evidence.get("carrier_share_above")
+        mix_limit = suggestion.evidence.get("mix_deviation_db_above")
+        share, dev = m1["carrier_share"], m1["mix_deviation_db"]
+        resolved = bool(
+            (isinstance(share_limit, float | int) and share is not None and share < share_limit)
+            or (isinstance(mix_limit, float | int) and dev is not None and dev <= mix_limit)
+        )
     effects = []
     for t in s1.tracks:
         effects.extend(new_advice(all0, all1, t.track_id))

@@ -1,0 +1,107 @@
+"""A muddy mix and the part that carries the mud: the low-mid cut goes where the low mids come from.
+
+A stem's own spectrum cannot tell a +6 dB bell at 300 Hz from the part's natural body: on
+sessions-dev a part's 250-400 Hz share spreads 1-24 dB across songs of the same type, more than a
+bell moves it (docs/benchmarks.md, "Fourth pass"). The mix can: its tonal balance is judged against
+the genre's target (core.suggestions.mastering.tonal_deviations), and when its low mids (250-500 Hz)
+sit beyond the tolerance, the engineer's move is to find what fills them and cut there (Owsinski,
+"The Mixing Engineer's Handbook", on mud: "the 200-500 Hz area, where most instruments overlap").
+
+The carrier is the mid-range part with the most low-mid energy after its fader, holding at least
+CARRIER_MIN_SHARE of the mix's low mids. The bass, kick, snare and drum stems are left out: their
+low mids are their body, and the bass's band of ownership is next door (core.session.masking). The
+cut sits at the carrier's loudest 1/3 octave in the band, by the mix's excess over the tolerance,
+within CUT_DB. Verified in the session: resolved when the carrier no longer holds CARRIER_MIN_SHARE
+of the low mids or the mix is back within the tolerance.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+
+from core.bands import BAND_BY_NAME
+from core.results import TrackAnalysis
+from core.session.spec import TrackSpec
+from core.suggestions.mastering import BandDeviation
+from core.suggestions.model import BUS_TYPES, Suggestion, make_suggestion
+from core.suggestions.track_context import peak_in
+from core.suggestions.wording import type_noun
+
+BAND = "low_mid"
+#: Types whose low mids are their body, not a mix's mud.
+EXEMPT_TYPES = frozenset({"bass", "kick", "snare", "drums", *BUS_TYPES})
+CARRIER_MIN_SHARE = 0.25
+CUT_DB = (-2.0, -6.0)
+CUT_Q = 1.0
+
+
+def low_mid_energy(stems: Sequence[TrackSpec], analyses: Mapping[str, TrackAnalysis]) -> dict[str, float]:
+    """Each audible stem's low-mid power after its fader (linear), by track id."""
+    out = {}
+    for t in stems:
+        a = analyses.get(t.track_id)
+        if a is None or t.type in BUS_TYPES or not t.audible:
+            continue
+        db = next((b.energy_db for b in a.spectrum.bands if b.name == BAND), None)
+        if db is not None:
+            out[t.track_id] = float(10.0 ** ((db + t.volume_db) / 10.0))
+    return out
+
+
+def carrier_share(stems: Sequence[TrackSpec], analyses: Mapping[str, TrackAnalysis], track_id: str) -> float:
+    """The share (0-1) of the stems' summed low-mid power that ``track_id`` holds."""
+    energy = low_mid_energy(stems, analyses)
+    total = sum(energy.values())
+    return energy.get(track_id, 0.0) / total if total > 0 else 0.0
+
+
+def mud_cut(
+    stems: Sequence[TrackSpec],
+    analyses: Mapping[str, TrackAnalysis],
+    tonal_balance: Sequence[BandDeviation],
+    *,
+    genre: str,
+    tolerance_db: float,
+) -> Suggestion | None:
+    """The low-mid cut on the part that carries a muddy mix's low mids; None when the mix is not
+    muddy against ``genre`` or no mid-range part carries enough of the band."""
+    dev = next((d for d in tonal_balance if d.band == BAND), None)
+    if dev is None or dev.deviation_db is None or dev.deviation_db <= tolerance_db:
+        return None
+    energy = low_mid_energy(stems, analyses)
+    total = sum(energy.values())
+    parts = [t for t in stems if t.type not in EXEMPT_TYPES and energy.get(t.track_id, 0.0) > 0.0]
+    if total <= 0 or not parts:
+        return None
+    carrier = max(parts, key=lambda t: (energy[t.track_id], t.track_id))
+    share = energy[carrier.track_id] / total
+    if share < CARRIER_MIN_SHARE:
+        return None
+    band = BAND_BY_NAME[BAND]
+    freq, _ = peak_in(analyses[carrier.track_id], band.low_hz, band.high_hz)
+    excess = dev.deviation_db - tolerance_db
+    gain = float(np.clip(-excess, CUT_DB[1], CUT_DB[0]))
+    noun = type_noun(carrier.type)
+    return make_suggestion(
+        "eq_cut",
+        track_id=carrier.track_id,
+        track_type=carrier.type,
+        band=BAND,
+        parameters={"freq_hz": float(round(freq)), "gain_db": round(gain, 1), "q": CUT_Q},
+        priority=3,
+        confidence=round(min(0.5 + share / 2.0, 0.9), 3),
+        reason=(
+            f"The mix's low mids (250-500 Hz) sit {dev.deviation_db:+.1f} dB against the {genre} balance "
+            f"(±{tolerance_db:g} dB): mud. The {noun} track carries {100 * share:.0f} % of them; cut it "
+            f"{-gain:.1f} dB around {freq:g} Hz, where it is loudest in that band."
+        ),
+        evidence={
+            "carrier_share": round(share, 4),
+            "carrier_share_above": CARRIER_MIN_SHARE,
+            "mix_deviation_db": round(dev.deviation_db, 2),
+            "mix_deviation_db_above": tolerance_db,
+            "genre": genre,
+        },
+    )

@@ -1,0 +1,81 @@
+"""core.session.mud: a muddy mix's low mids are cut on the part that carries them, and the cut proves
+itself in the session (the part no longer carries the band, or the mix is back in balance)."""
+
+from __future__ import annotations
+
+import pytest
+
+from core.session import SessionSpec, analyze_session
+from core.session.mud import CARRIER_MIN_SHARE, CUT_DB, carrier_share, mud_cut
+from core.suggestions.mastering import BandDeviation
+from core.verify import verify_in_session
+from tests.core.session_fixtures import BASS, HATS, KICK, VOCAL, make_analysis, spectrum, track
+
+
+def keys_spectrum(low_mid_db: float) -> dict[float, float]:
+    return spectrum((100, 200, -30.0), (250, 500, low_mid_db), (630, 4000, -32.0))
+
+
+def band_session(keys_low_mid_db: float, *, bass: bool = True):
+    entries = [
+        ("kick", "kick", KICK),
+        ("keys", "keys", keys_spectrum(keys_low_mid_db)),
+        ("vox", "vocals", VOCAL),
+    ]
+    entries += [("hats", "drums", HATS)] + ([("bass", "bass", BASS)] if bass else [])
+    doc = {"bpm": 120.0, "genre": "Pop", "tracks": [track(t, ty) for t, ty, _ in entries]}
+    return SessionSpec.from_dict(doc), {t: make_analysis(t, third_octave_db=sp) for t, _, sp in entries}
+
+
+def mud_moves(out):
+    return [s for t in out.tracks for s in t.suggestions if "carrier_share" in s.evidence]
+
+
+def test_keys_filling_a_muddy_mix_get_the_low_mid_cut():
+    spec, analyses = band_session(-14.0)
+    out = analyze_session(spec, analyses)
+    low_mid = next(d for d in out.mix.tonal_balance if d.band == "low_mid")
+    assert low_mid.deviation_db is not None and low_mid.deviation_db > 4.0  # the Pop tolerance
+    (cut,) = mud_moves(out)
+    assert cut.target.track_id == "keys" and cut.type == "eq_cut" and cut.target.band == "low_mid"
+    assert 250.0 <= cut.parameters["freq_hz"] < 500.0
+    assert CUT_DB[1] <= cut.parameters["gain_db"] <= CUT_DB[0]
+    # the cut is the mix's excess over the tolerance, within CUT_DB
+    assert cut.parameters["gain_db"] == pytest.approx(max(-(low_mid.deviation_db - 4.0), CUT_DB[1]), abs=0.06)
+    assert cut.evidence["carrier_share"] >= CARRIER_MIN_SHARE
+    assert "67 %" in cut.reason and "+7.3 dB against the Pop balance" in cut.reason
+    # the bass holds low mids too, but they are its body: it is never the carrier
+    assert all(s.target.track_id != "bass" for s in mud_moves(out))
+
+
+def test_no_cut_when_the_mix_is_in_balance_or_no_part_carries_the_band():
+    spec, analyses = band_session(-14.0)
+    stems = list(spec.tracks)
+    inside = [BandDeviation("low_mid", 0.0, 0.0, 3.9, False)]
+    assert mud_cut(stems, analyses, inside, genre="Pop", tolerance_db=4.0) is None
+    outside = [BandDeviation("low_mid", 0.0, 0.0, 4.5, True)]
+    assert mud_cut(stems, analyses, outside, genre="Pop", tolerance_db=4.0) is not None
+    # keys far under the bass in the band: they carry under CARRIER_MIN_SHARE of it, nothing is cut
+    spec, analyses = band_session(-34.0)
+    assert carrier_share(list(spec.tracks), analyses, "keys") < CARRIER_MIN_SHARE
+    assert mud_cut(list(spec.tracks), analyses, outside, genre="Pop", tolerance_db=4.0) is None
+
+
+def test_a_mix_bus_or_a_reference_takes_over_the_tonal_moves():
+    spec, analyses = band_session(-14.0)
+    doc = spec.to_dict()
+    doc["tracks"].append(track("bus", "mix_bus"))
+    bus = make_analysis("bus", third_octave_db=spectrum((40, 12500, -20.0)))
+    assert not mud_moves(analyze_session(doc, {**analyses, "bus": bus}))
+
+
+def test_the_cut_is_resolved_in_the_session_when_the_part_stops_carrying_the_low_mids():
+    spec, analyses = band_session(-14.0)
+    (cut,) = mud_moves(analyze_session(spec, analyses))
+    deep = make_analysis("keys", third_octave_db=keys_spectrum(-26.0))  # the keys' low mids 12 dB down
+    verdict = verify_in_session(spec, analyses, cut, deep)
+    assert verdict.before["carrier_share"] >= CARRIER_MIN_SHARE > verdict.after["carrier_share"]
+    assert verdict.resolved
+    shallow = make_analysis("keys", third_octave_db=keys_spectrum(-15.0))  # 1 dB: still the carrier
+    verdict = verify_in_session(spec, analyses, cut, shallow)
+    assert verdict.after["carrier_share"] >= CARRIER_MIN_SHARE and not verdict.resolved
