@@ -8,8 +8,9 @@ sit beyond the tolerance, the engineer's move is to find what fills them and cut
 "The Mixing Engineer's Handbook", on mud: "the 200-500 Hz area, where most instruments overlap").
 
 The carrier is the mid-range part with the most low-mid energy after its fader, holding at least
-CARRIER_MIN_SHARE of the mix's low mids. The bass, kick, snare and drum stems are left out: their
-low mids are their body, and the bass's band of ownership is next door (core.session.masking). The
+CARRIER_MIN_SHARE of the mix's low mids. The bass, kick, snare and drum stems are left out (their
+low mids are their body, and the bass's band of ownership is next door, core.session.masking), and
+so is the lead vocal: the accompaniment is carved to make room for the lead. The
 cut sits at the carrier's loudest 1/3 octave in the band, by the mix's excess over the tolerance,
 within CUT_DB. Verified in the session: resolved when the carrier no longer holds CARRIER_MIN_SHARE
 of the low mids or the mix is back within the tolerance.
@@ -30,8 +31,9 @@ from core.suggestions.track_context import peak_in
 from core.suggestions.wording import type_noun
 
 BAND = "low_mid"
-#: Types whose low mids are their body, not a mix's mud.
-EXEMPT_TYPES = frozenset({"bass", "kick", "snare", "drums", *BUS_TYPES})
+#: Types whose low mids are their body, not a mix's mud; and the lead vocal, which the mix is built
+#: around: the accompaniment is carved to make room for it, not the other way round.
+EXEMPT_TYPES = frozenset({"bass", "kick", "snare", "drums", "vocals", *BUS_TYPES})
 CARRIER_MIN_SHARE = 0.25
 CUT_DB = (-2.0, -6.0)
 CUT_Q = 1.0

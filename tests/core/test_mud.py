@@ -79,3 +79,16 @@ def test_the_cut_is_resolved_in_the_session_when_the_part_stops_carrying_the_low
     shallow = make_analysis("keys", third_octave_db=keys_spectrum(-15.0))  # 1 dB: still the carrier
     verdict = verify_in_session(spec, analyses, cut, shallow)
     assert verdict.after["carrier_share"] >= CARRIER_MIN_SHARE and not verdict.resolved
+
+
+def test_the_lead_vocal_is_never_the_carrier_the_accompaniment_is():
+    # a lead heavy in the low mids and keys holding a third of them: the keys get the cut
+    spec, analyses = band_session(-14.0)
+    heavy_vox = spectrum((125, 500, -12.0), (630, 3150, -24.0))
+    analyses = {**analyses, "vox": make_analysis("vox", third_octave_db=heavy_vox)}
+    tracks = list(spec.tracks)
+    outside = [BandDeviation("low_mid", 0.0, 0.0, 9.0, True)]
+    vox, keys = (carrier_share(tracks, analyses, t) for t in ("vox", "keys"))
+    assert vox > keys >= CARRIER_MIN_SHARE
+    cut = mud_cut(tracks, analyses, outside, genre="Pop", tolerance_db=4.0)
+    assert cut is not None and cut.target.track_id == "keys"
