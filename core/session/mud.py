@@ -25,6 +25,7 @@ import numpy as np
 
 from core.bands import BAND_BY_NAME
 from core.results import TrackAnalysis
+from core.session.reference import carrier_of
 from core.session.spec import TrackSpec
 from core.suggestions.mastering import BandDeviation
 from core.suggestions.model import BUS_TYPES, Suggestion, make_suggestion
@@ -87,24 +88,27 @@ def mud_cut(
     dev = next((d for d in tonal_balance if d.band == BAND), None)
     if dev is None or dev.deviation_db is None or dev.deviation_db <= tolerance_db:
         return None
-    energy = low_mid_energy(stems, analyses)
-    total = sum(energy.values())
-    parts = [t for t in stems if t.type not in EXEMPT_TYPES and energy.get(t.track_id, 0.0) > 0.0]
-    if total <= 0 or not parts:
+    parts = {
+        t.track_id: (t.type, analyses[t.track_id], t.volume_db)
+        for t in stems
+        if t.type not in EXEMPT_TYPES and t.audible and t.track_id in analyses
+    }
+    found = carrier_of(BAND, parts)
+    if found is None:
         return None
-    carrier = max(parts, key=lambda t: (energy[t.track_id], t.track_id))
-    share = energy[carrier.track_id] / total
+    carrier_id, carrier_type = found
+    share = carrier_share(stems, analyses, carrier_id)
     if share < CARRIER_MIN_SHARE:
         return None
     band = BAND_BY_NAME[BAND]
-    freq, _ = peak_in(analyses[carrier.track_id], band.low_hz, band.high_hz)
+    freq, _ = peak_in(analyses[carrier_id], band.low_hz, band.high_hz)
     excess = dev.deviation_db - tolerance_db
     gain = float(np.clip(min(-excess, _cut_to_release(share)), CUT_DB[1], CUT_DB[0]))
-    noun = type_noun(carrier.type)
+    noun = type_noun(carrier_type)
     return make_suggestion(
         "eq_cut",
-        track_id=carrier.track_id,
-        track_type=carrier.type,
+        track_id=carrier_id,
+        track_type=carrier_type,
         band=BAND,
         parameters={"freq_hz": float(round(freq)), "gain_db": round(gain, 1), "q": CUT_Q},
         priority=3,

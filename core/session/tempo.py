@@ -22,8 +22,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import signal
 
+from core.excerpt import conform
 from core.frames import compute_frames
 from core.results import TrackAnalysis
 from core.rhythm import estimate_rhythm
@@ -155,14 +155,10 @@ def mix_tempo(stems: Iterable[tuple[np.ndarray, int, float]]) -> TempoVote | Non
     mix: np.ndarray | None = None
     rate = 0
     for y, sr, gain_db in stems:
-        mono = np.asarray(y, dtype=np.float32)
-        mono = mono.mean(axis=0) if mono.ndim == 2 else mono
         if mix is None:
             rate = sr
             mix = np.zeros(0, dtype=np.float32)
-        elif sr != rate:
-            g = math.gcd(int(rate), int(sr))
-            mono = signal.resample_poly(mono, rate // g, sr // g).astype(np.float32)
+        mono = conform(y, sr, sr_to=rate).mean(axis=0)
         if mono.size > mix.size:
             mix = np.concatenate([mix, np.zeros(mono.size - mix.size, dtype=np.float32)])
         mix[: mono.size] += mono * np.float32(10.0 ** (gain_db / 20.0))

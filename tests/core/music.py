@@ -6,7 +6,7 @@ key, section boundaries) is known.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 
 import numpy as np
 
@@ -60,9 +60,18 @@ def _place(y: np.ndarray, hit: np.ndarray, start: int, gain: float = 1.0) -> Non
 
 
 def drum_loop(
-    bpm: float, *, pattern: str = "rock", seconds: float = 16.0, sr: int = 22050, seed: int = 0
+    bpm: float,
+    *,
+    pattern: str = "rock",
+    seconds: float = 16.0,
+    sr: int = 22050,
+    seed: int = 0,
+    only: Collection[str] | None = None,
 ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
-    """A drum pattern at ``bpm``; returns (y, hit times in seconds per voice)."""
+    """A drum pattern at ``bpm``; returns (y, hit times in seconds per voice).
+
+    ``only`` keeps those voices ("kick", "snare", "hat"): one drum stem of a multitrack session.
+    """
     rng = np.random.default_rng(seed)
     y = np.zeros(int(seconds * sr))
     eighth_s = 30.0 / bpm
@@ -72,11 +81,28 @@ def drum_loop(
     for slot in range(n_slots):
         t = slot * eighth_s
         for name, slots in PATTERNS[pattern].items():
-            if slot % 8 in slots:
+            if slot % 8 in slots and (only is None or name in only):
                 gain = 1.0 + 0.1 * rng.standard_normal()
                 _place(y, voices[name], round(t * sr), gain)
                 times[name].append(t)
     return (0.5 * y).astype(np.float32), {k: np.array(v) for k, v in times.items()}
+
+
+def drum_stem(bpm: float, voice: str, *, seconds: float, sr: int) -> np.ndarray:
+    """One drum voice of the rock pattern alone (kick on 1 and 3, snare on 2 and 4, hats in eighths)."""
+    return drum_loop(bpm, seconds=seconds, sr=sr, only=(voice,))[0]
+
+
+def bass_on_beats(bpm: float, *, seconds: float, sr: int) -> np.ndarray:
+    """A bass line with a note on every beat (A1, A1, C2, D2), three partials, decaying."""
+    beat = round(60.0 / bpm * sr)
+    t = np.arange(beat) / sr
+    notes = [55.0, 55.0, 65.4, 73.4]
+    y = np.zeros(int(seconds * sr))
+    for i, start in enumerate(range(0, len(y) - beat, beat)):
+        tone = sum(np.sin(2 * np.pi * k * notes[i % 4] * t) / k for k in (1, 2, 3))
+        y[start : start + beat] = 0.3 * tone * np.exp(-t / 0.25)
+    return y.astype(np.float32)
 
 
 def clicks(times_s: np.ndarray, *, seconds: float, sr: int = 22050) -> np.ndarray:

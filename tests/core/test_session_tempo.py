@@ -79,39 +79,14 @@ def test_one_confident_track_keeps_its_own_tempo():
 # --- the tempo heard in the stems' sum ---------------------------------------------------------
 
 
-def _voice(bpm: float, name: str, *, seconds: float, sr: int, seed: int = 0) -> np.ndarray:
-    """One drum voice of the rock pattern (kick on 1 and 3, snare on 2 and 4, hats in eighths)."""
-    rng = np.random.default_rng(seed)
-    hit = {"kick": music.kick(sr), "snare": music.snare(sr, rng), "hat": music.hat(sr, rng)}[name]
-    y = np.zeros(int(seconds * sr))
-    eighth_s = 30.0 / bpm
-    for slot in range(int(seconds / eighth_s)):
-        if slot % 8 in music.PATTERNS["rock"][name]:
-            start = round(slot * eighth_s * sr)
-            end = min(len(y), start + len(hit))
-            y[start:end] += hit[: end - start]
-    return y.astype(np.float32)
-
-
-def _bass_on_beats(bpm: float, *, seconds: float, sr: int) -> np.ndarray:
-    beat = round(60.0 / bpm * sr)
-    t = np.arange(beat) / sr
-    notes = [55.0, 55.0, 65.4, 73.4]
-    y = np.zeros(int(seconds * sr))
-    for i, start in enumerate(range(0, len(y) - beat, beat)):
-        tone = sum(np.sin(2 * np.pi * k * notes[i % 4] * t) / k for k in (1, 2, 3))
-        y[start : start + beat] = 0.3 * tone * np.exp(-t / 0.25)
-    return y.astype(np.float32)
-
-
 @pytest.mark.parametrize("bpm", [84.0, 96.0, 124.0])
 def test_the_sum_of_single_drum_stems_reads_the_beat(bpm: float) -> None:
     # Alone, the hats read their eighths (2T) and the kick its half notes (T/2); summed with the bass
     # on the beats, the arrangement reads T. The hats come at another sample rate (resampled).
     seconds, sr = 16.0, 44100
-    kick_only, snare_only = (_voice(bpm, v, seconds=seconds, sr=sr) for v in ("kick", "snare"))
-    hats_48k = _voice(bpm, "hat", seconds=seconds, sr=48000)
-    bass = _bass_on_beats(bpm, seconds=seconds, sr=sr)
+    kick_only, snare_only = (music.drum_stem(bpm, v, seconds=seconds, sr=sr) for v in ("kick", "snare"))
+    hats_48k = music.drum_stem(bpm, "hat", seconds=seconds, sr=48000)
+    bass = music.bass_on_beats(bpm, seconds=seconds, sr=sr)
     heard = mix_tempo([(kick_only, sr, 0.0), (snare_only, sr, -3.0), (hats_48k, 48000, 0.0), (bass, sr, 0.0)])
     assert heard is not None and heard.confidence >= 0.5
     assert heard.bpm == pytest.approx(bpm, rel=0.04)

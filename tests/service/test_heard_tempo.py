@@ -14,12 +14,8 @@ import numpy as np
 import soundfile as sf
 
 from service.ports import Ports
-from service.session_job import run_session_job
-from service.sessions import put_session
-from service.snapshots import job_snapshot
-from service.submit import submit_session
-from service.track_job import run_track_job
-from tests.core.test_session_tempo import _bass_on_beats, _voice
+from tests.core.music import bass_on_beats, drum_stem
+from tests.service.test_references_style import analyse, owned
 
 SR = 44_100
 BPM = 96.0
@@ -34,31 +30,16 @@ def wav(y: np.ndarray) -> bytes:
 
 def stems(ports: Ports) -> list[dict[str, Any]]:
     audio = {
-        "kick": _voice(BPM, "kick", seconds=SECONDS, sr=SR),
-        "snare": _voice(BPM, "snare", seconds=SECONDS, sr=SR),
-        "hats": _voice(BPM, "hat", seconds=SECONDS, sr=SR),
-        "bass": _bass_on_beats(BPM, seconds=SECONDS, sr=SR),
+        "kick": drum_stem(BPM, "kick", seconds=SECONDS, sr=SR),
+        "snare": drum_stem(BPM, "snare", seconds=SECONDS, sr=SR),
+        "hats": drum_stem(BPM, "hat", seconds=SECONDS, sr=SR),
+        "bass": bass_on_beats(BPM, seconds=SECONDS, sr=SR),
     }
     types = {"kick": "kick", "snare": "snare", "hats": "drums", "bass": "bass"}
-    tracks = []
-    for tid, y in audio.items():
-        sha = ports.blobs.put_bytes(wav(y))
-        ports.jobs.add_blob("alice", sha)
-        tracks.append({"track_id": tid, "name": tid, "type": types[tid], "sha256": sha})
-    return tracks
-
-
-def analyse(ports: Ports, session_id: str, doc: dict[str, Any]) -> dict[str, Any]:
-    put_session(ports, owner="alice", session_id=session_id, doc=doc)
-    job = submit_session(ports, owner="alice", session_id=session_id)
-    for name, args in ports.queue.calls:  # type: ignore[attr-defined]
-        if name == "analyze_session" and args[0] == job.job_id:
-            for job_id, sha in args[1]:
-                run_track_job(ports, job_id=job_id, sha256=sha, hostname="t")
-    run_session_job(ports, job_id=job.job_id)
-    snapshot = job_snapshot(ports, ports.jobs.job(job.job_id))  # type: ignore[arg-type]
-    assert snapshot["status"] == "done", snapshot
-    return dict(snapshot["result"]["session_analysis"])
+    return [
+        {"track_id": tid, "name": tid, "type": types[tid], "sha256": owned(ports, wav(y))}
+        for tid, y in audio.items()
+    ]
 
 
 def test_the_session_reads_the_beat_of_the_sum_and_caches_it(ports: Ports) -> None:
