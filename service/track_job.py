@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 from config import Settings
 from core.analysis import AnalysisParams, analyze, cache_key
@@ -35,6 +35,7 @@ from service.snapshots import track_result
 from service.suggestions import store_track_suggestions
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 #: Report progress to Redis and clients at most this often (in fraction of the job).
 PROGRESS_STEP = 0.05
@@ -153,6 +154,16 @@ def _settle(ports: Ports, job: Job, *, progress: bool = True) -> None:
         release(ports, job)  # no longer counts against its owner; their next waiting job goes in
 
 
+def _after_grace(value: T, read: Callable[[T], T], announced: Callable[[T], bool], grace_s: float) -> T:
+    """``value``, read again (``read(value)``) every ANNOUNCE_POLL_S until ``announced`` or ``grace_s``
+    passed: a live announcer marks its events sent within milliseconds; one that died never does."""
+    deadline = time.monotonic() + grace_s
+    while not announced(value) and time.monotonic() < deadline:
+        time.sleep(ANNOUNCE_POLL_S)
+        value = read(value)
+    return value
+
+
 def reannounce(ports: Ports, job: Job, *, grace_s: float | None = None) -> None:
     """For a redelivered task of a finished job: publish its final events if they may be missing.
 
@@ -162,10 +173,12 @@ def reannounce(ports: Ports, job: Job, *, grace_s: float | None = None) -> None:
     announces within milliseconds; only a finisher that died leaves it unannounced past that. An
     announced job is settled again quietly (its finisher may have died between the mark and that).
     """
-    deadline = time.monotonic() + (ANNOUNCE_GRACE_S if grace_s is None else grace_s)
-    while not job.announced and time.monotonic() < deadline:
-        time.sleep(ANNOUNCE_POLL_S)
-        job = ports.jobs.job(job.job_id) or job
+    job = _after_grace(
+        job,
+        lambda j: ports.jobs.job(j.job_id) or j,
+        lambda j: j.announced,
+        ANNOUNCE_GRACE_S if grace_s is None else grace_s,
+    )
     if job.announced:
         _settle(ports, job, progress=False)
         return
@@ -207,11 +220,12 @@ def _announce_batch(ports: Ports, batch_id: str) -> None:
 def _reannounce_batch(ports: Ports, batch_id: str) -> None:
     """For a repeat of a batch's last job: send batch.done if the worker that completed the batch died
     between counting the job and the publish (the same grace as ``reannounce`` gives a live finisher)."""
-    deadline = time.monotonic() + ANNOUNCE_GRACE_S
-    batch = ports.jobs.batch(batch_id)
-    while batch is not None and not batch.announced and time.monotonic() < deadline:
-        time.sleep(ANNOUNCE_POLL_S)
-        batch = ports.jobs.batch(batch_id)
+    batch = _after_grace(
+        ports.jobs.batch(batch_id),
+        lambda _: ports.jobs.batch(batch_id),
+        lambda b: b is None or b.announced,
+        ANNOUNCE_GRACE_S,
+    )
     if batch is not None and not batch.announced:
         log.warning("batch %s completed but batch.done was not confirmed sent; sending it again", batch_id)
         _announce_batch(ports, batch_id)
