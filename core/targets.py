@@ -11,6 +11,7 @@ numbers were chosen.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -158,7 +159,11 @@ GENRE_ALIASES: dict[str, str] = {
 }
 
 #: Tonal balance is judged only on broadband material: at least TONAL_MIN_BANDS of the seven bands
-#: with a per-octave level within TONAL_BROADBAND_WITHIN_DB of the loudest band. A finished mix
+#: with a per-octave level within TONAL_BROADBAND_WITHIN_DB of the second-loudest band (one band
+#: standing far above the rest, a muddy or boomy mix, is the fault to judge, not a sign of narrow
+#: material: sessions-dev mixes with the lead's low mids 6 dB up failed a gate on the loudest band,
+#: while every single kick, bass, drum, vocal, string and pad stem there still fails this one, and
+#: 1 keys stem of 12 passes it). A finished mix
 #: spans about 10-17 dB across the bands (the targets above); a kick and a bass (clicks and
 #: harmonics 20-30 dB under their body), a vocal alone or a sine fail the gate. On broadband
 #: material a band more than TONAL_SILENT_BELOW_DB under the loudest is essentially silent and is
@@ -167,6 +172,16 @@ GENRE_ALIASES: dict[str, str] = {
 TONAL_MIN_BANDS = 6
 TONAL_BROADBAND_WITHIN_DB = 20.0
 TONAL_SILENT_BELOW_DB = 40.0
+
+
+def broadband_bands(levels: Sequence[float | None]) -> int:
+    """How many per-octave ``levels`` lie within TONAL_BROADBAND_WITHIN_DB of the second loudest."""
+    present = sorted((v for v in levels if v is not None), reverse=True)
+    if not present:
+        return 0
+    ref = present[1] if len(present) > 1 else present[0]
+    return sum(v >= ref - TONAL_BROADBAND_WITHIN_DB for v in present)
+
 
 #: Width of each band in octaves, for per-octave levels.
 BAND_OCTAVES: tuple[float, ...] = tuple(float(np.log2(b.high_hz / b.low_hz)) for b in BANDS)

@@ -99,8 +99,8 @@ def _issues(
                 "tonal_balance_not_judged",
                 "info",
                 f"The stems cover fewer than {TONAL_MIN_BANDS} of the {len(mix.tonal_balance)} bands "
-                f"within {TONAL_BROADBAND_WITHIN_DB:g} dB of the loudest: not a full mix yet, so it is not "
-                f"compared with the tonal balance of {target}.",
+                f"within {TONAL_BROADBAND_WITHIN_DB:g} dB of the second loudest: not a full mix yet, so "
+                f"it is not compared with the tonal balance of {target}.",
                 {"bands_required": TONAL_MIN_BANDS},
             )
         )

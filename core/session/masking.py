@@ -42,6 +42,12 @@ MIN_CUT_SHARE = 0.01
 #: Overlap from which a masking cut is second-rank advice (priority 2); below it, polish (3): in a
 #: full arrangement stems routinely share a band at 0.6-0.8.
 URGENT_OVERLAP = 0.85
+#: A conflict between two stems whose claims on the band differ by less than this (BAND_OWNERSHIP:
+#: the snare's and the keys' low mids, the kick's and the bass's lows, a guitar's and a pad's) is
+#: shared ground in any full arrangement: carving one is polish (priority 4), offered after what is
+#: wrong. From this gap on (a pad over the vocal's mids, keys in the bass's lows) it is priority 3,
+#: 2 from URGENT_OVERLAP.
+CLEAR_OWNERSHIP_GAP = 2
 
 #                       sub bass low_mid mid upper_mid presence brilliance
 BAND_OWNERSHIP: dict[str, tuple[int, ...]] = {
@@ -192,7 +198,7 @@ def detect_masking(grid: StemGrid, analyses: Mapping[str, TrackAnalysis]) -> Mas
             types[cut],
             band,
             gain,
-            priority=2 if ov >= URGENT_OVERLAP else 3,
+            priority=4 if abs(own_i - own_j) < CLEAR_OWNERSHIP_GAP else 2 if ov >= URGENT_OVERLAP else 3,
             confidence=min(0.4 + ov / 2, 0.95),
             reason=(
                 f"Masks '{ids[keep]}' in {band_words(band.name)}: "

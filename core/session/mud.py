@@ -10,7 +10,10 @@ sit beyond the tolerance, the engineer's move is to find what fills them and cut
 The carrier is the mid-range part with the most low-mid energy after its fader, holding at least
 CARRIER_MIN_SHARE of the mix's low mids. The bass, kick, snare and drum stems are left out (their
 low mids are their body, and the bass's band of ownership is next door, core.session.masking), and
-so is the lead vocal: the accompaniment is carved to make room for the lead. The
+so is the lead vocal: the accompaniment is carved to make room for the lead, unless the lead
+itself holds LEAD_MIN_SHARE of the band. Then the low mids are the lead's own (a boxy vocal,
+"Mixing Secrets", ch. 13: the 250-500 Hz "boxiness" of a close-miked voice) and no cut on the
+accompaniment can clear them: the lead gets the cut, judged by that line. The
 cut sits at the carrier's loudest 1/3 octave in the band: the mix's excess over the tolerance, or
 deeper where that is needed to take the part under CARRIER_MIN_SHARE, within CUT_DB. Verified in
 the session: resolved when the carrier no longer holds CARRIER_MIN_SHARE
@@ -37,6 +40,11 @@ BAND = "low_mid"
 #: around: the accompaniment is carved to make room for it, not the other way round.
 EXEMPT_TYPES = frozenset({"bass", "kick", "snare", "drums", "vocals", *BUS_TYPES})
 CARRIER_MIN_SHARE = 0.25
+#: The lead types, and the share of the mix's low mids a lead must hold to be the carrier itself.
+#: On sessions-dev a lead whose register reaches down holds 45-87 % of a clean mix's 250-500 Hz
+#: (most leads hold under 10 %); a +6 dB bell there takes it to 76-96 %.
+LEAD_TYPES = frozenset({"vocals"})
+LEAD_MIN_SHARE = 0.75
 CUT_DB = (-2.0, -6.0)
 CUT_Q = 1.0
 #: A Q 1 bell of g dB at the part's loudest third lowers its whole 250-500 Hz power by about
@@ -65,12 +73,11 @@ def carrier_share(stems: Sequence[TrackSpec], analyses: Mapping[str, TrackAnalys
     return energy.get(track_id, 0.0) / total if total > 0 else 0.0
 
 
-def _cut_to_release(share: float) -> float:
-    """The bell gain (dB) that takes a part holding ``share`` of the low mids under
-    CARRIER_MIN_SHARE, what the cut is judged by: the band power must fall by
+def _cut_to_release(share: float, m: float) -> float:
+    """The bell gain (dB) that takes a part holding ``share`` of the low mids under ``m``, the line
+    the cut is judged by: the band power must fall by
     10 log10(m (1 - s) / ((1 - m) s)); a Q 1 bell at the part's loudest third takes the whole band
     down by about 1/BELL_REACH of its gain, and RELEASE_MARGIN_DB keeps it clear of the line."""
-    m = CARRIER_MIN_SHARE
     band_db = 10.0 * float(np.log10(m * (1.0 - share) / ((1.0 - m) * share)))
     return band_db * BELL_REACH - RELEASE_MARGIN_DB
 
@@ -88,23 +95,35 @@ def mud_cut(
     dev = next((d for d in tonal_balance if d.band == BAND), None)
     if dev is None or dev.deviation_db is None or dev.deviation_db <= tolerance_db:
         return None
-    parts = {
-        t.track_id: (t.type, analyses[t.track_id], t.volume_db)
-        for t in stems
-        if t.type not in EXEMPT_TYPES and t.audible and t.track_id in analyses
-    }
-    found = carrier_of(BAND, parts)
-    if found is None:
-        return None
-    carrier_id, carrier_type = found
+    audible = [t for t in stems if t.audible and t.track_id in analyses]
+    leads = {t.track_id: carrier_share(stems, analyses, t.track_id) for t in audible if t.type in LEAD_TYPES}
+    lead = max(leads, key=lambda k: leads[k], default=None)
+    if lead is not None and leads[lead] >= LEAD_MIN_SHARE:
+        carrier_id, line = lead, LEAD_MIN_SHARE
+        carrier_type = next(t.type for t in audible if t.track_id == lead)
+    else:
+        parts = {
+            t.track_id: (t.type, analyses[t.track_id], t.volume_db)
+            for t in audible
+            if t.type not in EXEMPT_TYPES
+        }
+        found = carrier_of(BAND, parts)
+        if found is None:
+            return None
+        (carrier_id, carrier_type), line = found, CARRIER_MIN_SHARE
     share = carrier_share(stems, analyses, carrier_id)
-    if share < CARRIER_MIN_SHARE:
+    if share < line:
         return None
     band = BAND_BY_NAME[BAND]
     freq, _ = peak_in(analyses[carrier_id], band.low_hz, band.high_hz)
     excess = dev.deviation_db - tolerance_db
-    gain = float(np.clip(min(-excess, _cut_to_release(share)), CUT_DB[1], CUT_DB[0]))
+    gain = float(np.clip(min(-excess, _cut_to_release(share, line)), CUT_DB[1], CUT_DB[0]))
     noun = type_noun(carrier_type)
+    whose = (
+        ": the low mids are the lead's own (boxy), and no cut elsewhere clears them"
+        if line == LEAD_MIN_SHARE
+        else ", where it is loudest in that band"
+    )
     return make_suggestion(
         "eq_cut",
         track_id=carrier_id,
@@ -116,11 +135,11 @@ def mud_cut(
         reason=(
             f"The mix's low mids (250-500 Hz) sit {dev.deviation_db:+.1f} dB against the {genre} balance "
             f"(±{tolerance_db:g} dB): mud. The {noun} track carries {100 * share:.0f} % of them; cut it "
-            f"{-gain:.1f} dB around {freq:g} Hz, where it is loudest in that band."
+            f"{-gain:.1f} dB around {freq:g} Hz{whose}."
         ),
         evidence={
             "carrier_share": round(share, 4),
-            "carrier_share_above": CARRIER_MIN_SHARE,
+            "carrier_share_above": line,
             "mix_deviation_db": round(dev.deviation_db, 2),
             "mix_deviation_db_above": tolerance_db,
             "genre": genre,

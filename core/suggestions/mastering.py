@@ -17,10 +17,10 @@ from core.targets import (
     DEFAULT_PLATFORM,
     GENRE_TARGETS,
     LOUD_MASTER_TRUE_PEAK_DBTP,
-    TONAL_BROADBAND_WITHIN_DB,
     TONAL_MIN_BANDS,
     TONAL_SILENT_BELOW_DB,
     PlatformTarget,
+    broadband_bands,
     per_octave_db,
     platform_target,
 )
@@ -34,7 +34,7 @@ class BandDeviation:
     over the judged bands is removed, so no single band, e.g. an empty mid band, sets the reference);
     ``deviation_db = level_db - target_db``. Not judged (deviation None): the band is more than
     TONAL_SILENT_BELOW_DB under the loudest band, or the material is not broadband (fewer than
-    TONAL_MIN_BANDS bands within TONAL_BROADBAND_WITHIN_DB of the loudest; then ``level_db`` is
+    TONAL_MIN_BANDS bands within TONAL_BROADBAND_WITHIN_DB of the second loudest; then ``level_db`` is
     relative to the loudest band).
     """
 
@@ -76,9 +76,8 @@ def target_deviations(
             BandDeviation(n, None, t, None, False) for n, t in zip(BAND_NAMES, target_levels_db, strict=True)
         )
     loudest = max(present)
-    broad = sum(v is not None and v >= loudest - TONAL_BROADBAND_WITHIN_DB for v in levels)
     judged = [v is not None and v >= loudest - TONAL_SILENT_BELOW_DB for v in levels]
-    if broad < TONAL_MIN_BANDS:
+    if broadband_bands(levels) < TONAL_MIN_BANDS:
         return tuple(
             BandDeviation(n, None if v is None else v - loudest, t, None, False)
             for n, v, t in zip(BAND_NAMES, levels, target_levels_db, strict=True)

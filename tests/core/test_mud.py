@@ -8,7 +8,7 @@ import pytest
 from scipy import signal
 
 from core.session import SessionSpec, analyze_session
-from core.session.mud import CARRIER_MIN_SHARE, CUT_DB, carrier_share, mud_cut
+from core.session.mud import CARRIER_MIN_SHARE, CUT_DB, LEAD_MIN_SHARE, carrier_share, mud_cut
 from core.suggestions.mastering import BandDeviation
 from core.verify import verify_in_session
 from tests.core.session_fixtures import BASS, HATS, KICK, VOCAL, make_analysis, spectrum, track
@@ -83,17 +83,39 @@ def test_the_cut_is_resolved_in_the_session_when_the_part_stops_carrying_the_low
     assert verdict.after["carrier_share"] >= CARRIER_MIN_SHARE and not verdict.resolved
 
 
-def test_the_lead_vocal_is_never_the_carrier_the_accompaniment_is():
-    # a lead heavy in the low mids and keys holding a third of them: the keys get the cut
+def test_a_lead_under_its_own_line_is_not_the_carrier_the_accompaniment_is():
+    # a lead heavy in the low mids (half of them) and keys holding a third: the keys get the cut
     spec, analyses = band_session(-14.0)
     heavy_vox = spectrum((125, 500, -12.0), (630, 3150, -24.0))
     analyses = {**analyses, "vox": make_analysis("vox", third_octave_db=heavy_vox)}
     tracks = list(spec.tracks)
     outside = [BandDeviation("low_mid", 0.0, 0.0, 9.0, True)]
     vox, keys = (carrier_share(tracks, analyses, t) for t in ("vox", "keys"))
-    assert vox > keys >= CARRIER_MIN_SHARE
+    assert LEAD_MIN_SHARE > vox > keys >= CARRIER_MIN_SHARE
     cut = mud_cut(tracks, analyses, outside, genre="Pop", tolerance_db=4.0)
     assert cut is not None and cut.target.track_id == "keys"
+
+
+def test_a_lead_holding_most_of_a_muddy_mix_s_low_mids_is_the_carrier_itself():
+    # a boxy lead: 250-500 Hz 9 dB over the rest of its range, and more of the band than the
+    # kick, keys and bass together; no cut on the keys could clear it, so the lead gets the cut and
+    # is judged by LEAD_MIN_SHARE
+    spec, analyses = band_session(-24.0)
+    boxy = spectrum((125, 200, -24.0), (250, 500, -9.0), (630, 3150, -18.0), (4000, 8000, -32.0))
+    analyses = {**analyses, "vox": make_analysis("vox", third_octave_db=boxy)}
+    tracks = list(spec.tracks)
+    share = carrier_share(tracks, analyses, "vox")
+    assert share >= LEAD_MIN_SHARE + 0.05
+    (cut,) = mud_moves(analyze_session(spec, analyses))
+    assert cut.target.track_id == "vox" and cut.target.band == "low_mid"
+    assert cut.evidence["carrier_share_above"] == LEAD_MIN_SHARE
+    assert "the low mids are the lead's own (boxy)" in cut.reason
+    # the bell it names, applied to the lead, takes it under the line it is judged by
+    p = cut.parameters
+    after = make_analysis("vox", third_octave_db=_with_bell(boxy, p["freq_hz"], p["gain_db"], p["q"]))
+    verdict = verify_in_session(spec, analyses, cut, after)
+    assert verdict.after["carrier_share"] < LEAD_MIN_SHARE <= verdict.before["carrier_share"]
+    assert verdict.resolved
 
 
 def _with_bell(third_octave_db: dict[float, float], freq_hz: float, gain_db: float, q: float):

@@ -9,7 +9,7 @@ import pytest
 
 from core.errors import InvalidParameter
 from core.session import SessionSpec, analyze_session, detect_masking, estimate_mix, stem_grid
-from core.session.masking import CONFLICT_WINDOW_DB
+from core.session.masking import CONFLICT_WINDOW_DB, URGENT_OVERLAP
 from tests.core.session_fixtures import (
     BASS,
     GUITAR,
@@ -123,6 +123,23 @@ def test_equal_ownership_cuts_the_track_that_loses_least():
     )
     worst = next(c for c in conflicts_of(spec, analyses) if c.band == "low_mid")
     assert worst.cut_track_id == "keys"
+
+
+def test_a_like_claim_on_a_band_is_polish_a_clear_one_is_not():
+    # a guitar and a pad share the low mids (claims 2 and 1): carving the pad is offered after
+    # what is wrong; keys in the bass's own band (claims 1 and 3) are a fault
+    spec, analyses = build(
+        (track("gtr", "guitar"), make_analysis("gtr", third_octave_db=LOW_MID_BAND)),
+        (track("pad", "pad"), make_analysis("pad", third_octave_db=spectrum((250, 400, -21.0)))),
+        (track("bass", "bass"), make_analysis("bass", third_octave_db=spectrum((60, 200, -18.0)))),
+        (track("keys", "keys"), make_analysis("keys", third_octave_db=spectrum((60, 200, -19.0)))),
+    )
+    by_band = {c.band: c for c in conflicts_of(spec, analyses)}
+    like, clear = by_band["low_mid"], by_band["bass"]
+    assert like.cut_track_id == "pad" and like.remedy.priority == 4
+    assert clear.cut_track_id == "keys" and clear.remedy.priority == (
+        2 if clear.overlap >= URGENT_OVERLAP else 3
+    )
 
 
 def test_no_conflict_when_not_at_the_same_time_or_level_or_place():

@@ -47,6 +47,16 @@ def test_a_kick_and_a_bass_are_not_a_full_mix():
     assert all(d.deviation_db is None and not d.outside for d in devs.values())
 
 
+def test_one_band_far_above_the_rest_is_judged_not_taken_for_narrow_material():
+    # a dark mix whose low mids stand 15 dB over the target: with the top two bands 20-25 dB under
+    # the low mids, a gate on the loudest band alone would call it narrow and judge nothing
+    offsets = {"low_mid": 15.0, "mid": -4.0, "upper_mid": -4.0, "presence": -4.0, "brilliance": -4.0}
+    levels = pop_mix(offsets=offsets)
+    devs = deviations(levels)
+    assert devs["low_mid"].outside and 15.0 <= devs["low_mid"].deviation_db <= 21.0
+    assert all(d.deviation_db is not None for d in devs.values())
+
+
 def test_a_kick_and_bass_session_gets_no_tonal_warning():
     doc = {"bpm": 120, "genre": "Pop", "tracks": [track("kick", "kick"), track("bass", "bass")]}
     analyses = {
