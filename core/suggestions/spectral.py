@@ -25,8 +25,10 @@ SIBILANCE_HZ = (4500.0, 10500.0)
 
 #: A rumble high-pass aims to take the rumble's loudest 1/3 octave down by its excess over the
 #: threshold plus this margin (dB), raising the corner above the type's by at most this factor.
-RUMBLE_MARGIN_DB = 6.0
+RUMBLE_MARGIN_DB = 12.0
 RUMBLE_MAX_RAISE = 2**0.5
+#: The high-pass slopes offered (dB per octave; Butterworth orders 2, 4 and 8, what a DAW's EQ has).
+RUMBLE_SLOPES = (12, 24, 48)
 
 #: A resonance stands above each neighbouring 1/3 octave by at least the first (dB); a step of
 #: more than the second on one side is an edge (a low-pass, a codec's band limit), not a peak.
@@ -49,25 +51,28 @@ def check_rumble(a: TrackAnalysis, ctx: TrackContext) -> Suggestion | None:
     if share is None or share < THRESHOLDS.rumble_share_db:
         return None
     excess = share - THRESHOLDS.rumble_share_db
-    slope = 24 if share >= THRESHOLDS.rumble_steep_db else 12
+    needed = excess + RUMBLE_MARGIN_DB
     # The filter must take the rumble down by its excess (and a margin) where it actually sits: a
     # corner just above rumble at 30 Hz barely touches it. At most RUMBLE_MAX_RAISE above the
-    # type's corner, so the part's own low notes stay.
+    # type's corner, so the part's own low notes stay: a steeper slope at the type's corner is
+    # tried first (up to RUMBLE_SLOPES[-1]), and the corner rises only when that is not enough.
     rumble_hz, _ = peak_in(a, 0.0, below)
-    wanted = rumble_hz * 2 ** ((excess + RUMBLE_MARGIN_DB) / slope)
+    slopes = RUMBLE_SLOPES[1:] if share >= THRESHOLDS.rumble_steep_db else RUMBLE_SLOPES
+    slope = next((k for k in slopes if k * np.log2(below / rumble_hz) >= needed), slopes[-1])
+    wanted = rumble_hz * 2 ** (needed / slope)
     corner = float(round(min(max(below, wanted), below * RUMBLE_MAX_RAISE)))
     band = band_for(corner * 0.99)
     raised = (
-        f" The corner sits at {corner:g} Hz so the rumble's loudest 1/3 octave ({rumble_hz:g} Hz) comes "
-        f"down by about {min(slope * np.log2(corner / rumble_hz), excess + RUMBLE_MARGIN_DB):.0f} dB."
-        if corner > below
+        f" The corner sits at {corner:g} Hz, {slope} dB per octave, so the rumble's loudest 1/3 octave "
+        f"({rumble_hz:g} Hz) comes down by about {min(slope * np.log2(corner / rumble_hz), needed):.0f} dB."
+        if corner > below or slope > slopes[0]
         else ""
     )
     return emit(
         "high_pass",
         ctx,
         band.name if band else None,
-        {"freq_hz": corner, "slope_db_per_octave": slope},
+        {"freq_hz": corner, "slope_db_per_octave": float(slope)},
         2,
         0.6 + excess / 40,
         f"The part below {below:g} Hz holds {share:.1f} dB of the track's power (over "

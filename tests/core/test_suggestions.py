@@ -20,6 +20,7 @@ from core.suggestions import (
     suggestion_id,
 )
 from core.suggestions.model import affected_bands
+from core.suggestions.spectral import RUMBLE_MARGIN_DB
 from core.suggestions.tempo import pre_delay_ms
 from core.targets import PLATFORM_TARGETS
 from tests.core.session_fixtures import VOCAL, make_analysis, spectrum
@@ -72,15 +73,18 @@ def test_rumble_on_a_kick_below_its_fundamental_only():
 
 
 def test_rumble_just_under_the_corner_gets_a_corner_that_takes_it_down() -> None:
-    """Keys (corner 40 Hz) with rumble at 25-31.5 Hz: a filter at 40 Hz would barely touch it, so the
-    corner rises (at most half an octave) until the rumble comes down by its excess plus a margin."""
+    """Keys (corner 40 Hz) with rumble at 25-31.5 Hz: a 24 dB/oct filter at 40 Hz would barely touch
+    it, so the slope steepens first (48 dB/oct), then the corner rises (at most half an octave) until
+    the rumble comes down by its excess plus a margin."""
     keys = spectrum((25, 31.5, -12.0), (100, 3000, -20.0))
     hp = by_type(suggest_for_track(make_analysis(third_octave_db=keys), track_id="k", track_type="keys"))[
         "high_pass"
     ]
-    assert 40 < hp.parameters["freq_hz"] <= 40 * 2**0.5 + 0.5
-    assert hp.parameters["slope_db_per_octave"] == 24
-    assert "The part below 40 Hz" in hp.reason and f"sits at {hp.parameters['freq_hz']:g} Hz" in hp.reason
+    f, slope = hp.parameters["freq_hz"], hp.parameters["slope_db_per_octave"]
+    assert 40 < f <= 40 * 2**0.5 + 0.5 and slope == 48
+    needed = hp.evidence["share_below_db"] - hp.evidence["share_below_db_above"] + RUMBLE_MARGIN_DB
+    assert slope * np.log2(f / hp.evidence["rumble_hz"]) >= needed - 1.0  # the corner is rounded to 1 Hz
+    assert "The part below 40 Hz" in hp.reason and f"sits at {f:g} Hz, 48 dB per octave" in hp.reason
     # A vocal's corner (80 Hz) is already far above rumble at 30 Hz: it stays.
     vocal = spectrum((25, 31.5, -12.0), (125, 3150, -20.0))
     hp = by_type(suggest_for_track(make_analysis(third_octave_db=vocal), track_id="v", track_type="vocals"))[
