@@ -162,8 +162,8 @@ GENRE_ALIASES: dict[str, str] = {
 #: with a per-octave level within TONAL_BROADBAND_WITHIN_DB of the second-loudest band (one band
 #: standing far above the rest, a muddy or boomy mix, is the fault to judge, not a sign of narrow
 #: material: sessions-dev mixes with the lead's low mids 6 dB up failed a gate on the loudest band,
-#: while every single kick, bass, drum, vocal, string and pad stem there still fails this one, and
-#: 1 keys stem of 12 passes it). A finished mix
+#: while the stems alone pass as before: kicks, hi-hats, basses, leads, strings and pads 0 of 60,
+#: snares (broadband noise) 12 of 12 under both gates, and 1 keys stem of 12). A finished mix
 #: spans about 10-17 dB across the bands (the targets above); a kick and a bass (clicks and
 #: harmonics 20-30 dB under their body), a vocal alone or a sine fail the gate. On broadband
 #: material a band more than TONAL_SILENT_BELOW_DB under the loudest is essentially silent and is
