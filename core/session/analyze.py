@@ -14,6 +14,7 @@ from core.session.genre import MIN_CONFIDENCE, GenreResult, detect_genre
 from core.session.masking import MaskingResult, detect_dominance, detect_masking
 from core.session.mixdown import MixEstimate, StemGrid, estimate_mix, stem_grid
 from core.session.mud import mud_cut
+from core.session.presence import presence_cut
 from core.session.reference import ReferenceTarget, carrier_of, label, reference_deviations, reference_move
 from core.session.spec import SessionSpec, TrackSpec
 from core.session.tempo import TempoVote, session_tempo
@@ -203,6 +204,17 @@ def session_stem_grid(
     return stem_grid(stems, ready)
 
 
+def _replace_band_cut(extra: dict[str, list[Suggestion]], cut: Suggestion) -> None:
+    """Add a carrier's cut to its track, in place of a milder overlap cut on the same band; a
+    dominance cut there (the part outshines the band's owner) already says more and stays alone."""
+    current = extra.get(cut.target.track_id, [])
+    same_band = [s for s in current if s.type == "eq_cut" and s.target.band == cut.target.band]
+    if any("louder_fraction" in s.evidence for s in same_band):
+        return
+    kept = [s for s in current if not (s.type == "eq_cut" and s.target.band == cut.target.band)]
+    extra[cut.target.track_id] = [*kept, cut]
+
+
 def analyze_session(
     session: SessionSpec | Mapping[str, Any],
     analyses: Mapping[str, TrackAnalysis | None],
@@ -276,10 +288,11 @@ def analyze_session(
     elif not any(t.type in BUS_TYPES for t in live):  # a bus gets its own moves toward the genre
         tolerance = GENRE_TARGETS[used].tolerance_db
         mud = mud_cut(stems, analyses, mix.tonal_balance, genre=used, tolerance_db=tolerance)
-        if mud is not None:  # it replaces a milder overlap cut on that part's low mids
-            current = extra.get(mud.target.track_id, [])
-            kept = [s for s in current if not (s.type == "eq_cut" and s.target.band == mud.target.band)]
-            extra[mud.target.track_id] = [*kept, mud]
+        if mud is not None:
+            _replace_band_cut(extra, mud)
+    presence = presence_cut(stems, analyses)
+    if presence is not None:
+        _replace_band_cut(extra, presence)
     tracks = []
     for t in live:
         own = suggest_for_track(

@@ -53,29 +53,33 @@ BELL_REACH = 1.25
 RELEASE_MARGIN_DB = 0.5
 
 
-def low_mid_energy(stems: Sequence[TrackSpec], analyses: Mapping[str, TrackAnalysis]) -> dict[str, float]:
-    """Each audible stem's low-mid power after its fader (linear), by track id."""
+def band_energy(
+    stems: Sequence[TrackSpec], analyses: Mapping[str, TrackAnalysis], band: str = BAND
+) -> dict[str, float]:
+    """Each audible stem's power in ``band`` after its fader (linear), by track id."""
     out = {}
     for t in stems:
         a = analyses.get(t.track_id)
         if a is None or t.type in BUS_TYPES or not t.audible:
             continue
-        db = next((b.energy_db for b in a.spectrum.bands if b.name == BAND), None)
+        db = next((b.energy_db for b in a.spectrum.bands if b.name == band), None)
         if db is not None:
             out[t.track_id] = float(10.0 ** ((db + t.volume_db) / 10.0))
     return out
 
 
-def carrier_share(stems: Sequence[TrackSpec], analyses: Mapping[str, TrackAnalysis], track_id: str) -> float:
-    """The share (0-1) of the stems' summed low-mid power that ``track_id`` holds."""
-    energy = low_mid_energy(stems, analyses)
+def carrier_share(
+    stems: Sequence[TrackSpec], analyses: Mapping[str, TrackAnalysis], track_id: str, band: str = BAND
+) -> float:
+    """The share (0-1) of the stems' summed power in ``band`` (the low mids) that ``track_id`` holds."""
+    energy = band_energy(stems, analyses, band)
     total = sum(energy.values())
     return energy.get(track_id, 0.0) / total if total > 0 else 0.0
 
 
-def _cut_to_release(share: float, m: float) -> float:
-    """The bell gain (dB) that takes a part holding ``share`` of the low mids under ``m``, the line
-    the cut is judged by: the band power must fall by
+def cut_to_release(share: float, m: float) -> float:
+    """The bell gain (dB) that takes a part holding ``share`` of a one-octave band under ``m``, the
+    line the cut is judged by: the band power must fall by
     10 log10(m (1 - s) / ((1 - m) s)); a Q 1 bell at the part's loudest third takes the whole band
     down by about 1/BELL_REACH of its gain, and RELEASE_MARGIN_DB keeps it clear of the line."""
     band_db = 10.0 * float(np.log10(m * (1.0 - share) / ((1.0 - m) * share)))
@@ -117,7 +121,7 @@ def mud_cut(
     band = BAND_BY_NAME[BAND]
     freq, _ = peak_in(analyses[carrier_id], band.low_hz, band.high_hz)
     excess = dev.deviation_db - tolerance_db
-    gain = float(np.clip(min(-excess, _cut_to_release(share, line)), CUT_DB[1], CUT_DB[0]))
+    gain = float(np.clip(min(-excess, cut_to_release(share, line)), CUT_DB[1], CUT_DB[0]))
     noun = type_noun(carrier_type)
     whose = (
         ": the low mids are the lead's own (boxy), and no cut elsewhere clears them"

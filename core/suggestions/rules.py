@@ -229,6 +229,7 @@ SEVERITY_STEPS: dict[str, float] = {
     "deviation_db": 3.0,
     "mix_deviation_db": 6.0,
     "carrier_share": 0.5,
+    "carrier_over_lead_db": 6.0,
     "plr_db": 2.0,
 }
 MAX_SEVERITY = 5.0

@@ -293,11 +293,13 @@ def verify_in_session(
         # may still be offered there (the two stems now share the band)
         resolved = bool(_thresholds_met(suggestion, {"louder_fraction": m1["louder_fraction"]}))
     if "carrier_share" in suggestion.evidence:
-        # a mud cut is done when the part no longer carries the mix's low mids, or the mix is clean
+        # a carrier's cut (mud, a crowded presence band) is done when the part no longer carries
+        # the band, or the mix is back in balance there
         spec = session if isinstance(session, SessionSpec) else SessionSpec.from_dict(session)
+        carried = suggestion.target.band or "low_mid"
         for measures, now, result in ((m0, analyses, s0), (m1, {**analyses, tid: after}, s1)):
             ready = {k: v for k, v in now.items() if v is not None}
-            measures["carrier_share"] = round(carrier_share(spec.tracks, ready, tid), 4)
+            measures["carrier_share"] = round(carrier_share(spec.tracks, ready, tid, carried), 4)
             measures["mix_deviation_db"] = next(
                 (d.deviation_db for d in result.mix.tonal_balance if d.band == suggestion.target.band), None
             )

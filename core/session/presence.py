@@ -1,0 +1,104 @@
+"""A crowded presence band: an accompaniment part that carries the mix's 2-4 kHz over the lead.
+
+The upper mids (2-4 kHz) are where the ear is most sensitive (ISO 226 equal-loudness contours) and
+where a lead's consonants and bite live; the engineer's habit is to keep the accompaniment out of
+the lead's way there (Owsinski, "The Mixing Engineer's Handbook", on vocal presence at 2-5 kHz;
+Senior, "Mixing Secrets", ch. 12-13, on carving for the lead). A keys, pad, strings or guitar part
+that carries more of the mix's upper mids than every other stem together, the lead included,
+crowds the lead and reads as harsh: a stem's own spectrum cannot tell that from its natural timbre
+(docs/benchmarks.md, "Fourth pass"), but its share of the session's band can. On sessions-dev a
+clean accompaniment part holds at most 42 % of the mix's 2-4 kHz (keys; strings 26 %, pads 7 %);
+a +6 dB bell at 2.5-4 kHz takes keys with content there to 60-73 %.
+
+Offered only when the session has an audible lead (the rule makes room for it); drums, the bass
+and the lead itself are never the carrier (the snare's crack and the lead's presence are what the
+band is for). The cut sits at the part's loudest 1/3 octave in 2-4 kHz, deep enough to take it
+under CARRIER_MAX_SHARE (core.session.mud.cut_to_release), -2 to -6 dB. Verified in the session like
+the mud cut: resolved when the part no longer holds CARRIER_MAX_SHARE of the band.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+
+from core.bands import BAND_BY_NAME
+from core.results import TrackAnalysis
+from core.session.mud import LEAD_TYPES, band_energy, carrier_share, cut_to_release
+from core.session.reference import carrier_of
+from core.session.spec import TrackSpec
+from core.suggestions.model import BUS_TYPES, Suggestion, make_suggestion
+from core.suggestions.track_context import peak_in
+from core.suggestions.wording import type_noun
+
+BAND = "upper_mid"
+#: Never the carrier: the drums' attack and the lead's presence are what the band is for, and the
+#: bass has nothing there to cut.
+EXEMPT_TYPES = frozenset({"kick", "snare", "drums", "bass", *LEAD_TYPES, *BUS_TYPES})
+CARRIER_MAX_SHARE = 0.5
+CUT_DB = (-3.0, -6.0)
+CUT_Q = 1.0
+#: How far the carrier sits over the lead in the band is evidence (and what ranks the cut: severity
+#: step core.suggestions.rules.SEVERITY_STEPS); a lead with nothing there reads as this much.
+OVER_LEAD_CAP_DB = 24.0
+
+
+def _over_words(db: float) -> str:
+    if db >= OVER_LEAD_CAP_DB:
+        return "far over"
+    return f"{db:.0f} dB over" if db >= 0.5 else "level with"
+
+
+def presence_cut(stems: Sequence[TrackSpec], analyses: Mapping[str, TrackAnalysis]) -> Suggestion | None:
+    """The upper-mid cut on an accompaniment part that carries half the mix's 2-4 kHz or more;
+    None without an audible lead, or when no part carries that much."""
+    audible = [t for t in stems if t.audible and t.track_id in analyses]
+    leads = [t for t in audible if t.type in LEAD_TYPES]
+    if not leads:
+        return None
+    parts = {
+        t.track_id: (t.type, analyses[t.track_id], t.volume_db) for t in audible if t.type not in EXEMPT_TYPES
+    }
+    found = carrier_of(BAND, parts)
+    if found is None:
+        return None
+    carrier_id, carrier_type = found
+    share = carrier_share(stems, analyses, carrier_id, BAND)
+    if share < CARRIER_MAX_SHARE:
+        return None
+    band = BAND_BY_NAME[BAND]
+    freq, _ = peak_in(analyses[carrier_id], band.low_hz, band.high_hz)
+    energy = band_energy(stems, analyses, BAND)
+    lead = max(leads, key=lambda t: energy.get(t.track_id, 0.0))
+    over_lead = OVER_LEAD_CAP_DB
+    if energy.get(lead.track_id, 0.0) > 0:
+        ratio = energy[carrier_id] / energy[lead.track_id]
+        over_lead = min(10.0 * float(np.log10(ratio)), OVER_LEAD_CAP_DB)
+    # deep enough to take the part under the line, and to close half its lead over the lead there
+    gain = float(
+        np.clip(min(cut_to_release(share, CARRIER_MAX_SHARE), -over_lead / 2.0), CUT_DB[1], CUT_DB[0])
+    )
+    noun = type_noun(carrier_type)
+    return make_suggestion(
+        "eq_cut",
+        track_id=carrier_id,
+        track_type=carrier_type,
+        band=BAND,
+        parameters={"freq_hz": float(round(freq)), "gain_db": round(gain, 1), "q": CUT_Q},
+        priority=3,
+        confidence=round(min(0.4 + share / 2.0, 0.9), 3),
+        reason=(
+            f"The {noun} track carries {100 * share:.0f} % of the mix's upper mids (2-4 kHz), more than "
+            f"every other track together, and sits {_over_words(over_lead)} '{lead.track_id}' there: "
+            f"where the ear is most sensitive and the lead's presence lives, it crowds the lead and "
+            f"sounds harsh. Cut it {-gain:.1f} dB around {freq:g} Hz, where it is loudest in that band."
+        ),
+        evidence={
+            "carrier_share": round(share, 4),
+            "carrier_share_above": CARRIER_MAX_SHARE,
+            "carrier_over_lead_db": round(over_lead, 2),
+            "carrier_over_lead_db_above": 0.0,
+            "masked_track": lead.track_id,
+        },
+    )

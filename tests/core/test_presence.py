@@ -1,0 +1,77 @@
+"""core.session.presence: an accompaniment part that carries the mix's 2-4 kHz over the lead gets
+the upper-mid cut, never the drums or the lead, and the cut proves itself in the session."""
+
+from __future__ import annotations
+
+import pytest
+
+from core.session import SessionSpec, analyze_session
+from core.session.mud import carrier_share, cut_to_release
+from core.session.presence import CARRIER_MAX_SHARE, CUT_DB, presence_cut
+from core.verify import verify_in_session
+from tests.core.session_fixtures import BASS, HATS, KICK, make_analysis, spectrum, track
+from tests.core.test_mud import _with_bell
+
+LEAD = spectrum((200, 1600, -20.0), (2000, 4000, -32.0), (5000, 8000, -44.0))
+
+
+def keys_spectrum(upper_mid_db: float) -> dict[float, float]:
+    return spectrum((100, 1600, -24.0), (2000, 4000, upper_mid_db), (5000, 8000, -46.0))
+
+
+def session(keys_upper_mid_db: float, *, lead: bool = True, keys_type: str = "keys"):
+    entries = [("kick", "kick", KICK), ("bass", "bass", BASS), ("hats", "drums", HATS)]
+    entries.append(("keys", keys_type, keys_spectrum(keys_upper_mid_db)))
+    if lead:
+        entries.append(("vox", "vocals", LEAD))
+    doc = {"bpm": 120.0, "genre": "Pop", "tracks": [track(t, ty) for t, ty, _ in entries]}
+    return SessionSpec.from_dict(doc), {t: make_analysis(t, third_octave_db=sp) for t, _, sp in entries}
+
+
+def presence_moves(out):
+    return [s for t in out.tracks for s in t.suggestions if "carrier_over_lead_db" in s.evidence]
+
+
+@pytest.mark.parametrize("keys_upper_mid_db", [-28.0, -25.0, -22.0])
+def test_keys_carrying_the_lead_s_presence_band_get_the_upper_mid_cut(keys_upper_mid_db: float):
+    spec, analyses = session(keys_upper_mid_db)
+    share = carrier_share(list(spec.tracks), analyses, "keys", "upper_mid")
+    assert share >= CARRIER_MAX_SHARE + 0.05
+    (cut,) = presence_moves(analyze_session(spec, analyses))
+    assert cut.target.track_id == "keys" and cut.type == "eq_cut" and cut.target.band == "upper_mid"
+    assert 2000.0 <= cut.parameters["freq_hz"] < 4000.0
+    assert CUT_DB[1] <= cut.parameters["gain_db"] <= CUT_DB[0]
+    over = cut.evidence["carrier_over_lead_db"]
+    assert over == pytest.approx(keys_upper_mid_db + 32.0, abs=0.5)  # both flat over the band
+    assert f"{over:.0f} dB over 'vox'" in cut.reason and f"{100 * share:.0f} %" in cut.reason
+    # the deeper of: what takes the keys under half the band, and half their lead over the lead
+    wanted = min(cut_to_release(share, CARRIER_MAX_SHARE), -over / 2.0)
+    assert cut.parameters["gain_db"] == pytest.approx(max(min(wanted, CUT_DB[0]), CUT_DB[1]), abs=0.06)
+
+
+def test_no_cut_without_a_lead_or_under_half_the_band_and_never_on_the_drums():
+    spec, analyses = session(-26.0, lead=False)  # an instrumental: the keys may carry the band
+    assert not presence_moves(analyze_session(spec, analyses))
+    spec, analyses = session(-40.0)  # keys under the lead and the hats together
+    assert carrier_share(list(spec.tracks), analyses, "keys", "upper_mid") < CARRIER_MAX_SHARE
+    assert not presence_moves(analyze_session(spec, analyses))
+    # a snare filling the band is its crack, not crowding: nothing on it, nothing elsewhere
+    spec, analyses = session(-26.0, keys_type="snare")
+    assert carrier_share(list(spec.tracks), analyses, "keys", "upper_mid") >= CARRIER_MAX_SHARE
+    assert presence_cut(list(spec.tracks), analyses) is None
+
+
+def test_the_cut_it_names_resolves_it_in_the_session():
+    spec, analyses = session(-26.0)
+    (cut,) = presence_moves(analyze_session(spec, analyses))
+    p = cut.parameters
+    after = make_analysis(
+        "keys", third_octave_db=_with_bell(keys_spectrum(-26.0), p["freq_hz"], p["gain_db"], p["q"])
+    )
+    verdict = verify_in_session(spec, analyses, cut, after)
+    assert verdict.before["carrier_share"] >= CARRIER_MAX_SHARE > verdict.after["carrier_share"]
+    assert verdict.resolved
+    # a 1 dB cut leaves the keys over half the band: honestly not resolved
+    shallow = make_analysis("keys", third_octave_db=keys_spectrum(-27.0))
+    verdict = verify_in_session(spec, analyses, cut, shallow)
+    assert verdict.after["carrier_share"] >= CARRIER_MAX_SHARE and not verdict.resolved
