@@ -86,6 +86,31 @@ def cut_to_release(share: float, m: float) -> float:
     return band_db * BELL_REACH - RELEASE_MARGIN_DB
 
 
+def carrier_cut(
+    track_id: str,
+    track_type: str,
+    band: str,
+    freq_hz: float,
+    gain_db: float,
+    *,
+    confidence: float,
+    reason: str,
+    evidence: Mapping[str, float | int | str | None],
+) -> Suggestion:
+    """A carrier's cut: a Q 1 bell of ``gain_db`` at ``freq_hz`` in ``band`` (priority 3)."""
+    return make_suggestion(
+        "eq_cut",
+        track_id=track_id,
+        track_type=track_type,
+        band=band,
+        parameters={"freq_hz": float(round(freq_hz)), "gain_db": round(gain_db, 1), "q": CUT_Q},
+        priority=3,
+        confidence=round(confidence, 3),
+        reason=reason,
+        evidence=evidence,
+    )
+
+
 def mud_cut(
     stems: Sequence[TrackSpec],
     analyses: Mapping[str, TrackAnalysis],
@@ -128,14 +153,13 @@ def mud_cut(
         if line == LEAD_MIN_SHARE
         else ", where it is loudest in that band"
     )
-    return make_suggestion(
-        "eq_cut",
-        track_id=carrier_id,
-        track_type=carrier_type,
-        band=BAND,
-        parameters={"freq_hz": float(round(freq)), "gain_db": round(gain, 1), "q": CUT_Q},
-        priority=3,
-        confidence=round(min(0.5 + share / 2.0, 0.9), 3),
+    return carrier_cut(
+        carrier_id,
+        carrier_type,
+        BAND,
+        freq,
+        gain,
+        confidence=min(0.5 + share / 2.0, 0.9),
         reason=(
             f"The mix's low mids (250-500 Hz) sit {dev.deviation_db:+.1f} dB against the {genre} balance "
             f"(±{tolerance_db:g} dB): mud. The {noun} track carries {100 * share:.0f} % of them; cut it "

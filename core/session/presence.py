@@ -25,10 +25,10 @@ import numpy as np
 
 from core.bands import BAND_BY_NAME
 from core.results import TrackAnalysis
-from core.session.mud import LEAD_TYPES, band_energy, carrier_share, cut_to_release
+from core.session.mud import LEAD_TYPES, band_energy, carrier_cut, carrier_share, cut_to_release
 from core.session.reference import carrier_of
 from core.session.spec import TrackSpec
-from core.suggestions.model import BUS_TYPES, Suggestion, make_suggestion
+from core.suggestions.model import BUS_TYPES, Suggestion
 from core.suggestions.track_context import peak_in
 from core.suggestions.wording import type_noun
 
@@ -38,7 +38,6 @@ BAND = "upper_mid"
 EXEMPT_TYPES = frozenset({"kick", "snare", "drums", "bass", *LEAD_TYPES, *BUS_TYPES})
 CARRIER_MAX_SHARE = 0.5
 CUT_DB = (-3.0, -6.0)
-CUT_Q = 1.0
 #: How far the carrier sits over the lead in the band is evidence (and what ranks the cut: severity
 #: step core.suggestions.rules.SEVERITY_STEPS); a lead with nothing there reads as this much.
 OVER_LEAD_CAP_DB = 24.0
@@ -80,14 +79,13 @@ def presence_cut(stems: Sequence[TrackSpec], analyses: Mapping[str, TrackAnalysi
         np.clip(min(cut_to_release(share, CARRIER_MAX_SHARE), -over_lead / 2.0), CUT_DB[1], CUT_DB[0])
     )
     noun = type_noun(carrier_type)
-    return make_suggestion(
-        "eq_cut",
-        track_id=carrier_id,
-        track_type=carrier_type,
-        band=BAND,
-        parameters={"freq_hz": float(round(freq)), "gain_db": round(gain, 1), "q": CUT_Q},
-        priority=3,
-        confidence=round(min(0.4 + share / 2.0, 0.9), 3),
+    return carrier_cut(
+        carrier_id,
+        carrier_type,
+        BAND,
+        freq,
+        gain,
+        confidence=min(0.4 + share / 2.0, 0.9),
         reason=(
             f"The {noun} track carries {100 * share:.0f} % of the mix's upper mids (2-4 kHz), more than "
             f"every other track together, and sits {_over_words(over_lead)} '{lead.track_id}' there: "
