@@ -178,6 +178,13 @@ SQUASHED_BELOW_DB: dict[str, float] = {
     "snare": 2.4,
     "drums": 2.4,
 }
+#: Hits this uniform (loud spread under this, dB) with their transients intact (crest factor at
+#: least the type's crest_max_db) are a programmed, fixed-velocity part (a sample-identical hi-hat
+#: loop): nothing rises because every hit is the same, not because a compressor flattened them. Our
+#: synthetic sessions' hat loops read 0.2 dB at a crest of 22-24 dB; the dev hits after 10:1
+#: compression never under 0.8 dB (crest 11-22 dB).
+UNIFORM_HITS_SPREAD_DB = 0.5
+UNIFORM_HIT_TYPES = frozenset({"kick", "snare", "drums"})
 
 #: Plugin-name keywords by category (case-insensitive substring match).
 PLUGIN_KEYWORDS: dict[str, tuple[str, ...]] = {

@@ -20,6 +20,8 @@ from core.suggestions.rules import (
     SQUASHED_BELOW_DB,
     THRESHOLDS,
     TYPE_PROFILES,
+    UNIFORM_HIT_TYPES,
+    UNIFORM_HITS_SPREAD_DB,
     has_plugin,
 )
 from core.suggestions.spectral import (
@@ -83,6 +85,14 @@ def _squashed(a: TrackAnalysis, ctx: TrackContext) -> Suggestion | None:
     spread = a.dynamics.loud_spread_db
     if limit is None or spread is None or spread >= limit:
         return None
+    crest = a.dynamics.crest_factor_db
+    if (
+        ctx.track_type in UNIFORM_HIT_TYPES
+        and spread < UNIFORM_HITS_SPREAD_DB
+        and crest is not None
+        and crest >= ctx.profile.crest_max_db
+    ):
+        return None  # identical hits with their transients: programmed, not squashed
     has_comp = has_plugin(ctx.inserts, "compressor")
     return emit(
         "compression",
