@@ -68,13 +68,20 @@ def band_energy(
     return out
 
 
+def band_shares(
+    stems: Sequence[TrackSpec], analyses: Mapping[str, TrackAnalysis], band: str = BAND
+) -> dict[str, float]:
+    """The share (0-1) of the stems' summed power in ``band`` that each audible stem holds."""
+    energy = band_energy(stems, analyses, band)
+    total = sum(energy.values())
+    return {k: v / total for k, v in energy.items()} if total > 0 else {}
+
+
 def carrier_share(
     stems: Sequence[TrackSpec], analyses: Mapping[str, TrackAnalysis], track_id: str, band: str = BAND
 ) -> float:
     """The share (0-1) of the stems' summed power in ``band`` (the low mids) that ``track_id`` holds."""
-    energy = band_energy(stems, analyses, band)
-    total = sum(energy.values())
-    return energy.get(track_id, 0.0) / total if total > 0 else 0.0
+    return band_shares(stems, analyses, band).get(track_id, 0.0)
 
 
 def cut_to_release(share: float, m: float) -> float:
@@ -125,7 +132,8 @@ def mud_cut(
     if dev is None or dev.deviation_db is None or dev.deviation_db <= tolerance_db:
         return None
     audible = [t for t in stems if t.audible and t.track_id in analyses]
-    leads = {t.track_id: carrier_share(stems, analyses, t.track_id) for t in audible if t.type in LEAD_TYPES}
+    shares = band_shares(stems, analyses)
+    leads = {t.track_id: shares.get(t.track_id, 0.0) for t in audible if t.type in LEAD_TYPES}
     lead = max(leads, key=lambda k: leads[k], default=None)
     if lead is not None and leads[lead] >= LEAD_MIN_SHARE:
         carrier_id, line = lead, LEAD_MIN_SHARE
@@ -140,7 +148,7 @@ def mud_cut(
         if found is None:
             return None
         (carrier_id, carrier_type), line = found, CARRIER_MIN_SHARE
-    share = carrier_share(stems, analyses, carrier_id)
+    share = shares.get(carrier_id, 0.0)
     if share < line:
         return None
     band = BAND_BY_NAME[BAND]

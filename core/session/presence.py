@@ -13,7 +13,8 @@ a +6 dB bell at 2.5-4 kHz takes keys with content there to 60-73 %.
 Offered only when the session has an audible lead (the rule makes room for it); drums, the bass
 and the lead itself are never the carrier (the snare's crack and the lead's presence are what the
 band is for). The cut sits at the part's loudest 1/3 octave in 2-4 kHz, deep enough to take it
-under CARRIER_MAX_SHARE (core.session.mud.cut_to_release), -2 to -6 dB. Verified in the session like
+under CARRIER_MAX_SHARE (core.session.mud.cut_to_release) and to close half its lead over the
+lead there, within CUT_DB (-3 to -6 dB). Verified in the session like
 the mud cut: resolved when the part no longer holds CARRIER_MAX_SHARE of the band.
 """
 
@@ -25,7 +26,7 @@ import numpy as np
 
 from core.bands import BAND_BY_NAME
 from core.results import TrackAnalysis
-from core.session.mud import LEAD_TYPES, band_energy, carrier_cut, carrier_share, cut_to_release
+from core.session.mud import LEAD_TYPES, band_shares, carrier_cut, cut_to_release
 from core.session.reference import carrier_of
 from core.session.spec import TrackSpec
 from core.suggestions.model import BUS_TYPES, Suggestion
@@ -63,16 +64,16 @@ def presence_cut(stems: Sequence[TrackSpec], analyses: Mapping[str, TrackAnalysi
     if found is None:
         return None
     carrier_id, carrier_type = found
-    share = carrier_share(stems, analyses, carrier_id, BAND)
+    shares = band_shares(stems, analyses, BAND)
+    share = shares.get(carrier_id, 0.0)
     if share < CARRIER_MAX_SHARE:
         return None
     band = BAND_BY_NAME[BAND]
     freq, _ = peak_in(analyses[carrier_id], band.low_hz, band.high_hz)
-    energy = band_energy(stems, analyses, BAND)
-    lead = max(leads, key=lambda t: energy.get(t.track_id, 0.0))
+    lead = max(leads, key=lambda t: shares.get(t.track_id, 0.0))
     over_lead = OVER_LEAD_CAP_DB
-    if energy.get(lead.track_id, 0.0) > 0:
-        ratio = energy[carrier_id] / energy[lead.track_id]
+    if shares.get(lead.track_id, 0.0) > 0:
+        ratio = share / shares[lead.track_id]
         over_lead = min(10.0 * float(np.log10(ratio)), OVER_LEAD_CAP_DB)
     # deep enough to take the part under the line, and to close half its lead over the lead there
     gain = float(
