@@ -48,6 +48,10 @@ URGENT_OVERLAP = 0.85
 #: wrong. From this gap on (a pad over the vocal's mids, keys in the bass's lows) it is priority 3,
 #: 2 from URGENT_OVERLAP.
 CLEAR_OWNERSHIP_GAP = 2
+#: A hit (kick, snare, drums) over a sustained part masks it only for the hit's decay, and its body
+#: is what gives the hit its weight: carving it is polish too (priority 4). A sustained part over a
+#: hit, and a hit over a hit, are judged by ownership as above.
+PERCUSSIVE_TYPES = frozenset({"kick", "snare", "drums"})
 
 #                       sub bass low_mid mid upper_mid presence brilliance
 BAND_OWNERSHIP: dict[str, tuple[int, ...]] = {
@@ -160,6 +164,15 @@ def _band_cut(
     )
 
 
+def _masking_priority(overlap: float, own_i: int, own_j: int, cut_type: str, keep_type: str) -> int:
+    """4 for shared ground (like claims) and for a hit's body over a sustained part, else 2 from
+    URGENT_OVERLAP and 3 below it."""
+    hit_over_sustained = cut_type in PERCUSSIVE_TYPES and keep_type not in PERCUSSIVE_TYPES
+    if abs(own_i - own_j) < CLEAR_OWNERSHIP_GAP or hit_over_sustained:
+        return 4
+    return 2 if overlap >= URGENT_OVERLAP else 3
+
+
 def detect_masking(grid: StemGrid, analyses: Mapping[str, TrackAnalysis]) -> MaskingResult:
     """Masking matrix per band and the worst conflicts with their remedies (worst first)."""
     overlap, conflict_s, mean_diff = masking_matrix(grid)
@@ -198,7 +211,7 @@ def detect_masking(grid: StemGrid, analyses: Mapping[str, TrackAnalysis]) -> Mas
             types[cut],
             band,
             gain,
-            priority=4 if abs(own_i - own_j) < CLEAR_OWNERSHIP_GAP else 2 if ov >= URGENT_OVERLAP else 3,
+            priority=_masking_priority(ov, own_i, own_j, types[cut], types[keep]),
             confidence=min(0.4 + ov / 2, 0.95),
             reason=(
                 f"Masks '{ids[keep]}' in {band_words(band.name)}: "
@@ -251,7 +264,6 @@ DOMINANT_OWNERSHIP = 3
 INTRUDER_MAX_OWNERSHIP = 2
 OWNER_MIN_SHARE = 0.25
 LOUDER_FRACTION = 0.25
-PERCUSSIVE_TYPES = frozenset({"kick", "snare", "drums"})
 #: The cut aims to leave the intruder this far under the owner in the owner's louder moments (the
 #: upper quartile of the intruder-minus-owner level), within DOMINANCE_CUT_DB.
 DOMINANCE_CLEARANCE_DB = CONFLICT_WINDOW_DB

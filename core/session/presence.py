@@ -30,6 +30,7 @@ from core.session.mud import LEAD_TYPES, band_shares, carrier_cut, cut_to_releas
 from core.session.reference import carrier_of
 from core.session.spec import TrackSpec
 from core.suggestions.model import BUS_TYPES, Suggestion
+from core.suggestions.spectral import band_excess_db, bump_threshold_db, leveling_cut_db
 from core.suggestions.track_context import peak_in
 from core.suggestions.wording import type_noun
 
@@ -75,10 +76,13 @@ def presence_cut(stems: Sequence[TrackSpec], analyses: Mapping[str, TrackAnalysi
     if shares.get(lead.track_id, 0.0) > 0:
         ratio = share / shares[lead.track_id]
         over_lead = min(10.0 * float(np.log10(ratio)), OVER_LEAD_CAP_DB)
-    # deep enough to take the part under the line, and to close half its lead over the lead there
-    gain = float(
-        np.clip(min(cut_to_release(share, CARRIER_MAX_SHARE), -over_lead / 2.0), CUT_DB[1], CUT_DB[0])
-    )
+    # deep enough to take the part under the line, to close half its lead over the lead there,
+    # and to level the band with its neighbours where it stands out in the part's own spectrum
+    depth = [cut_to_release(share, CARRIER_MAX_SHARE), -over_lead / 2.0]
+    excess = band_excess_db(analyses[carrier_id], BAND)
+    if excess is not None and excess >= bump_threshold_db(BAND, carrier_type):
+        depth.append(leveling_cut_db(excess))
+    gain = float(np.clip(min(depth), CUT_DB[1], CUT_DB[0]))
     noun = type_noun(carrier_type)
     return carrier_cut(
         carrier_id,

@@ -98,8 +98,13 @@ class Thresholds:
     resonance_db: float = 4.0
     #: ...counted only where that 1/3 octave is within this much of the track's loudest one.
     resonance_within_db: float = 40.0
-    #: A band's per-octave level above the mean of its neighbours by this much is a build-up.
+    #: A band's per-octave level above both its neighbours by this much is a build-up.
     bump_db: float = 5.0
+    #: ...and in the upper mids (2-4 kHz) of a tonal part (not a drum), this much: the ear is most
+    #: sensitive there (ISO 226), so a smaller bump reads as harsh. Clean sessions-dev keys reach
+    #: +1.0 dB (strings -5.8, pads -8.2, leads -3.4; a kick's click +2.0); a +8 dB bell at 3.2 kHz
+    #: takes keys with content there to +3..+6 dB.
+    harsh_bump_db: float = 3.5
     #: Presence (2-6 kHz) per-octave level below the mid band by this much is a dull vocal.
     dull_db: float = 15.0
     #: Stereo: correlation below this is a phase problem; width above this on a mono-low-end type.
@@ -109,6 +114,10 @@ class Thresholds:
     mono_width: float = 0.05
     #: |DC offset| (fraction of full scale) worth removing (-46 dBFS).
     dc_offset: float = 0.005
+    #: ...and from this (-26 dBFS) a defect to fix first (priority 2): it costs the track's
+    #: headroom tenths of a dB and clicks at every edit. Below it, hygiene (priority 4): a
+    #: 10 Hz high-pass when the track is next touched, ranked after what sounds wrong.
+    dc_offset_urgent: float = 0.05
     #: Noise floor above this (dBFS) in a track with gaps wants a gate / noise reduction.
     noise_floor_dbfs: float = -60.0
     gap_ratio: float = 0.05
@@ -184,7 +193,8 @@ SQUASHED_BELOW_DB: dict[str, float] = {
 #: synthetic sessions' hat loops read 0.2 dB at a crest of 22-24 dB; the dev hits after 10:1
 #: compression never under 0.8 dB (crest 11-22 dB).
 UNIFORM_HITS_SPREAD_DB = 0.5
-UNIFORM_HIT_TYPES = frozenset({"kick", "snare", "drums"})
+#: The drum types: hits, whose attack is their point.
+HIT_TYPES = frozenset({"kick", "snare", "drums"})
 
 #: Plugin-name keywords by category (case-insensitive substring match).
 PLUGIN_KEYWORDS: dict[str, tuple[str, ...]] = {

@@ -7,7 +7,7 @@ import numpy as np
 from core.bands import BAND_BY_NAME, BAND_NAMES, band_for
 from core.results import TrackAnalysis
 from core.suggestions.model import ParamValue, Suggestion
-from core.suggestions.rules import THRESHOLDS, has_plugin
+from core.suggestions.rules import HIT_TYPES, THRESHOLDS, has_plugin
 from core.suggestions.track_context import (
     TrackContext,
     emit,
@@ -40,6 +40,10 @@ RESONANCE_MAX_SIDE_DB = 12.0
 #: bells between two centres 4.3-5.7 dB).
 RESONANCE_PAIR_DB = 3.0
 RESONANCE_PAIR_EXTRA_DB = 1.0
+#: A build-up cut levels the band with its louder neighbour: a Q 1.4 bell at the band's loudest
+#: 1/3 octave takes about BUMP_BELL_REACH of its depth off the band's excess over its neighbours
+#: (sessions-dev keys with a +8 dB bell at 3.2 kHz: a -6 dB cut took the excess down 3.7-4.0 dB).
+BUMP_BELL_REACH = 0.65
 
 #: Past this gap (dB) a bass's mids are described as "almost none", not as a figure.
 TRANSLATION_SAY_ALMOST_NONE_DB = 40.0
@@ -107,32 +111,56 @@ def check_hiss(a: TrackAnalysis, ctx: TrackContext) -> Suggestion | None:
     )
 
 
-def check_buildups(a: TrackAnalysis, ctx: TrackContext) -> list[Suggestion]:
+def bump_threshold_db(band: str, track_type: str) -> float:
+    """The excess (dB, per-octave level over both neighbours) that makes ``band`` a build-up."""
+    if band == "upper_mid" and track_type not in HIT_TYPES:
+        return THRESHOLDS.harsh_bump_db
+    return THRESHOLDS.bump_db
+
+
+def band_excess_db(a: TrackAnalysis, band: str) -> float | None:
+    """How far ``band``'s per-octave level stands above both its neighbours (dB; None at the
+    ends of the spectrum or where a band is silent)."""
+    i = BAND_NAMES.index(band)
+    if not 0 < i < len(BAND_NAMES) - 1:
+        return None
     levels = per_octave_levels_db(tuple(b.energy_db for b in a.spectrum.bands))
+    here, lo, hi = levels[i], levels[i - 1], levels[i + 1]
+    if here is None or lo is None or hi is None:
+        return None
+    return min(here - lo, here - hi)
+
+
+def leveling_cut_db(excess_db: float) -> float:
+    """The bell depth (dB, negative) that levels a build-up of ``excess_db`` with its louder
+    neighbour, within -2..-6 dB."""
+    return -min(max(excess_db / BUMP_BELL_REACH, 2.0), 6.0)
+
+
+def check_buildups(a: TrackAnalysis, ctx: TrackContext) -> list[Suggestion]:
     out = []
-    for i in range(1, len(BAND_NAMES) - 1):
-        name = BAND_NAMES[i]
-        here, lo, hi = levels[i], levels[i - 1], levels[i + 1]
-        if name in ctx.profile.core_bands or here is None or lo is None or hi is None:
+    for name in BAND_NAMES:
+        excess = band_excess_db(a, name)
+        if name in ctx.profile.core_bands or excess is None:
             continue
-        excess = min(here - lo, here - hi)  # above both neighbours
-        if excess < THRESHOLDS.bump_db:
+        threshold = bump_threshold_db(name, ctx.track_type)
+        if excess < threshold:
             continue
         band = BAND_BY_NAME[name]
         freq, _ = peak_in(a, band.low_hz, band.high_hz)
-        gain = -min(max(excess / 2.0, 2.0), 6.0)
+        gain = leveling_cut_db(excess)
         out.append(
             emit(
                 "eq_cut",
                 ctx,
                 name,
-                {"freq_hz": freq, "gain_db": gain, "q": 1.4},
+                {"freq_hz": freq, "gain_db": round(gain, 1), "q": 1.4},
                 3,
-                0.5 + (excess - THRESHOLDS.bump_db) / 20,
+                0.5 + (excess - threshold) / 20,
                 f"{capitalised(band_words(name))} {band_verb(name)} {excess:.1f} dB louder than both "
                 f"neighbouring "
                 f"bands (level per octave), outside where {a_track(ctx.track_type)} lives: a build-up.",
-                {"excess_db": excess, "excess_db_above": THRESHOLDS.bump_db, "peak_hz": freq},
+                {"excess_db": excess, "excess_db_above": threshold, "peak_hz": freq},
             )
         )
     return out

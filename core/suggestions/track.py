@@ -17,10 +17,10 @@ from core.suggestions.model import BUS_TYPES, TRACK_TYPES, Suggestion, resolve
 from core.suggestions.rules import (
     CYMBALS_EXTRA_CREST_DB,
     CYMBALS_LOW_SHARE,
+    HIT_TYPES,
     SQUASHED_BELOW_DB,
     THRESHOLDS,
     TYPE_PROFILES,
-    UNIFORM_HIT_TYPES,
     UNIFORM_HITS_SPREAD_DB,
     has_plugin,
 )
@@ -87,7 +87,7 @@ def _squashed(a: TrackAnalysis, ctx: TrackContext) -> Suggestion | None:
         return None
     crest = a.dynamics.crest_factor_db
     if (
-        ctx.track_type in UNIFORM_HIT_TYPES
+        ctx.track_type in HIT_TYPES
         and spread < UNIFORM_HITS_SPREAD_DB
         and crest is not None
         and crest >= ctx.profile.crest_max_db
@@ -186,7 +186,7 @@ def _dc(a: TrackAnalysis, ctx: TrackContext) -> Suggestion | None:
         ctx,
         None,
         {"process": "dc_removal", "freq_hz": 10.0},
-        2,
+        2 if abs(dc) >= THRESHOLDS.dc_offset_urgent else 4,
         0.85,
         f"DC offset of {100 * dc:+.1f} % of full scale wastes headroom and clicks at edits.",
         {"dc_offset": dc, "dc_offset_abs": abs(dc), "dc_offset_abs_above": THRESHOLDS.dc_offset},

@@ -8,6 +8,7 @@ import pytest
 from core.session import SessionSpec, analyze_session
 from core.session.mud import carrier_share, cut_to_release
 from core.session.presence import CARRIER_MAX_SHARE, CUT_DB, presence_cut
+from core.suggestions.spectral import band_excess_db, bump_threshold_db, leveling_cut_db
 from core.verify import verify_in_session
 from tests.core.session_fixtures import BASS, HATS, KICK, make_analysis, spectrum, track
 from tests.core.test_mud import _with_bell
@@ -75,3 +76,32 @@ def test_the_cut_it_names_resolves_it_in_the_session():
     shallow = make_analysis("keys", third_octave_db=keys_spectrum(-27.0))
     verdict = verify_in_session(spec, analyses, cut, shallow)
     assert verdict.after["carrier_share"] >= CARRIER_MAX_SHARE and not verdict.resolved
+
+
+def test_a_part_whose_upper_mids_stand_out_in_its_own_spectrum_gets_them_levelled():
+    # keys 4 dB over their mids at 2-4 kHz (a bell's build-up), 2 dB over the lead there: the cut
+    # that closes half that lead or takes them under half the band would leave the bump
+    entries = [
+        ("kick", "kick", KICK),
+        ("bass", "bass", BASS),
+        ("hats", "drums", HATS),
+        ("vox", "vocals", LEAD),
+    ]
+    keys = spectrum((100, 1600, -34.0), (2000, 3200, -30.0), (5000, 8000, -54.0))
+    doc = {
+        "bpm": 120.0,
+        "genre": "Pop",
+        "tracks": [track(t, ty) for t, ty, _ in entries] + [track("keys", "keys")],
+    }
+    spec = SessionSpec.from_dict(doc)
+    analyses = {t: make_analysis(t, third_octave_db=sp) for t, _, sp in entries}
+    analyses["keys"] = make_analysis("keys", third_octave_db=keys)
+    excess = band_excess_db(analyses["keys"], "upper_mid")
+    assert excess is not None and excess >= bump_threshold_db("upper_mid", "keys") + 0.3
+    (cut,) = presence_moves(analyze_session(spec, analyses))
+    share = carrier_share(list(spec.tracks), analyses, "keys", "upper_mid")
+    milder = max(
+        min(cut_to_release(share, CARRIER_MAX_SHARE), -cut.evidence["carrier_over_lead_db"] / 2), CUT_DB[1]
+    )
+    assert milder >= leveling_cut_db(excess) + 1.0
+    assert cut.parameters["gain_db"] == pytest.approx(max(leveling_cut_db(excess), CUT_DB[1]), abs=0.06)

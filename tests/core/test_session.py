@@ -142,6 +142,23 @@ def test_a_like_claim_on_a_band_is_polish_a_clear_one_is_not():
     )
 
 
+def test_a_hit_s_body_over_a_sustained_part_is_polish_a_sustained_part_over_a_hit_is_not():
+    # a snare's 60-250 Hz body against the bass (claims 1 and 3): it masks the bass only while it
+    # decays, and the body is the snare's weight; keys over the kick's sub are judged by ownership
+    spec, analyses = build(
+        (track("snare", "snare"), make_analysis("snare", third_octave_db=spectrum((60, 200, -18.5)))),
+        (track("bass", "bass"), make_analysis("bass", third_octave_db=spectrum((60, 200, -18.0)))),
+        (track("kick", "kick"), make_analysis("kick", third_octave_db=spectrum((25, 50, -14.0)))),
+        (track("keys", "keys"), make_analysis("keys", third_octave_db=spectrum((25, 50, -14.5)))),
+    )
+    by_band = {c.band: c for c in conflicts_of(spec, analyses)}
+    hit, sustained = by_band["bass"], by_band["sub"]
+    assert hit.cut_track_id == "snare" and hit.remedy.priority == 4
+    assert sustained.cut_track_id == "keys" and sustained.remedy.priority == (
+        2 if sustained.overlap >= URGENT_OVERLAP else 3
+    )
+
+
 def test_no_conflict_when_not_at_the_same_time_or_level_or_place():
     low_mid = spectrum((250, 400, -20.0))
     # Same band, never at the same time (verse vs chorus).

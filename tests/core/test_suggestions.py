@@ -193,6 +193,19 @@ def test_cleanup_rules_fire_on_their_defects_only():
     assert processes == {"declip", "dc_removal", "gate"}
 
 
+@pytest.mark.parametrize(("dc", "priority"), [(0.01, 4), (0.04, 4), (0.06, 2), (-0.2, 2)])
+def test_a_small_dc_offset_is_hygiene_a_large_one_a_defect(dc: float, priority: int):
+    (fix,) = [
+        s
+        for s in suggest_for_track(
+            make_analysis(third_octave_db=VOCAL, dc_offset=dc), track_id="p", track_type="pad"
+        )
+        if s.type == "cleanup"
+    ]
+    assert fix.parameters["process"] == "dc_removal" and fix.priority == priority
+    assert fix.evidence["dc_offset_abs"] == pytest.approx(abs(dc))
+
+
 def test_buildup_cut_outside_the_types_core_bands():
     boxy = spectrum((100, 5000, -30.0), (250, 400, -18.0))  # low-mid 12 dB above the rest
     cut = by_type(suggest_for_track(make_analysis(third_octave_db=boxy), track_id="s", track_type="synth"))[
