@@ -227,6 +227,32 @@ def test_what_is_most_wrong_comes_first():
     assert [r.suggestion.target.track_id for r in ranked] == ["c", "b", "a"]
 
 
+def test_a_move_of_lower_priority_needs_far_more_severity_to_outrank_one():
+    """Polish (4) 1.6x as far past its line as an improvement (3) stays under it; 3.8x, above."""
+    model = pytest.importorskip("core.suggestions.model")
+
+    def cut(track_id: str, priority: int, excess_db: float):
+        return model.make_suggestion(
+            "eq_cut",
+            track_id=track_id,
+            track_type="keys",
+            band="upper_mid",
+            parameters={"freq_hz": 3000.0, "gain_db": -3.0, "q": 1.0},
+            priority=priority,
+            confidence=0.6,
+            reason="build-up",
+            evidence={"excess_db": excess_db, "excess_db_above": 3.5},
+        )
+
+    improvement = cut("keys", 3, 4.3)  # severity 1.2
+    polish, far = cut("snare", 4, 7.1), cut("hats", 4, 17.9)  # 1.9 and 4.6
+    assert far.evidence["severity"] / improvement.evidence["severity"] > 3.5
+    ranked = rank(
+        [polish, improvement, far], context=None, profile=None, rng=np.random.default_rng(1), limit=3
+    )
+    assert [r.suggestion.target.track_id for r in ranked] == ["hats", "keys", "snare"]
+
+
 def test_exploration_never_hides_a_defect_in_the_last_visible_slot():
     # Three defects (priority 1-2) fill the top 3; ten polish moves wait below. Whatever the draw,
     # the three defects stay in view; with polish in the third slot, exploration does take it.
