@@ -235,7 +235,8 @@ SEVERITY_STEPS: dict[str, float] = {
     "clipped_samples": 100.0,
     "true_peak_dbtp": 1.5,
     "integrated_lufs": 5.0,
-    "dc_offset_abs": 0.01,
+    # from the removal line to the urgent one is one step: a 2.5 % offset is hygiene, not 3x a defect
+    "dc_offset_abs": THRESHOLDS.dc_offset_urgent - THRESHOLDS.dc_offset,
     "noise_floor_dbfs": 10.0,
     "correlation": 0.3,
     "width": 0.3,

@@ -204,6 +204,8 @@ def test_a_small_dc_offset_is_hygiene_a_large_one_a_defect(dc: float, priority: 
     ]
     assert fix.parameters["process"] == "dc_removal" and fix.priority == priority
     assert fix.evidence["dc_offset_abs"] == pytest.approx(abs(dc))
+    # one severity step from the removal line to the urgent one: hygiene never reads as 3x a defect
+    assert (fix.evidence["severity"] < 2.0) == (priority == 4)
 
 
 def test_buildup_cut_outside_the_types_core_bands():
