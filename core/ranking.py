@@ -193,7 +193,7 @@ def _base_score(s: SuggestionLike) -> float:
     confidence = min(max(float(s.confidence), 0.0), 1.0)
     return (
         PRIORITY_WEIGHT[s.priority]
-        * severity_of(s) ** SEVERITY_EXPONENT
+        * float(severity_of(s) ** SEVERITY_EXPONENT)
         * (CONFIDENCE_FLOOR + (1.0 - CONFIDENCE_FLOOR) * confidence)
     )
 

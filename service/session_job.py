@@ -46,15 +46,42 @@ log = logging.getLogger(__name__)
 SESSION_VET_SHARE = 0.93
 
 
-class Stems(Mapping[str, tuple[np.ndarray, int]]):
-    """The session's stems by track id, decoded from the blob store when asked for (one at a time)."""
+#: Decoded samples a session job keeps between their two uses (the tempo of the stems' sum, then
+#: vetting), in bytes: a 7-stem 35 s session (float32 stereo, 44.1 kHz) is 85 MB and is decoded
+#: once; of seven 3-minute stems (445 MB) those that fit are kept and the rest decoded again.
+DECODED_BUDGET_BYTES = 256 * 2**20
 
-    def __init__(self, ports: Ports, sha256_by_track: Mapping[str, str]) -> None:
+
+class Stems(Mapping[str, tuple[np.ndarray, int]]):
+    """The session's stems by track id, decoded from the blob store when first asked for and kept
+    (by content: two tracks of one blob share it) while they fit ``budget_bytes``; past the budget a
+    stem is decoded each time it is asked for, so memory stays bounded. ``decodes`` counts them."""
+
+    def __init__(
+        self, ports: Ports, sha256_by_track: Mapping[str, str], *, budget_bytes: int = DECODED_BUDGET_BYTES
+    ) -> None:
         self._ports = ports
         self._sha256 = dict(sha256_by_track)
+        self._kept: dict[str, tuple[np.ndarray, int]] = {}
+        self._held = 0
+        self._budget = budget_bytes
+        self.decodes = 0
 
     def __getitem__(self, track_id: str) -> tuple[np.ndarray, int]:
-        return decode(self._ports, self._sha256[track_id])
+        sha256 = self._sha256[track_id]
+        kept = self._kept.get(sha256)
+        if kept is not None:
+            return kept
+        y, sr = decode(self._ports, sha256)
+        self.decodes += 1
+        if self._held + y.nbytes <= self._budget:
+            y.flags.writeable = False  # shared between the tempo and every render: never changed
+            self._kept[sha256] = (y, sr)
+            self._held += y.nbytes
+        return y, sr
+
+    def __contains__(self, track_id: object) -> bool:
+        return track_id in self._sha256  # without decoding (Mapping's default would)
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._sha256)
@@ -63,11 +90,21 @@ class Stems(Mapping[str, tuple[np.ndarray, int]]):
         return len(self._sha256)
 
 
+def short_stems(ports: Ports, doc: Mapping[str, Any], analyses: Mapping[str, TrackAnalysis]) -> Stems:
+    """The session's analysed stems short enough to decode whole (MAX_RENDER_S), one job's store
+    for both the tempo of their sum and vetting, so a stem is decoded once."""
+    sha256 = {t["track_id"]: t["sha256"] for t in doc["tracks"]}
+    return Stems(
+        ports,
+        {k: sha256[k] for k, a in analyses.items() if k in sha256 and a.audio.duration_s <= MAX_RENDER_S},
+    )
+
+
 def vetted(
     ports: Ports,
     job: Job,
     spec: SessionSpec,
-    doc: Mapping[str, Any],
+    stems: Stems,
     analyses: Mapping[str, TrackAnalysis],
     analysis: SessionAnalysis,
 ) -> SessionAnalysis:
@@ -75,11 +112,9 @@ def vetted(
     and re-measured; one that does not resolve what it cites is demoted, one that also harms is
     dropped, and the verdict is written into its evidence (``verified``, ``side_effects``).
 
-    A stem that cannot be decoded again leaves the advice as analysed (logged), never fails the job.
+    A stem that cannot be decoded again leaves the advice as analysed (logged), never fails the job;
+    one too long to hold twice in memory (not in ``stems``) keeps its advice unvetted.
     """
-    sha256 = {t["track_id"]: t["sha256"] for t in doc["tracks"]}
-    short = {k: sha256[k] for k, a in analyses.items() if k in sha256 and a.audio.duration_s <= MAX_RENDER_S}
-    stems = Stems(ports, short)  # a stem too long to hold twice in memory keeps its advice unvetted
 
     def report(done: int, total: int) -> None:
         progress = SESSION_VET_SHARE + (1.0 - SESSION_VET_SHARE) * done / max(total, 1)
@@ -95,7 +130,12 @@ def vetted(
 
 
 def heard_tempo(
-    ports: Ports, job: Job, spec: SessionSpec, doc: Mapping[str, Any], analyses: Mapping[str, TrackAnalysis]
+    ports: Ports,
+    job: Job,
+    spec: SessionSpec,
+    doc: Mapping[str, Any],
+    analyses: Mapping[str, TrackAnalysis],
+    stems: Stems,
 ) -> TempoVote | None:
     """The tempo heard in the audible stems' sum (core.session.tempo.mix_tempo), cached by content:
     the stems' hashes and faders. None when a tempo is declared, when no stem is short enough to
@@ -111,7 +151,7 @@ def heard_tempo(
         and t.type not in BUS_TYPES
         and t.track_id in sha256
         and t.track_id in analyses
-        and analyses[t.track_id].audio.duration_s <= MAX_RENDER_S
+        and t.track_id in stems
     ]
     if not parts:
         return None
@@ -121,7 +161,6 @@ def heard_tempo(
     if cached is not None:
         bpm = cached.get("bpm")
         return None if bpm is None else TempoVote(float(bpm), cached["confidence"], cached["confidence"])
-    stems = Stems(ports, {tid: h for tid, h, _ in parts})
     started = time.perf_counter()
     try:
         vote = mix_tempo((*stems[tid], gain) for tid, _, gain in parts)
@@ -205,14 +244,15 @@ def run_session_job(ports: Ports, *, job_id: str) -> dict[str, str]:
         done = {k: v for k, v in analyses.items() if v is not None}
         reference = session_reference(ports, doc)  # the references replace the genre's tonal target
         genre, bpm = habits_for(ports, owner=job.owner)  # the user's style
-        heard = heard_tempo(ports, job, spec, doc, done)  # the sum of the stems, as an engineer hears it
+        stems = short_stems(ports, doc, done)  # decoded once, for the tempo and for vetting
+        heard = heard_tempo(ports, job, spec, doc, done, stems)  # the sum, as an engineer hears it
         analysis = analyze_session(
             spec, done, reference=reference, usual_genre=genre, usual_bpm=bpm, heard_tempo=heard
         )
     except CodetteError as exc:
         finish_failed(ports, job, exc.to_dict())
         return {"job_id": job_id, "status": JobStatus.FAILED.value}
-    analysis = vetted(ports, job, spec, doc, done, analysis)
+    analysis = vetted(ports, job, spec, stems, done, analysis)
     result = SessionResult(
         session_id=job.session_id,
         bpm=doc.get("bpm"),

@@ -18,9 +18,10 @@ from core.loudness import measure_loudness
 from service.messages import JobKind, JobStatus
 from service.model import Upload
 from service.ports import Ports
+from service.preview import decode as preview_decode
 from service.preview import preview_audio, submit_preview
 from service.preview_job import run_preview_job
-from service.session_job import run_session_job
+from service.session_job import Stems, run_session_job
 from service.session_preview import submit_session_preview
 from service.sessions import put_session
 from service.submit import submit_batch, submit_session
@@ -116,13 +117,13 @@ def test_unknown_foreign_and_unrenderable_suggestions_are_refused(ports: Ports) 
     assert ports.queue.named("preview") == []  # type: ignore[attr-defined]
 
 
-def _session(ports: Ports) -> str:
+def _session(ports: Ports, *, bpm: float | None = 120) -> str:
     tracks = []
     for track_id, track_type, data in (("v", "vocals", rumbling_vocal()), ("b", "bass", bass_line())):
         sha = ports.blobs.put_bytes(data)
         ports.jobs.add_blob("alice", sha)
         tracks.append({"track_id": track_id, "name": track_id, "type": track_type, "sha256": sha})
-    put_session(ports, owner="alice", session_id="s", doc={"bpm": 120, "tracks": tracks})
+    put_session(ports, owner="alice", session_id="s", doc={"bpm": bpm, "tracks": tracks})
     job = submit_session(ports, owner="alice", session_id="s")
     (_, pending), *_ = reversed(ports.queue.named("analyze_session"))  # type: ignore[attr-defined]
     for job_id, sha256 in pending:
@@ -156,6 +157,37 @@ def test_session_advice_is_vetted_before_it_is_stored_and_previews_in_the_mix(po
     assert preview["resolved_by_suggestion"] == {high_pass["id"]: True}
     mix, sr = sf.read(preview_audio(ports, owner="alice", job_id=job_id, name="before")[0], always_2d=True)
     assert sr == SR and mix.shape[1] == 2 and mix.shape[0] == pytest.approx(6 * SR, abs=SR // 10)
+
+
+def test_a_session_job_decodes_each_stem_once_for_the_tempo_of_the_sum_and_for_vetting(
+    ports: Ports, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    decoded: list[str] = []
+
+    def counting(p: Ports, sha256: str) -> tuple[np.ndarray, int]:
+        decoded.append(sha256)
+        return preview_decode(p, sha256)
+
+    monkeypatch.setattr("service.session_job.decode", counting)
+    session_job_id = _session(ports, bpm=None)  # no tempo declared: the stems' sum is heard first
+    job = ports.jobs.job(session_job_id)
+    assert job is not None
+    result = ports.jobs.load_json(job.result_key)
+    assert result is not None
+    advice = [s for t in result["session_analysis"]["tracks"] for s in t["suggestions"]]
+    assert any("verified" in s["evidence"] for s in advice)  # vetted, on the same decoded stems
+    tracks = ports.jobs.session_input(session_job_id)["tracks"]
+    assert sorted(decoded) == sorted(t["sha256"] for t in tracks)
+
+
+def test_stems_are_kept_read_only_within_their_budget_and_decoded_again_past_it(ports: Ports) -> None:
+    sha = ports.blobs.put_bytes(bass_line(seconds=2.0))
+    kept = Stems(ports, {"a": sha, "b": sha})
+    y, _ = kept["a"]
+    assert kept["b"][0] is y and kept.decodes == 1 and not y.flags.writeable
+    assert "a" in kept and "c" not in kept and kept.decodes == 1  # membership decodes nothing
+    tight = Stems(ports, {"a": sha}, budget_bytes=y.nbytes - 1)
+    assert tight["a"][0] is not tight["a"][0] and tight.decodes == 2
 
 
 def test_a_track_too_long_to_render_fails_its_preview_once_and_keeps_its_advice_unvetted(
