@@ -81,6 +81,22 @@ def test_the_cut_is_resolved_in_the_session_when_the_part_stops_carrying_the_low
     shallow = make_analysis("keys", third_octave_db=keys_spectrum(-15.0))  # 1 dB: still the carrier
     verdict = verify_in_session(spec, analyses, cut, shallow)
     assert verdict.after["carrier_share"] >= CARRIER_MIN_SHARE and not verdict.resolved
+    assert not verdict.improved  # 1 dB of a part holding two thirds: under a tenth of the way
+
+
+def test_a_cut_that_takes_the_carrier_half_way_improves_without_resolving():
+    # the keys' low mids 4 dB down: still the carrier (44 %), but more than half the way from 67 %
+    # to the 25 % line; the vet keeps such a move at its rank and says it improved
+    spec, analyses = band_session(-14.0)
+    (cut,) = mud_moves(analyze_session(spec, analyses))
+    down4 = make_analysis("keys", third_octave_db=keys_spectrum(-18.0))
+    verdict = verify_in_session(spec, analyses, cut, down4)
+    assert not verdict.resolved and verdict.improved
+    before, after = verdict.before["carrier_share"], verdict.after["carrier_share"]
+    assert (before - after) / (before - CARRIER_MIN_SHARE) >= 0.5
+    down2 = make_analysis("keys", third_octave_db=keys_spectrum(-16.0))
+    verdict = verify_in_session(spec, analyses, cut, down2)
+    assert not verdict.resolved and not verdict.improved  # 2 dB: a quarter of the way
 
 
 def test_a_lead_under_its_own_line_is_not_the_carrier_the_accompaniment_is():

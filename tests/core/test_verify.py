@@ -56,7 +56,7 @@ def test_a_token_move_does_not_resolve() -> None:
     )
     token = dataclasses.replace(hp, parameters={**hp.parameters, "freq_hz": 12.0})  # far under the rumble
     verdict, _ = verify_suggestion(y, SR, token, track_type="keys", before=before)
-    assert not verdict.resolved
+    assert not verdict.resolved and not verdict.improved
     assert verdict.after["share_below_db"] > hp.evidence["share_below_db_above"]
 
 
@@ -113,16 +113,20 @@ def test_vet_demotes_unresolved_and_drops_harmful() -> None:
             evidence={},
         )
 
-    good, weak, bad, unseen = sug(-6.0), sug(-2.0), sug(-4.0), sug(-3.0)
+    good, weak, bad, unseen, partial = sug(-6.0), sug(-2.0), sug(-4.0), sug(-3.0), sug(-5.0)
     harm = (SideEffect("true_peak", "over", -1.0, 1.0),)
     verdicts = {
         good.id: Verification(good.id, "t", True, True, {}, {}, ()),
         weak.id: Verification(weak.id, "t", True, False, {}, {}, ()),
         bad.id: Verification(bad.id, "t", True, False, {}, {}, harm),
+        partial.id: Verification(partial.id, "t", True, False, {}, {}, (), improved=True),
     }
-    out = {s.id: s for s in vet_suggestions([good, weak, bad, unseen], verdicts)}
+    out = {s.id: s for s in vet_suggestions([good, weak, bad, unseen, partial], verdicts)}
     assert bad.id not in out
     assert out[good.id].priority == 2 and out[good.id].evidence["verified"] == 1
+    # most of the way there: kept at its rank, marked as improved, not as verified
+    assert out[partial.id].priority == 2 and out[partial.id].confidence == partial.confidence
+    assert out[partial.id].evidence["verified"] == 0 and out[partial.id].evidence["improved"] == 1
     assert out[weak.id].priority == 3 and out[weak.id].confidence < weak.confidence
     assert out[weak.id].evidence["verified"] == 0
     assert out[unseen.id] == unseen
