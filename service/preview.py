@@ -218,6 +218,7 @@ def compute_track_preview(ports: Ports, job: Job, doc: Mapping[str, Any]) -> dic
         type=suggestion.type,
         scope="session" if doc.get("in_session") else "track",
         resolved=verdict.resolved,
+        improved=verdict.improved,
         before=verdict.before,
         after=verdict.after,
         side_effects=verdict.side_effects,

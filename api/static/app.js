@@ -524,8 +524,10 @@ function previewPanel(result, urls) {
     ? h("ul", { class: "side-effects" }, ...result.side_effects.map((e) => h("li", {}, e.message)))
     : h("p", { class: "no-effects" }, "No side effects past the thresholds.");
   return h("div", { class: "preview-panel" },
-    h("p", { class: `verdict ${result.resolved ? "resolved" : "unresolved"}` },
-      result.resolved ? "Resolved: the measures it cites are back in range." : "Not resolved by this move alone."),
+    h("p", { class: `verdict ${result.resolved ? "resolved" : result.improved ? "improved" : "unresolved"}` },
+      result.resolved ? "Resolved: the measures it cites are back in range."
+        : result.improved ? "Improved: the measures it cites moved more than half way back; not resolved by this move alone."
+          : "Not resolved by this move alone."),
     h("table", { class: "before-after" },
       h("thead", {}, h("tr", {}, h("th", { scope: "col" }, "Measure"), h("th", { scope: "col" }, "Before"),
         h("th", { scope: "col" }, "After"), h("th", { scope: "col" }, "Change"))),

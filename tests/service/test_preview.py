@@ -76,7 +76,7 @@ def test_a_high_pass_preview_shows_the_rumble_gone_with_matched_excerpts(ports: 
     result = ports.jobs.load_json(done.result_key)
     assert result is not None
     assert result["suggestion_id"] == high_pass["id"] and result["scope"] == "track"
-    assert result["resolved"] is True
+    assert result["resolved"] is True and result["improved"] is False
     assert result["after"]["share_below_db"] < result["before"]["share_below_db"] - 6.0
     assert result["before"]["share_below_db"] == pytest.approx(
         high_pass["evidence"]["share_below_db"], abs=0.05

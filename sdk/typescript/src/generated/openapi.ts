@@ -3003,6 +3003,7 @@ export interface components {
             before: {
                 [key: string]: number | null;
             };
+            improved: boolean;
             resolved: boolean;
             /** @enum {unknown} */
             scope: "track" | "session";
