@@ -290,6 +290,8 @@ def main() -> None:
             peer[kind].append(p)
             if not o.detected:
                 misses[kind].append(f"{session.name}/{inj.track_id}: {o.rank_text}")
+            if VET and not ov.detected:
+                misses[f"{kind} (vetted)"].append(f"{session.name}/{inj.track_id}: {ov.rank_text}")
     elapsed = time.perf_counter() - t0
     print(
         f"\n{len(sessions)} sessions, {elapsed:.0f} s; detection = top-{TOP} names the stem and the move; "
