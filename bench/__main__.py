@@ -17,7 +17,7 @@ import sys
 from pathlib import Path
 
 #: Benchmarks kept in modules not named bench_NAME.py (a harness split over several files).
-MODULES = {"advice": "bench.advice"}
+MODULES = {"advice": "bench.advice", "advice_issue": "bench.advice_issue"}
 
 
 def available() -> list[str]:
