@@ -154,7 +154,9 @@ def _render_check(
     before: TrackAnalysis,
     ttype: str,
 ) -> Outcome:
-    out = Outcome(detected=True)
+    p = s.parameters
+    move = f"{s.type} {p.get('freq_hz', '')} Hz {p.get('gain_db', '')} dB q{p.get('q', '')}"
+    out = Outcome(detected=True, rank_text=f"{move} against {inj.gain_db:+g} dB at {inj.freq_hz or 0:.0f} Hz")
     if not is_renderable(s):
         return out
     rendered = render_suggestion(pert, sr, s)
@@ -290,6 +292,10 @@ def main() -> None:
             peer[kind].append(p)
             if not o.detected:
                 misses[kind].append(f"{session.name}/{inj.track_id}: {o.rank_text}")
+            if o.repaired is False:
+                misses[f"{kind} repair"].append(
+                    f"{session.name}/{inj.track_id}: {o.rank_text}, {o.fraction:.2f} back"
+                )
             if VET and not ov.detected:
                 misses[f"{kind} (vetted)"].append(f"{session.name}/{inj.track_id}: {ov.rank_text}")
     elapsed = time.perf_counter() - t0

@@ -31,7 +31,7 @@ from core.session.reference import carrier_of
 from core.session.spec import TrackSpec
 from core.suggestions.model import BUS_TYPES, Suggestion
 from core.suggestions.spectral import band_excess_db, bump_threshold_db, leveling_cut_db
-from core.suggestions.track_context import peak_in
+from core.suggestions.track_context import bump_in
 from core.suggestions.wording import type_noun
 
 BAND = "upper_mid"
@@ -70,7 +70,7 @@ def presence_cut(stems: Sequence[TrackSpec], analyses: Mapping[str, TrackAnalysi
     if share < CARRIER_MAX_SHARE:
         return None
     band = BAND_BY_NAME[BAND]
-    freq, _ = peak_in(analyses[carrier_id], band.low_hz, band.high_hz)
+    freq = bump_in(analyses[carrier_id], band.low_hz, band.high_hz)
     lead = max(leads, key=lambda t: shares.get(t.track_id, 0.0))
     over_lead = OVER_LEAD_CAP_DB
     if shares.get(lead.track_id, 0.0) > 0:

@@ -10,6 +10,7 @@ from core.suggestions.model import ParamValue, Suggestion
 from core.suggestions.rules import HIT_TYPES, THRESHOLDS, has_plugin
 from core.suggestions.track_context import (
     TrackContext,
+    bump_in,
     emit,
     median_curve_db,
     peak_in,
@@ -147,7 +148,7 @@ def check_buildups(a: TrackAnalysis, ctx: TrackContext) -> list[Suggestion]:
         if excess < threshold:
             continue
         band = BAND_BY_NAME[name]
-        freq, _ = peak_in(a, band.low_hz, band.high_hz)
+        freq = bump_in(a, band.low_hz, band.high_hz)
         gain = leveling_cut_db(excess)
         out.append(
             emit(

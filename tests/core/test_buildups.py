@@ -3,11 +3,14 @@ body gets a cut that levels it; in a tonal part's upper mids a smaller bump coun
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
+from core.bands import THIRD_OCTAVE_CENTRES_HZ
 from core.suggestions import suggest_for_track
 from core.suggestions.rules import THRESHOLDS
 from core.suggestions.spectral import band_excess_db, bump_threshold_db, leveling_cut_db
+from core.suggestions.track_context import bump_in, peak_in
 from tests.core.session_fixtures import make_analysis, spectrum
 
 
@@ -54,3 +57,22 @@ def test_the_lower_line_is_for_tonal_parts_in_the_upper_mids_only():
     assert bump_threshold_db("presence", "keys") == THRESHOLDS.bump_db
     # under the line: a bright part, not a build-up
     assert not upper_mid_cuts(bright(THRESHOLDS.harsh_bump_db - 1.0), "keys")
+
+
+def sloped_with_bell(bell_hz: float, bell_db: float = 6.0):
+    """-6 dB per octave from 1 kHz, with a Q 1-like bell (Gaussian in log frequency) at ``bell_hz``."""
+    levels = {
+        c: -20.0 - 6.0 * np.log2(c / 1000.0) + bell_db * np.exp(-0.5 * (np.log2(c / bell_hz) / 0.6) ** 2)
+        for c in THIRD_OCTAVE_CENTRES_HZ
+    }
+    return make_analysis("t", third_octave_db=levels)
+
+
+@pytest.mark.parametrize("bell_hz", [2600.0, 3100.0, 3600.0])
+def test_a_bump_on_a_falling_spectrum_is_found_at_its_centre_not_at_the_band_edge(bell_hz: float):
+    a = sloped_with_bell(bell_hz)
+    # the loudest third of the band is its lower edge, whatever the bump
+    assert peak_in(a, 2000.0, 4000.0)[0] == 2000.0
+    assert abs(np.log2(bump_in(a, 2000.0, 4000.0) / bell_hz)) <= 1 / 6
+    # without a bump the search falls on no particular third but stays inside the band
+    assert 2000.0 <= bump_in(sloped_with_bell(bell_hz, 0.0), 2000.0, 4000.0) < 4000.0
