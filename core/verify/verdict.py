@@ -355,7 +355,13 @@ def verify_in_session(
     effects = []
     for t in s1.tracks:
         effects.extend(new_advice(all0, all1, t.track_id))
+    m0, m1 = _rounded(m0), _rounded(m1)
     return Verification(suggestion.id, tid, True, resolved, m0, m1, tuple(effects), improved)
+
+
+def _rounded(measures: Mapping[str, float | None]) -> dict[str, float | None]:
+    """Session measures to three decimals (a share or an overlap to 0.001): not float noise."""
+    return {k: None if v is None else round(float(v), 3) for k, v in measures.items()}
 
 
 def vet_suggestions(
