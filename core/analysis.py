@@ -31,7 +31,7 @@ from core.structure import detect_sections
 from core.tonal import estimate_key
 
 #: Bump whenever any measure's output can change: it is part of every cache key.
-ANALYZER_VERSION = "1.6.0"  # 1.6: dotted levels give way to whole tatums in the octave check
+ANALYZER_VERSION = "1.7.0"  # 1.7: dynamics.noise_floor_steady (a steady floor, not decays)
 
 ProgressCallback = Callable[[float, str], None]
 

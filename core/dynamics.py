@@ -27,6 +27,12 @@ WINDOW_S = 0.05
 SILENCE_DBFS = -60.0
 #: Noise floor: this percentile of the 50 ms window levels, exact digital silence excluded.
 NOISE_FLOOR_PERCENTILE = 10.0
+#: Steady floor: windows within NOISE_FLOOR_STEADY_DB of the noise floor count as "at the floor";
+#: the share of them in runs of at least NOISE_FLOOR_RUN_S is how steady it is. Noise between
+#: phrases sits there for seconds; a decay passes through 3 dB in tens of milliseconds (a kick's
+#: exp(-12 t) in 29 ms, a 2 s reverb tail in 100 ms), a string's release in a few hundred.
+NOISE_FLOOR_STEADY_DB = 3.0
+NOISE_FLOOR_RUN_S = 0.5
 #: Dynamic range: P_HIGH - P_LOW of RMS levels over sliding windows of DR_WINDOW_S (the BS.1770
 #: momentary block length), hop WINDOW_S, over windows at or above SILENCE_DBFS.
 DR_WINDOW_S = 0.4
@@ -235,7 +241,23 @@ class DynamicsAccumulator:
             silence_ratio=float(silent.mean()),
             noise_floor_dbfs=noise_floor,
             loud_spread_db=_loud_spread(levels),
+            noise_floor_steady=_floor_steadiness(levels, audible, noise_floor),
         )
+
+
+def _floor_steadiness(levels: np.ndarray, audible: np.ndarray, floor_db: float | None) -> float | None:
+    """Share of the windows at the floor that lie in runs of at least NOISE_FLOOR_RUN_S."""
+    if floor_db is None:
+        return None
+    at_floor = audible & (levels <= floor_db + NOISE_FLOOR_STEADY_DB)
+    total = int(at_floor.sum())
+    if total == 0:
+        return None
+    edges = np.diff(np.concatenate(([0], at_floor.astype(np.int8), [0])))
+    starts, ends = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
+    lengths = ends - starts
+    long_runs = lengths[lengths >= round(NOISE_FLOOR_RUN_S / WINDOW_S)]
+    return float(long_runs.sum()) / total
 
 
 def _loud_spread(levels: np.ndarray) -> float | None:
@@ -277,6 +299,8 @@ def measure_dynamics(y: np.ndarray, sr: int, *, layout: tuple[str, ...] | None =
         dc_offset : signed mean of the channel whose mean is largest in magnitude.
         silence_ratio : fraction of 50 ms windows below -60 dBFS.
         noise_floor_dbfs : 10th percentile of 50 ms window levels, digital silence excluded.
+        noise_floor_steady : share of the windows within 3 dB of that floor that lie in runs of at
+            least 0.5 s (1: a steady floor such as hiss; near 0: decays passing through it).
         loud_spread_db : P99 - P75 of the 50 ms window levels within 30 dB of the loudest (at least
             40 windows, else None): how far the loudest moments rise; heavy compression flattens it.
     """

@@ -177,10 +177,13 @@ def gather_values(
     v["judged_plr_db"] = v["plr_db"] if broadband else None
     v["judged_crest_factor_db"] = v["crest_factor_db"] if broadband and v["plr_db"] is None else None
     # The 10th-percentile window level is a noise floor only when the track has quiet passages;
-    # within NOISE_FLOOR_MIN_DEPTH_DB of the RMS level it is the music itself.
+    # within NOISE_FLOOR_MIN_DEPTH_DB of the RMS level it is the music itself. And only when it is
+    # steady (core.dynamics noise_floor_steady): otherwise it is the decays of notes and hits.
     floor, rms = dynamics.noise_floor_dbfs, dynamics.rms_dbfs
     deep = floor is not None and rms is not None and rms - floor >= qr.NOISE_FLOOR_MIN_DEPTH_DB
-    v["judged_noise_floor_dbfs"] = floor if deep else None
+    steady = dynamics.noise_floor_steady
+    held = steady is not None and steady >= qr.NOISE_FLOOR_MIN_STEADY
+    v["judged_noise_floor_dbfs"] = floor if deep and held else None
     return v
 
 

@@ -176,6 +176,9 @@ SILENCE_RATIO_MIN_GAP_S = 1.5
 #: The noise floor (10th percentile of 50 ms window levels, core.dynamics) is judged only when it lies
 #: at least this far below the RMS level: continuous music has no quiet passage to measure it in.
 NOISE_FLOOR_MIN_DEPTH_DB = 20.0
+#: ... and only when it is steady: at least this share of the windows at it lie in runs of 0.5 s or
+#: more (core.dynamics noise_floor_steady); the decays of hits pass through that level in a window.
+NOISE_FLOOR_MIN_STEADY = 0.5
 
 #: A frame is silent below this level (AES17 dBFS, as core.dynamics.SILENCE_DBFS).
 SILENCE_DBFS = -60.0

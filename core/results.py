@@ -96,6 +96,10 @@ class DynamicsResult:
     #: How far the loudest 1 % of 50 ms moments rise above the 75th percentile (dB), over the
     #: windows within 30 dB of the loudest: what heavy compression flattens (core.dynamics).
     loud_spread_db: float | None = None
+    #: Share (0-1) of the windows at the noise floor (within NOISE_FLOOR_STEADY_DB of it) that lie in
+    #: runs of at least 0.5 s: a steady floor (hiss, hum, room noise between phrases) rather than
+    #: the decays of notes and hits passing through that level (core.dynamics).
+    noise_floor_steady: float | None = None
 
 
 @dataclass(frozen=True)

@@ -121,6 +121,10 @@ class Thresholds:
     #: Noise floor above this (dBFS) in a track with gaps wants a gate / noise reduction.
     noise_floor_dbfs: float = -60.0
     gap_ratio: float = 0.05
+    #: ... and only when the floor is steady: at least this share of the windows at it lie in runs
+    #: of 0.5 s or more (core.dynamics). Where the gaps are digital silence, the quietest audible
+    #: windows are the decays of notes and hits, and a gate would only chop them.
+    noise_floor_steady: float = 0.5
     #: More clipped samples than this (core.dynamics counts runs at full scale) is clipping.
     clipped_samples: int = 0
     #: A stem's true peak above this (dBTP) without clipped samples: inter-sample overs when it is

@@ -199,10 +199,13 @@ def _noise(a: TrackAnalysis, ctx: TrackContext) -> Suggestion | None:
     if nf is None or rms is None or ctx.track_type in BUS_TYPES:
         return None
     depth = rms - nf
+    steady = d.noise_floor_steady
     if (
         nf < THRESHOLDS.noise_floor_dbfs
         or gaps < THRESHOLDS.gap_ratio
         or depth < THRESHOLDS.noise_floor_depth_db
+        or steady is None
+        or steady < THRESHOLDS.noise_floor_steady
     ):
         return None
     release = tempo.release_ms(ctx.bpm, note="1/16", default_ms=100.0)
@@ -223,6 +226,7 @@ def _noise(a: TrackAnalysis, ctx: TrackContext) -> Suggestion | None:
             "silence_ratio_above": THRESHOLDS.gap_ratio,
             "noise_floor_depth_db": depth,
             "noise_floor_depth_db_above": THRESHOLDS.noise_floor_depth_db,
+            "noise_floor_steady": steady,
         },
     )
 

@@ -176,3 +176,49 @@ def test_short_and_mono_inputs() -> None:
     assert r.rms_dbfs == pytest.approx(20 * np.log10(0.25), abs=0.05)
     assert r.dynamic_range_db is not None
     json.dumps(to_dict(r), allow_nan=False)
+
+
+def _kick_loop(seconds: float = 12.0, every_s: float = 1.0) -> np.ndarray:
+    """Decaying kicks (exp(-12 t) over 0.33 s) with digital silence between them."""
+    y = np.zeros(int(seconds * SR))
+    t = np.arange(SR // 3) / SR
+    hit = 0.8 * np.sin(2 * np.pi * (50 + 60 * np.exp(-t * 30)) * t) * np.exp(-t * 12)
+    for start in np.arange(0.0, seconds - 0.4, every_s):
+        i = int(start * SR)
+        y[i : i + hit.size] += hit
+    return y
+
+
+def _phrases_over_hiss(seconds: float = 12.0) -> np.ndarray:
+    """2 s phrases with 1 s of hiss at -50 dBFS between them, and 1 s of digital silence at each end."""
+    y = _noise(-50.0, seconds, seed=7)
+    for start in np.arange(1.0, seconds - 2.0, 3.0):
+        i = int(start * SR)
+        y[i : i + 2 * SR] += _sine(220.0, 0.3, 2.0)
+    y[:SR] = 0.0
+    y[-SR:] = 0.0
+    return y
+
+
+def test_a_steady_floor_is_told_from_decays_passing_through_it() -> None:
+    decays = measure_dynamics(_kick_loop(), SR)
+    hiss = measure_dynamics(_phrases_over_hiss(), SR)
+    # both have gaps and an audible "floor" well above -60 dBFS ...
+    for r in (decays, hiss):
+        assert r.silence_ratio >= 0.05 and r.noise_floor_dbfs is not None and r.noise_floor_dbfs > -60.0
+    # ... but only the hiss sits there: the kicks' tails pass through it within a window or two
+    assert hiss.noise_floor_steady is not None and hiss.noise_floor_steady >= 0.9
+    assert decays.noise_floor_steady is not None and decays.noise_floor_steady <= 0.1
+
+
+def test_the_gate_is_offered_for_a_steady_floor_only() -> None:
+    from core.analysis import analyze
+    from core.suggestions import suggest_for_track
+
+    def gates(y: np.ndarray, track_type: str) -> list[object]:
+        a = analyze((np.stack([y, y]).astype(np.float32), SR), name="t")
+        advice = suggest_for_track(a, track_id="t", track_type=track_type)
+        return [s for s in advice if s.type == "cleanup" and s.parameters.get("process") == "gate"]
+
+    assert gates(_phrases_over_hiss(), "vocals")
+    assert not gates(_kick_loop(), "kick")

@@ -103,6 +103,7 @@ def random_analysis(rng: np.random.Generator, name: str):
         dc_offset=float(rng.choice([0.0, 0.0, rng.uniform(-0.05, 0.05)])),
         noise_floor_dbfs=float(rng.uniform(-95, -40)),
         silence_ratio=float(rng.uniform(0, 0.4)),
+        noise_floor_steady=[None, 0.1, 0.9][int(rng.integers(0, 3))],
         stereo=stereo,
         tempo_bpm=float(rng.uniform(60, 180)),
         tempo_confidence=float(rng.uniform(0, 1)),

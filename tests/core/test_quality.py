@@ -61,6 +61,7 @@ def nominal(y: np.ndarray) -> dict[str, object]:
             dc_offset=0.0,
             silence_ratio=0.17,
             noise_floor_dbfs=-30.0,
+            noise_floor_steady=1.0,
         ),
         "stereo": StereoResult(correlation=0.85, width=0.3, balance_db=0.2, mono_loss_db=0.6),
         "frames": frames_of(y),
@@ -190,6 +191,13 @@ def test_a_kick_like_mean_is_not_a_dc_offset(clean: np.ndarray) -> None:
 def test_noise_floor_is_not_judged_without_quiet_passages(clean: np.ndarray) -> None:
     # A floor 10 dB under the RMS level is the music, not noise (no quiet passage to measure it in).
     assert flagged(assess(clean, dynamics={"noise_floor_dbfs": -24.6})) == {}
+
+
+def test_a_floor_that_decays_pass_through_is_not_hiss(clean: np.ndarray) -> None:
+    # deep enough under the RMS level, but not held: the tails of notes and hits, not noise
+    loud = {"noise_floor_dbfs": -40.0}
+    assert "high_noise_floor" in flagged(assess(clean, dynamics=loud))
+    assert flagged(assess(clean, dynamics={**loud, "noise_floor_steady": 0.1})) == {}
 
 
 def test_mono_material_is_not_judged_for_phase(clean: np.ndarray) -> None:

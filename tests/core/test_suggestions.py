@@ -184,6 +184,7 @@ def test_cleanup_rules_fire_on_their_defects_only():
         dc_offset=0.02,
         noise_floor_dbfs=-45.0,
         silence_ratio=0.3,
+        noise_floor_steady=0.9,
     )
     processes = {
         s.parameters["process"]

@@ -78,6 +78,7 @@ def random_analysis(rng, name="r"):
         dc_offset=float(rng.choice([0.0, 0.001, 0.02])) * float(rng.choice([-1, 1])),
         noise_floor_dbfs=float(rng.uniform(-100, -35)),
         silence_ratio=float(rng.choice([0.0, 0.02, 0.2])),
+        noise_floor_steady=[None, 0.1, 0.9][int(rng.integers(0, 3))],
         tempo_bpm=float(rng.uniform(60, 180)),
         tempo_confidence=float(rng.uniform(0, 1)),
     )
