@@ -85,6 +85,16 @@ def _tone(
     return out
 
 
+def _sung(dur_s: float, rng: np.random.Generator) -> np.ndarray:
+    """A sung note's level: 30 ms onset, a slow decay, 50 ms release, each note at its own
+    strength (0 to -6 dB). Notes of equal, flat level read as a lead squashed by a compressor
+    (core.dynamics loud_spread_db 0.1 dB) and are not a clean session's lead."""
+    t = np.arange(int(dur_s * SR)) / SR
+    onset = np.minimum(1.0, t / 0.03)
+    release = np.minimum(1.0, (dur_s - t) / 0.05)
+    return onset * release * np.exp(-t * 0.8) * 10 ** (rng.uniform(-6.0, 0.0) / 20)
+
+
 def synthetic_session(seed: int, *, duration_s: float = 24.0) -> Session:
     """Seven stems (kick, snare, hats, bass, keys, pad, lead) over a four-chord loop, seeded."""
     rng = np.random.default_rng(seed)
@@ -121,7 +131,7 @@ def synthetic_session(seed: int, *, duration_s: float = 24.0) -> Session:
             kseg = _tone(chord, beat, 8, 1.2, rng) * np.exp(-np.arange(int(beat * SR)) / SR * 3)
             keys[j : j + kseg.size] += kseg[: max(n - j, 0)]
             note = chord[rng.integers(0, 3)] * 2
-            vib = _tone(np.array([note]), beat * 0.9, 12, 0.8, rng)
+            vib = _tone(np.array([note]), beat * 0.9, 12, 0.8, rng) * _sung(beat * 0.9, rng)
             lead[j : j + vib.size] += vib[: max(n - j, 0)]
         pseg = _tone(chord, bar, 5, 2.0, rng)
         pad[i : i + pseg.size] += pseg[: n - i]
