@@ -123,7 +123,8 @@ class Thresholds:
     gap_ratio: float = 0.05
     #: ... and only when the floor is steady: at least this share of the windows at it lie in runs
     #: of 0.5 s or more (core.dynamics). Where the gaps are digital silence, the quietest audible
-    #: windows are the decays of notes and hits, and a gate would only chop them.
+    #: windows are the decays of notes and hits, and a gate would only chop them. The same line
+    #: as the ``high_noise_floor`` quality rule (core.quality_rules.NOISE_FLOOR_MIN_STEADY).
     noise_floor_steady: float = 0.5
     #: More clipped samples than this (core.dynamics counts runs at full scale) is clipping.
     clipped_samples: int = 0

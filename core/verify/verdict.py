@@ -104,17 +104,24 @@ def advice_keys(suggestions: Sequence[Suggestion], track_id: str) -> dict[tuple[
     return out
 
 
-def _thresholds_met(s: Suggestion, after: Mapping[str, float | None]) -> bool | None:
-    """True/False when the evidence names thresholds; None when it names none."""
-    verdicts = []
+def _cited_thresholds(s: Suggestion) -> list[tuple[str, float, float]]:
+    """(measure, threshold, sign) for each ``<measure>_above`` (+1) / ``<measure>_below`` (-1) the
+    evidence names: the measure is past its line while sign * (value - threshold) > 0."""
+    out = []
     for key, limit in s.evidence.items():
         for suffix, sign in (("_above", 1.0), ("_below", -1.0)):
-            if not key.endswith(suffix) or not isinstance(limit, float | int):
-                continue
-            value = after.get(key[: -len(suffix)])
-            if value is None:
-                continue
-            verdicts.append(sign * (value - float(limit)) <= 0.0)
+            if key.endswith(suffix) and isinstance(limit, float | int):
+                out.append((key[: -len(suffix)], float(limit), sign))
+    return out
+
+
+def _thresholds_met(s: Suggestion, after: Mapping[str, float | None]) -> bool | None:
+    """True/False when the evidence names thresholds; None when it names none."""
+    verdicts = [
+        sign * (value - limit) <= 0.0
+        for measure, limit, sign in _cited_thresholds(s)
+        if (value := after.get(measure)) is not None
+    ]
     return all(verdicts) if verdicts else None
 
 
@@ -124,15 +131,12 @@ def _progress(
     """For each threshold the evidence names, the share of the way (0 = no move, 1 = on the line)
     the measure travelled from ``before`` towards it; 1 for a measure that was not past it."""
     out = []
-    for key, limit in s.evidence.items():
-        for suffix, sign in (("_above", 1.0), ("_below", -1.0)):
-            if not key.endswith(suffix) or not isinstance(limit, float | int):
-                continue
-            b, a = before.get(key[: -len(suffix)]), after.get(key[: -len(suffix)])
-            if b is None or a is None:
-                continue
-            gap = sign * (b - float(limit))
-            out.append(1.0 if gap <= 0.0 else sign * (b - a) / gap)
+    for measure, limit, sign in _cited_thresholds(s):
+        b, a = before.get(measure), after.get(measure)
+        if b is None or a is None:
+            continue
+        gap = sign * (b - limit)
+        out.append(1.0 if gap <= 0.0 else sign * (b - a) / gap)
     return out
 
 
