@@ -64,8 +64,10 @@ class SessionPreview:
     """A set of moves across a session's tracks, measured in the session and heard in a mixdown.
 
     ``before``/``after``: ``mix_lufs``, ``overlap:<band>:<a>/<b>``, ``relative_db:<type>``,
-    ``tonal_deviation_db:<band>`` (core.verify.session_moves_measures); ``resolved`` is true when
-    every move's advice is gone (``resolved_by_suggestion``).
+    ``tonal_deviation_db:<band>`` (core.verify.session_moves_measures). Each move is judged as its
+    own preview judges it, with all the moves made (``resolved_by_suggestion``,
+    ``improved_by_suggestion``); ``resolved`` is true when every move is resolved, ``improved`` when
+    not all are but every one is resolved or improved.
     """
 
     session_id: str
@@ -73,7 +75,9 @@ class SessionPreview:
     track_ids: tuple[str, ...]
     scope: Literal["session"]
     resolved: bool
+    improved: bool
     resolved_by_suggestion: dict[str, bool]
+    improved_by_suggestion: dict[str, bool]
     before: dict[str, float | None]
     after: dict[str, float | None]
     side_effects: tuple[SideEffect, ...]

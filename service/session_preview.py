@@ -132,7 +132,10 @@ def compute_session_preview(ports: Ports, job: Job, doc: Mapping[str, Any]) -> d
         track_ids=tuple(moves),
         scope="session",
         resolved=all(verdict.resolved.values()),
+        improved=not all(verdict.resolved.values())
+        and all(verdict.resolved[i] or verdict.improved.get(i, False) for i in verdict.resolved),
         resolved_by_suggestion=verdict.resolved,
+        improved_by_suggestion=verdict.improved,
         before=verdict.before,
         after=verdict.after,
         side_effects=verdict.side_effects,

@@ -20,6 +20,7 @@ from core.verify.verdict import (
     Verification,
     advice_keys,
     compare_analyses,
+    judge_in_session,
     new_advice,
     verify_in_session,
     vet_suggestions,
@@ -91,7 +92,10 @@ class SessionVerification:
     """What a set of moves across a session's tracks did to the session.
 
     before / after : the session's measures (``session_moves_measures``), keyed by name.
-    resolved : by suggestion id, whether the same advice (type and band) no longer appears on its track.
+    resolved : by suggestion id, judged as the move alone would be (session advice in the session
+        step with every rendered stem in place, core.verify.verdict.judge_in_session; track advice
+        on its own track, compare_analyses) but with all the moves made.
+    improved : by suggestion id, not resolved but most of the way there (IMPROVE_FRACTION).
     side_effects : new first-rank advice on any track of the session.
     """
 
@@ -99,6 +103,7 @@ class SessionVerification:
     after: dict[str, float | None]
     resolved: dict[str, bool]
     side_effects: tuple[SideEffect, ...]
+    improved: dict[str, bool] = dataclasses.field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return to_dict(self)  # type: ignore[no-any-return]
@@ -142,10 +147,22 @@ def verify_session_moves(
             m1.setdefault(key, 0.0)
     all0 = [s for t in s0.tracks for s in t.suggestions]
     all1 = [s for t in s1.tracks for s in t.suggestions]
-    resolved = {
-        s.id: (s.type, s.target.band) not in advice_keys(all1, s.target.track_id) for s in suggestions
-    }
+    now = {**analyses, **after}
+    types = {t.track_id: t.type for t in spec.tracks}
+    resolved, improved = {}, {}
+    for s in suggestions:
+        tid = s.target.track_id
+        if is_session_advice(s):
+            resolved[s.id], improved[s.id], _, _ = judge_in_session(spec, analyses, now, s, s0, s1)
+        elif tid in after and tid in analyses:
+            v = compare_analyses(s, analyses[tid], after[tid], track_type=types[tid], bpm=s0.bpm)
+            resolved[s.id], improved[s.id] = v.resolved, v.improved
+        else:
+            resolved[s.id] = (s.type, s.target.band) not in advice_keys(all1, tid)
+            improved[s.id] = False
     effects = []
     for t in s1.tracks:
         effects.extend(new_advice(all0, all1, t.track_id))
-    return SessionVerification(dict(sorted(m0.items())), dict(sorted(m1.items())), resolved, tuple(effects))
+    return SessionVerification(
+        dict(sorted(m0.items())), dict(sorted(m1.items())), resolved, tuple(effects), improved
+    )

@@ -320,14 +320,38 @@ def verify_in_session(
     new first-rank advice on any track of the session.
     """
     tid = suggestion.target.track_id
+    now = {**analyses, tid: after}
     s0 = analyze_session(session, analyses)
-    s1 = analyze_session(session, {**analyses, tid: after})
+    s1 = analyze_session(session, now)
+    resolved, improved, m0, m1 = judge_in_session(session, analyses, now, suggestion, s0, s1)
+    all0 = [s for t in s0.tracks for s in t.suggestions]
+    all1 = [s for t in s1.tracks for s in t.suggestions]
+    effects = []
+    for t in s1.tracks:
+        effects.extend(new_advice(all0, all1, t.track_id))
+    return Verification(suggestion.id, tid, True, resolved, m0, m1, tuple(effects), improved)
+
+
+def judge_in_session(
+    session: SessionSpec | Mapping[str, Any],
+    before: Mapping[str, TrackAnalysis | None],
+    after: Mapping[str, TrackAnalysis | None],
+    suggestion: Suggestion,
+    s0: SessionAnalysis,
+    s1: SessionAnalysis,
+) -> tuple[bool, bool, dict[str, float | None], dict[str, float | None]]:
+    """(resolved, improved, measures before, after) of one piece of session advice, from the
+    session step run on the stems' analyses ``before`` (s0) and ``after`` (s1) the moves.
+
+    ``after`` holds every stem, rendered ones in place: one move alone (verify_in_session) or a set
+    of moves across tracks (core.verify.session.verify_session_moves) is judged the same way.
+    """
+    tid = suggestion.target.track_id
     m0, m1 = session_measures(s0, suggestion), session_measures(s1, suggestion)
     owner, band = suggestion.evidence.get("masked_track"), suggestion.target.band
     if "louder_fraction" in suggestion.evidence and isinstance(owner, str) and band is not None:
-        for measures, now in ((m0, analyses), (m1, {**analyses, tid: after})):
+        for measures, now in ((m0, before), (m1, after)):
             measures["louder_fraction"] = louder_fraction(session_stem_grid(session, now), tid, owner, band)
-    all0 = [s for t in s0.tracks for s in t.suggestions]
     all1 = [s for t in s1.tracks for s in t.suggestions]
     resolved = (suggestion.type, suggestion.target.band) not in advice_keys(all1, tid)
     if m1.get("louder_fraction") is not None:
@@ -339,7 +363,7 @@ def verify_in_session(
         # the band, or the mix is back in balance there
         spec = session if isinstance(session, SessionSpec) else SessionSpec.from_dict(session)
         carried = suggestion.target.band or "low_mid"
-        for measures, now, result in ((m0, analyses, s0), (m1, {**analyses, tid: after}, s1)):
+        for measures, now, result in ((m0, before, s0), (m1, after, s1)):
             ready = {k: v for k, v in now.items() if v is not None}
             measures["carrier_share"] = round(carrier_share(spec.tracks, ready, tid, carried), 4)
             measures["mix_deviation_db"] = next(
@@ -356,11 +380,7 @@ def verify_in_session(
     if "carrier_share" in suggestion.evidence and not resolved:
         # either line clears a carrier (see above): progress towards either counts
         improved = _improved(_progress(suggestion, m0, m1), any_of=True)
-    effects = []
-    for t in s1.tracks:
-        effects.extend(new_advice(all0, all1, t.track_id))
-    m0, m1 = _rounded(m0), _rounded(m1)
-    return Verification(suggestion.id, tid, True, resolved, m0, m1, tuple(effects), improved)
+    return resolved, improved, _rounded(m0), _rounded(m1)
 
 
 def _rounded(measures: Mapping[str, float | None]) -> dict[str, float | None]:

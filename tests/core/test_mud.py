@@ -10,7 +10,7 @@ from scipy import signal
 from core.session import SessionSpec, analyze_session
 from core.session.mud import CARRIER_MIN_SHARE, CUT_DB, LEAD_MIN_SHARE, carrier_share, mud_cut
 from core.suggestions.mastering import BandDeviation
-from core.verify import verify_in_session
+from core.verify import verify_in_session, verify_session_moves
 from tests.core.session_fixtures import BASS, HATS, KICK, VOCAL, make_analysis, spectrum, track
 
 
@@ -97,6 +97,19 @@ def test_a_cut_that_takes_the_carrier_half_way_improves_without_resolving():
     down2 = make_analysis("keys", third_octave_db=keys_spectrum(-16.0))
     verdict = verify_in_session(spec, analyses, cut, down2)
     assert not verdict.resolved and not verdict.improved  # 2 dB: a quarter of the way
+
+
+def test_a_set_of_moves_judges_each_one_as_its_own_preview_does():
+    # the session preview (several moves at once) must not call resolved what the move's own
+    # preview calls improved, nor the other way round
+    spec, analyses = band_session(-14.0)
+    (cut,) = mud_moves(analyze_session(spec, analyses))
+    for keys_db, resolved, improved in ((-26.0, True, False), (-19.0, False, True), (-16.0, False, False)):
+        after = make_analysis("keys", third_octave_db=keys_spectrum(keys_db))
+        alone = verify_in_session(spec, analyses, cut, after)
+        together = verify_session_moves(spec, analyses, [cut], {"keys": after})
+        assert (alone.resolved, alone.improved) == (resolved, improved)
+        assert together.resolved == {cut.id: resolved} and together.improved == {cut.id: improved}
 
 
 def test_a_lead_under_its_own_line_is_not_the_carrier_the_accompaniment_is():

@@ -2783,6 +2783,10 @@ export interface components {
             before: {
                 [key: string]: number | null;
             };
+            improved: boolean;
+            improved_by_suggestion: {
+                [key: string]: boolean;
+            };
             resolved: boolean;
             resolved_by_suggestion: {
                 [key: string]: boolean;
