@@ -54,8 +54,9 @@ def _compression(a: TrackAnalysis, ctx: TrackContext) -> Suggestion | None:
     has_comp = has_plugin(ctx.inserts, "compressor")
     lra = a.loudness.range_lu
     reason = (
-        f"Crest factor {crest:.1f} dB (peaks far above the body; {cmax:g} dB is usual for "
-        f"{a_track(ctx.track_type)}); threshold between RMS and peaks, ratio to bring peaks to ~{cmax:g} dB"
+        f"Crest factor {crest:.1f} dB: the peaks stand {crest - cmax:.1f} dB further above the body than "
+        f"the {cmax:g} dB usual for {a_track(ctx.track_type)}; threshold between RMS and peaks, "
+        f"ratio {ratio:.1f}:1 to bring the peaks to about {cmax:g} dB"
         + (f", release {release:.0f} ms timed to {ctx.bpm:.4g} BPM" if ctx.bpm else "")
         + (" (a compressor is already inserted: check its settings)" if has_comp else "")
         + "."
