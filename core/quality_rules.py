@@ -178,6 +178,7 @@ SILENCE_RATIO_MIN_GAP_S = 1.5
 NOISE_FLOOR_MIN_DEPTH_DB = 20.0
 #: ... and only when it is steady: at least this share of the windows at it lie in runs of 0.5 s or
 #: more (core.dynamics noise_floor_steady); the decays of hits pass through that level in a window.
+#: Both lines are also the gate suggestion's (core.suggestions.rules.THRESHOLDS takes them from here).
 NOISE_FLOOR_MIN_STEADY = 0.5
 
 #: A frame is silent below this level (AES17 dBFS, as core.dynamics.SILENCE_DBFS).

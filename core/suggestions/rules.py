@@ -14,6 +14,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from core import quality_rules
+
 
 @dataclass(frozen=True)
 class TypeProfile:
@@ -123,9 +125,9 @@ class Thresholds:
     gap_ratio: float = 0.05
     #: ... and only when the floor is steady: at least this share of the windows at it lie in runs
     #: of 0.5 s or more (core.dynamics). Where the gaps are digital silence, the quietest audible
-    #: windows are the decays of notes and hits, and a gate would only chop them. The same line
-    #: as the ``high_noise_floor`` quality rule (core.quality_rules.NOISE_FLOOR_MIN_STEADY).
-    noise_floor_steady: float = 0.5
+    #: windows are the decays of notes and hits, and a gate would only chop them. The
+    #: ``high_noise_floor`` quality rule's line: one definition of a floor for both.
+    noise_floor_steady: float = quality_rules.NOISE_FLOOR_MIN_STEADY
     #: More clipped samples than this (core.dynamics counts runs at full scale) is clipping.
     clipped_samples: int = 0
     #: A stem's true peak above this (dBTP) without clipped samples: inter-sample overs when it is
@@ -141,8 +143,8 @@ class Thresholds:
     stem_working_lufs: float = -20.0
     stem_working_peak_dbfs: float = -6.0
     #: The noise-floor rule needs the floor this far under the RMS level, as the quality rule does
-    #: (core.quality_rules.NOISE_FLOOR_MIN_DEPTH_DB): otherwise the "floor" is the music.
-    noise_floor_depth_db: float = 20.0
+    #: (the same constant): otherwise the "floor" is the music.
+    noise_floor_depth_db: float = quality_rules.NOISE_FLOOR_MIN_DEPTH_DB
     #: Bass with mid-band (500-2000 Hz) per-octave level this far below its bass band barely
     #: translates to small speakers: saturation.
     translation_db: float = 30.0
