@@ -265,3 +265,19 @@ def test_exploration_never_hides_a_defect_in_the_last_visible_slot():
     runs = [rank([*defects[:2], *polish], context=None, profile=None, rng=rng, limit=3) for _ in range(400)]
     explored = sum("explored" in top[2].reasons for top in runs)
     assert 0.5 * EXPLORATION_RATE * 400 < explored < 1.5 * EXPLORATION_RATE * 400
+
+
+def test_one_track_s_polish_does_not_fill_a_short_list():
+    snare = [
+        Sug(f"snare-{i}", "eq_cut", Target("snare", band), "snare", 4, 0.9 - i / 10)
+        for i, band in enumerate(("mid", "air", "upper_mid"))
+    ]
+    pad = Sug("pad", "reverb", Target("pad"), "pad", 4, 0.3)
+    keys = Sug("keys", "eq_cut", Target("keys", "low_mid"), "keys", 4, 0.2)
+    ranked = rank([*snare, pad, keys], context=None, profile=None, rng=np.random.default_rng(1), limit=5)
+    # the snare's best cut first, then the other tracks' polish, then the snare's other cuts
+    assert [r.suggestion.id for r in ranked] == ["snare-0", "pad", "keys", "snare-1", "snare-2"]
+    # a defect is never held back behind polish, whichever track it is on
+    defects = [Sug(f"d{i}", "gain", Target("snare"), "snare", 2, 0.5) for i in range(2)]
+    ranked = rank([*defects, pad], context=None, profile=None, rng=np.random.default_rng(1), limit=3)
+    assert [r.suggestion.id for r in ranked] == ["d0", "d1", "pad"]
