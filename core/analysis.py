@@ -11,7 +11,7 @@ import json
 import os
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -28,10 +28,10 @@ from core.rhythm import estimate_rhythm
 from core.spectrum import measure_spectrum
 from core.stereo import StereoAccumulator
 from core.structure import detect_sections
-from core.tonal import estimate_key
+from core.tonal import estimate_key, floor_tonalness
 
 #: Bump whenever any measure's output can change: it is part of every cache key.
-ANALYZER_VERSION = "1.7.0"  # 1.7: dynamics.noise_floor_steady (a steady floor, not decays)
+ANALYZER_VERSION = "1.8.0"  # 1.8: dynamics.noise_floor_tonalness (noise, not soft notes)
 
 ProgressCallback = Callable[[float, str], None]
 
@@ -136,6 +136,7 @@ def analyze(
     dynamics = dynamics_acc.result()
     stereo = stereo_acc.result() if stereo_acc is not None else None
     frames = frame_acc.result()
+    dynamics = replace(dynamics, noise_floor_tonalness=floor_tonalness(frames))
     spectrum = measure_spectrum(frames)
     report(0.85, "rhythm")
     rhythm = estimate_rhythm(frames, bpm_hint=params.bpm_hint)

@@ -178,13 +178,20 @@ def gather_values(
     v["judged_crest_factor_db"] = v["crest_factor_db"] if broadband and v["plr_db"] is None else None
     # The 10th-percentile window level is a noise floor only when the track has quiet passages;
     # within NOISE_FLOOR_MIN_DEPTH_DB of the RMS level it is the music itself. And only when it is
-    # steady (core.dynamics noise_floor_steady): otherwise it is the decays of notes and hits.
+    # steady (core.dynamics noise_floor_steady): otherwise it is the decays of notes and hits. And
+    # only when it sounds like noise (noise_floor_tonalness): a tonal floor is the part played softly.
     floor, rms = dynamics.noise_floor_dbfs, dynamics.rms_dbfs
     deep = floor is not None and rms is not None and rms - floor >= qr.NOISE_FLOOR_MIN_DEPTH_DB
     steady = dynamics.noise_floor_steady
     held = steady is not None and steady >= qr.NOISE_FLOOR_MIN_STEADY
-    v["judged_noise_floor_dbfs"] = floor if deep and held else None
+    noisy = not is_tonal_floor(dynamics.noise_floor_tonalness)
+    v["judged_noise_floor_dbfs"] = floor if deep and held and noisy else None
     return v
+
+
+def is_tonal_floor(tonalness: float | None) -> bool:
+    """Whether the floor's frames read as notes (qr.NOISE_FLOOR_MAX_TONALNESS); unknown reads as noise."""
+    return tonalness is not None and tonalness >= qr.NOISE_FLOOR_MAX_TONALNESS
 
 
 #: Which value each rule judges, when it differs from ``rule.measure`` (gated copies).

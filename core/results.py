@@ -100,6 +100,10 @@ class DynamicsResult:
     #: runs of at least 0.5 s: a steady floor (hiss, hum, room noise between phrases) rather than
     #: the decays of notes and hits passing through that level (core.dynamics).
     noise_floor_steady: float | None = None
+    #: Mean tonalness (0 noise - 1 chords, core.tonal.frame_tonalness) of the analysis frames at the
+    #: track's own floor (within 3 dB of their 10th percentile): hiss reads near 0, a soft held
+    #: note near 1 (core.tonal.floor_tonalness). A tonal floor is the part playing quietly.
+    noise_floor_tonalness: float | None = None
 
 
 @dataclass(frozen=True)

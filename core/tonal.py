@@ -45,6 +45,7 @@ import numpy as np
 
 from core.frames import FrameFeatures
 from core.key_profiles import KEY_PROFILE_SET, MODES, PITCH_CLASSES, camelot, expected_chroma
+from core.quantiles import percentile
 from core.results import TonalResult
 
 __all__ = ["PITCH_CLASSES", "estimate_key", "frame_tonalness", "key_correlations", "pitch_prominence"]
@@ -174,3 +175,25 @@ def frame_tonalness(frames: FrameFeatures) -> np.ndarray:
     low = np.asarray(frames.band_power, dtype=np.float64)[:2].sum(axis=0)  # sub + bass, < 250 Hz
     seen = np.clip((1.0 - low / total) / CHROMA_COVERAGE_FULL, 0, 1)
     return np.asarray(np.sqrt(flat_score * peak_score * seen))
+
+
+#: The frames at the floor: within this (dB) of the 10th percentile of the sounding frames' levels,
+#: the same reading of "the quietest passages" as core.dynamics' noise floor.
+FLOOR_PERCENTILE = 10.0
+FLOOR_WITHIN_DB = 3.0
+
+
+def floor_tonalness(frames: FrameFeatures) -> float | None:
+    """Mean frame_tonalness of the frames at the track's floor; None when no frame sounds.
+
+    Tells a noise floor (hiss between phrases: near 0) from a part's own soft passages (a held
+    string note 25 dB under the body: near 1), which level and steadiness alone cannot.
+    """
+    total = np.asarray(frames.total_power, dtype=np.float64)
+    sounding = total > 0.0
+    if not sounding.any():
+        return None
+    level = 10.0 * np.log10(np.where(sounding, total, 1.0))
+    floor = float(percentile(level[sounding], FLOOR_PERCENTILE))
+    at_floor = sounding & (level <= floor + FLOOR_WITHIN_DB)
+    return float(np.mean(frame_tonalness(frames)[at_floor]))

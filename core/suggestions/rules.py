@@ -128,6 +128,9 @@ class Thresholds:
     #: windows are the decays of notes and hits, and a gate would only chop them. The
     #: ``high_noise_floor`` quality rule's line: one definition of a floor for both.
     noise_floor_steady: float = quality_rules.NOISE_FLOOR_MIN_STEADY
+    #: ... and sounds like noise: a floor whose frames are as tonal as this is the part's own soft
+    #: notes, which a gate would chop (the quality rule's line, core.quality_rules).
+    noise_floor_max_tonalness: float = quality_rules.NOISE_FLOOR_MAX_TONALNESS
     #: More clipped samples than this (core.dynamics counts runs at full scale) is clipping.
     clipped_samples: int = 0
     #: A stem's true peak above this (dBTP) without clipped samples: inter-sample overs when it is

@@ -207,6 +207,10 @@ def _noise(a: TrackAnalysis, ctx: TrackContext) -> Suggestion | None:
         or depth < THRESHOLDS.noise_floor_depth_db
         or steady is None
         or steady < THRESHOLDS.noise_floor_steady
+        or (
+            d.noise_floor_tonalness is not None
+            and d.noise_floor_tonalness >= THRESHOLDS.noise_floor_max_tonalness
+        )
     ):
         return None
     release = tempo.release_ms(ctx.bpm, note="1/16", default_ms=100.0)
@@ -228,6 +232,7 @@ def _noise(a: TrackAnalysis, ctx: TrackContext) -> Suggestion | None:
             "noise_floor_depth_db": depth,
             "noise_floor_depth_db_above": THRESHOLDS.noise_floor_depth_db,
             "noise_floor_steady": steady,
+            "noise_floor_tonalness": d.noise_floor_tonalness,
         },
     )
 

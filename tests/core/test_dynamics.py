@@ -211,6 +211,42 @@ def test_a_steady_floor_is_told_from_decays_passing_through_it() -> None:
     assert decays.noise_floor_steady is not None and decays.noise_floor_steady <= 0.1
 
 
+def _phrases_over_soft_notes(seconds: float = 12.0) -> np.ndarray:
+    """2 s phrases with 1 s of a soft held note (-45 dBFS, two partials) between them: a string part
+    played quietly, as steady as hiss and as far under the body, but tonal."""
+    t = np.arange(SR) / SR
+    soft = (
+        10 ** (-45 / 20)
+        * np.sqrt(2)
+        * (0.8 * np.sin(2 * np.pi * 330.0 * t) + 0.6 * np.sin(2 * np.pi * 660.0 * t))
+    )
+    y = np.zeros(int(seconds * SR))
+    for start in np.arange(1.0, seconds - 2.0, 3.0):
+        i = int(start * SR)
+        y[i : i + 2 * SR] += _sine(220.0, 0.3, 2.0)
+        y[i + 2 * SR : i + 3 * SR] += soft[: y[i + 2 * SR : i + 3 * SR].size]
+    y[:SR] = 0.0
+    y[-SR:] = 0.0
+    return y
+
+
+def test_the_floor_of_hiss_reads_as_noise_and_soft_notes_as_tonal() -> None:
+    from core.analysis import analyze
+
+    def floor(y: np.ndarray) -> DynamicsResult:
+        return analyze((np.stack([y, y]).astype(np.float32), SR), name="t").dynamics
+
+    hiss, notes = floor(_phrases_over_hiss()), floor(_phrases_over_soft_notes())
+    # both floors are as steady and as deep ...
+    for d in (hiss, notes):
+        assert d.noise_floor_steady is not None and d.noise_floor_steady >= 0.9
+        assert d.rms_dbfs is not None and d.noise_floor_dbfs is not None
+        assert d.rms_dbfs - d.noise_floor_dbfs >= 20.0 and d.noise_floor_dbfs > -60.0
+    # ... but only the hiss sounds like noise (0.06 and 1.0 measured, against a line at 0.7)
+    assert hiss.noise_floor_tonalness is not None and hiss.noise_floor_tonalness <= 0.3
+    assert notes.noise_floor_tonalness is not None and notes.noise_floor_tonalness >= 0.9
+
+
 def test_the_gate_is_offered_for_a_steady_floor_only() -> None:
     from core.analysis import analyze
     from core.suggestions import suggest_for_track
@@ -222,3 +258,4 @@ def test_the_gate_is_offered_for_a_steady_floor_only() -> None:
 
     assert gates(_phrases_over_hiss(), "vocals")
     assert not gates(_kick_loop(), "kick")
+    assert not gates(_phrases_over_soft_notes(), "strings")  # the part itself, played softly

@@ -200,6 +200,13 @@ def test_a_floor_that_decays_pass_through_is_not_hiss(clean: np.ndarray) -> None
     assert flagged(assess(clean, dynamics={**loud, "noise_floor_steady": 0.1})) == {}
 
 
+def test_a_tonal_floor_is_the_part_played_softly_not_hiss(clean: np.ndarray) -> None:
+    # deep and held, but its frames read as notes (core.tonal.floor_tonalness): no noise to report
+    loud = {"noise_floor_dbfs": -40.0}
+    assert "high_noise_floor" in flagged(assess(clean, dynamics={**loud, "noise_floor_tonalness": 0.1}))
+    assert flagged(assess(clean, dynamics={**loud, "noise_floor_tonalness": 0.95})) == {}
+
+
 def test_mono_material_is_not_judged_for_phase(clean: np.ndarray) -> None:
     inputs = nominal(clean)
     inputs["stereo"] = None

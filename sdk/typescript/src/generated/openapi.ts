@@ -2474,7 +2474,7 @@ export interface components {
             name: string;
             unit: string;
         };
-        /** @description DynamicsResult(rms_dbfs: 'float | None', peak_dbfs: 'float | None', crest_factor_db: 'float | None', dynamic_range_db: 'float | None', clipped_samples: 'int', dc_offset: 'float', silence_ratio: 'float', noise_floor_dbfs: 'float | None', loud_spread_db: 'float | None' = None, noise_floor_steady: 'float | None' = None) */
+        /** @description DynamicsResult(rms_dbfs: 'float | None', peak_dbfs: 'float | None', crest_factor_db: 'float | None', dynamic_range_db: 'float | None', clipped_samples: 'int', dc_offset: 'float', silence_ratio: 'float', noise_floor_dbfs: 'float | None', loud_spread_db: 'float | None' = None, noise_floor_steady: 'float | None' = None, noise_floor_tonalness: 'float | None' = None) */
         DynamicsResult: {
             clipped_samples: number;
             crest_factor_db: number | null;
@@ -2483,6 +2483,7 @@ export interface components {
             loud_spread_db: number | null;
             noise_floor_dbfs: number | null;
             noise_floor_steady: number | null;
+            noise_floor_tonalness: number | null;
             peak_dbfs: number | null;
             rms_dbfs: number | null;
             silence_ratio: number;
