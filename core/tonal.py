@@ -48,7 +48,14 @@ from core.key_profiles import KEY_PROFILE_SET, MODES, PITCH_CLASSES, camelot, ex
 from core.quantiles import percentile
 from core.results import TonalResult
 
-__all__ = ["PITCH_CLASSES", "estimate_key", "frame_tonalness", "key_correlations", "pitch_prominence"]
+__all__ = [
+    "PITCH_CLASSES",
+    "estimate_key",
+    "floor_tonalness",
+    "frame_tonalness",
+    "key_correlations",
+    "pitch_prominence",
+]
 
 #: The pitch grid: from A1 (bass notes) to about D#8's region; above it partials are too sparse.
 KEY_MIN_HZ = 55.0
