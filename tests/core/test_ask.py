@@ -121,16 +121,21 @@ def test_embeddings_are_cached_on_disk_by_kb_digest_and_model(kb: KnowledgeBase,
             v = rng.standard_normal((len(texts), 8)).astype("float32")
             return v / np.linalg.norm(v, axis=1, keepdims=True)
 
+    def forget() -> None:
+        # as a new process would: the fake's vectors only, so the real model's stay for later tests
+        for memo in [m for m in embedding._MEMORY if m[0] == Fake.name]:
+            del embedding._MEMORY[memo]
+
     docs = [e.document for e in kb.entries]
     first = cached_embeddings(Fake(), docs, key=kb.digest, cache=FileVectorCache(tmp_path))
-    embedding._MEMORY.clear()  # a new process: read from disk
+    forget()  # a new process: read from disk
     again = cached_embeddings(Fake(), docs, key=kb.digest, cache=FileVectorCache(tmp_path))
     assert Fake.calls == 1 and (first == again).all()
     assert len(list(tmp_path.glob("kb-fake_model-*.npy"))) == 1
-    embedding._MEMORY.clear()
+    forget()
     Retriever(kb, embedder=Fake(), cache=FileVectorCache(tmp_path))  # reads the same file
     assert Fake.calls == 1
-    embedding._MEMORY.clear()
+    forget()
 
 
 # --- grounded answers on constructed sessions ----------------------------------------------------
