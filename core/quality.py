@@ -176,22 +176,26 @@ def gather_values(
     broadband = int(v["broadband_octaves"] or 0) >= qr.BROADBAND_MIN_OCTAVES
     v["judged_plr_db"] = v["plr_db"] if broadband else None
     v["judged_crest_factor_db"] = v["crest_factor_db"] if broadband and v["plr_db"] is None else None
-    # The 10th-percentile window level is a noise floor only when the track has quiet passages;
-    # within NOISE_FLOOR_MIN_DEPTH_DB of the RMS level it is the music itself. And only when it is
-    # steady (core.dynamics noise_floor_steady): otherwise it is the decays of notes and hits. And
-    # only when it sounds like noise (noise_floor_tonalness): a tonal floor is the part played softly.
+    v["judged_noise_floor_dbfs"] = judged_noise_floor(dynamics)
+    return v
+
+
+def judged_noise_floor(dynamics: DynamicsResult) -> float | None:
+    """The 10th-percentile window level when it is a noise floor, else None; the gate suggestion
+    (core.suggestions.track) asks the same.
+
+    It is one only when the track has quiet passages: within NOISE_FLOOR_MIN_DEPTH_DB of the RMS
+    level it is the music itself. And only when it is steady (core.dynamics noise_floor_steady):
+    otherwise it is the decays of notes and hits. And only when it sounds like noise
+    (noise_floor_tonalness; unknown reads as noise): a tonal floor is the part played softly.
+    """
     floor, rms = dynamics.noise_floor_dbfs, dynamics.rms_dbfs
     deep = floor is not None and rms is not None and rms - floor >= qr.NOISE_FLOOR_MIN_DEPTH_DB
     steady = dynamics.noise_floor_steady
     held = steady is not None and steady >= qr.NOISE_FLOOR_MIN_STEADY
-    noisy = not is_tonal_floor(dynamics.noise_floor_tonalness)
-    v["judged_noise_floor_dbfs"] = floor if deep and held and noisy else None
-    return v
-
-
-def is_tonal_floor(tonalness: float | None) -> bool:
-    """Whether the floor's frames read as notes (qr.NOISE_FLOOR_MAX_TONALNESS); unknown reads as noise."""
-    return tonalness is not None and tonalness >= qr.NOISE_FLOOR_MAX_TONALNESS
+    tonal = dynamics.noise_floor_tonalness
+    noisy = tonal is None or tonal < qr.NOISE_FLOOR_MAX_TONALNESS
+    return floor if deep and held and noisy else None
 
 
 #: Which value each rule judges, when it differs from ``rule.measure`` (gated copies).

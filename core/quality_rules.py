@@ -178,13 +178,13 @@ SILENCE_RATIO_MIN_GAP_S = 1.5
 NOISE_FLOOR_MIN_DEPTH_DB = 20.0
 #: ... and only when it is steady: at least this share of the windows at it lie in runs of 0.5 s or
 #: more (core.dynamics noise_floor_steady); the decays of hits pass through that level in a window.
+NOISE_FLOOR_MIN_STEADY = 0.5
 #: ... and only when it sounds like noise: the analysis frames at the floor read a mean tonalness
 #: (core.tonal.floor_tonalness, 0 noise - 1 chords) under this. Hiss between phrases reads 0.06, a
 #: soft held note 1.0; on sessions-dev the floors of hats read 0.34-0.57 and of kicks about 0.5, of
 #: keys, pads, strings and leads 0.79-1.0 (pop909_858's strings, 25 dB under their body: 1.0).
+#: These lines are also the gate suggestion's (core.quality.judged_noise_floor applies them to both).
 NOISE_FLOOR_MAX_TONALNESS = 0.7
-#: These lines are also the gate suggestion's (core.suggestions.rules.THRESHOLDS takes them from here).
-NOISE_FLOOR_MIN_STEADY = 0.5
 
 #: A frame is silent below this level (AES17 dBFS, as core.dynamics.SILENCE_DBFS).
 SILENCE_DBFS = -60.0

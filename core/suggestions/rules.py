@@ -120,17 +120,12 @@ class Thresholds:
     #: headroom tenths of a dB and clicks at every edit. Below it, hygiene (priority 4): a
     #: 10 Hz high-pass when the track is next touched, ranked after what sounds wrong.
     dc_offset_urgent: float = 0.05
-    #: Noise floor above this (dBFS) in a track with gaps wants a gate / noise reduction.
+    #: Noise floor above this (dBFS) in a track with gaps wants a gate / noise reduction. A floor
+    #: is one only as core.quality.judged_noise_floor reads it: deep under the RMS level, steady
+    #: (decays passing through it are not noise, and a gate would only chop them) and noise-like
+    #: (a tonal floor is the part's own soft notes): one definition for the gate and the quality rule.
     noise_floor_dbfs: float = -60.0
     gap_ratio: float = 0.05
-    #: ... and only when the floor is steady: at least this share of the windows at it lie in runs
-    #: of 0.5 s or more (core.dynamics). Where the gaps are digital silence, the quietest audible
-    #: windows are the decays of notes and hits, and a gate would only chop them. The
-    #: ``high_noise_floor`` quality rule's line: one definition of a floor for both.
-    noise_floor_steady: float = quality_rules.NOISE_FLOOR_MIN_STEADY
-    #: ... and sounds like noise: a floor whose frames are as tonal as this is the part's own soft
-    #: notes, which a gate would chop (the quality rule's line, core.quality_rules).
-    noise_floor_max_tonalness: float = quality_rules.NOISE_FLOOR_MAX_TONALNESS
     #: More clipped samples than this (core.dynamics counts runs at full scale) is clipping.
     clipped_samples: int = 0
     #: A stem's true peak above this (dBTP) without clipped samples: inter-sample overs when it is
@@ -145,8 +140,8 @@ class Thresholds:
     #: the peak headroom (common gain-staging practice: peaks near -6 dBFS, Senior ch. 3).
     stem_working_lufs: float = -20.0
     stem_working_peak_dbfs: float = -6.0
-    #: The noise-floor rule needs the floor this far under the RMS level, as the quality rule does
-    #: (the same constant): otherwise the "floor" is the music.
+    #: The noise floor's depth under the RMS level, cited in the gate's evidence: the quality rule's
+    #: line (core.quality.judged_noise_floor applies it); otherwise the "floor" is the music.
     noise_floor_depth_db: float = quality_rules.NOISE_FLOOR_MIN_DEPTH_DB
     #: Bass with mid-band (500-2000 Hz) per-octave level this far below its bass band barely
     #: translates to small speakers: saturation.

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from core.errors import InvalidParameter
+from core.quality import judged_noise_floor
 from core.results import StereoResult, TrackAnalysis
 from core.suggestions import tempo
 from core.suggestions.mastering import platform_suggestions, tonal_balance_suggestions
@@ -196,23 +197,13 @@ def _dc(a: TrackAnalysis, ctx: TrackContext) -> Suggestion | None:
 
 def _noise(a: TrackAnalysis, ctx: TrackContext) -> Suggestion | None:
     d = a.dynamics
-    nf, gaps, rms = d.noise_floor_dbfs, d.silence_ratio, d.rms_dbfs
+    # a floor deep under the RMS level, steady and noise-like: what the quality rule calls one
+    nf, gaps, rms = judged_noise_floor(d), d.silence_ratio, d.rms_dbfs
     if nf is None or rms is None or ctx.track_type in BUS_TYPES:
         return None
-    depth = rms - nf
-    steady = d.noise_floor_steady
-    if (
-        nf < THRESHOLDS.noise_floor_dbfs
-        or gaps < THRESHOLDS.gap_ratio
-        or depth < THRESHOLDS.noise_floor_depth_db
-        or steady is None
-        or steady < THRESHOLDS.noise_floor_steady
-        or (
-            d.noise_floor_tonalness is not None
-            and d.noise_floor_tonalness >= THRESHOLDS.noise_floor_max_tonalness
-        )
-    ):
+    if nf < THRESHOLDS.noise_floor_dbfs or gaps < THRESHOLDS.gap_ratio:
         return None
+    depth = rms - nf
     release = tempo.release_ms(ctx.bpm, note="1/16", default_ms=100.0)
     return emit(
         "cleanup",
@@ -231,7 +222,7 @@ def _noise(a: TrackAnalysis, ctx: TrackContext) -> Suggestion | None:
             "silence_ratio_above": THRESHOLDS.gap_ratio,
             "noise_floor_depth_db": depth,
             "noise_floor_depth_db_above": THRESHOLDS.noise_floor_depth_db,
-            "noise_floor_steady": steady,
+            "noise_floor_steady": d.noise_floor_steady,
             "noise_floor_tonalness": d.noise_floor_tonalness,
         },
     )
