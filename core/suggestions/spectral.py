@@ -23,13 +23,27 @@ from core.targets import per_octave_levels_db
 
 #: Where sibilance and its resonances are looked for (1/3-octave centres in [low, high)).
 SIBILANCE_HZ = (4500.0, 10500.0)
+#: The top of a sibilant track (1/3-octave centres 6.3-10 kHz) against its presence band (3.15-5
+#: kHz): where the loudest third up there stands above the presence band's mean by more than
+#: TOP_RISE_MAX_DB, the top is not dull, and a wide presence boost (Q 0.7 at 5 kHz lifts 8 kHz by
+#: about 2/3 of its gain) would feed it. On sessions-dev the leads' top stands -5.3 to +4.7 dB over
+#: their presence band; a +10 dB, Q 2 bell at 7 kHz (sibilance) takes it to +0.7 to +11 dB.
+TOP_HZ = (6300.0, 10000.0)
+PRESENCE_HZ = (3150.0, 5000.0)
+TOP_RISE_MAX_DB = 0.5
 
 #: A rumble high-pass aims to take the rumble's loudest 1/3 octave down by its excess over the
 #: threshold plus this margin (dB), raising the corner above the type's by at most this factor.
 RUMBLE_MARGIN_DB = 12.0
 RUMBLE_MAX_RAISE = 2**0.5
-#: The high-pass slopes offered (dB per octave; Butterworth orders 2, 4 and 8, what a DAW's EQ has).
-RUMBLE_SLOPES = (12, 24, 48)
+#: The high-pass slopes offered (dB per octave; Butterworth orders 2, 4, 6 and 8, what a DAW's EQ
+#: has). The gentlest that reaches the target at the type's corner wins: 36 between 24 and 48 keeps
+#: a pad's own sub content (sessions-dev pads hold it 6-15 dB above their 100-200 Hz) from being
+#: taken far under where it was.
+RUMBLE_SLOPES = (12, 24, 36, 48)
+#: The part's own level beside the rumble is read up to this multiple of the type's corner.
+RUMBLE_VALLEY_SPAN = 2.0
+RUMBLE_VALLEY_MAX_EXTRA_DB = 24.0
 
 #: A resonance stands above each neighbouring 1/3 octave by at least the first (dB); a step of
 #: more than the second on one side is an edge (a low-pass, a codec's band limit), not a peak.
@@ -56,12 +70,16 @@ def check_rumble(a: TrackAnalysis, ctx: TrackContext) -> Suggestion | None:
     if share is None or share < THRESHOLDS.rumble_share_db:
         return None
     excess = share - THRESHOLDS.rumble_share_db
+    rumble_hz, rumble_db = peak_in(a, 0.0, below)
+    # Down by the excess and a margin, and toward the part's own level beside the rumble (the
+    # quietest 1/3 octave between the rumble and an octave above the corner): the part has nothing
+    # under its corner louder than that. On sessions-dev, a lead whose low end is its noise floor
+    # kept rumble 20-29 dB above that floor after the margin alone. At most RUMBLE_VALLEY_MAX_EXTRA_DB
+    # more than the margin asks: a floor of digital silence is no level to filter down to.
     needed = excess + RUMBLE_MARGIN_DB
-    # The filter must take the rumble down by its excess (and a margin) where it actually sits: a
-    # corner just above rumble at 30 Hz barely touches it. At most RUMBLE_MAX_RAISE above the
-    # type's corner, so the part's own low notes stay: a steeper slope at the type's corner is
-    # tried first (up to RUMBLE_SLOPES[-1]), and the corner rises only when that is not enough.
-    rumble_hz, _ = peak_in(a, 0.0, below)
+    valley = valley_db(a, rumble_hz, RUMBLE_VALLEY_SPAN * below)
+    if rumble_db is not None and valley is not None:
+        needed = max(needed, min(rumble_db - valley, needed + RUMBLE_VALLEY_MAX_EXTRA_DB))
     slopes = RUMBLE_SLOPES[1:] if share >= THRESHOLDS.rumble_steep_db else RUMBLE_SLOPES
     slope = next((k for k in slopes if k * np.log2(below / rumble_hz) >= needed), slopes[-1])
     wanted = rumble_hz * 2 ** (needed / slope)
@@ -90,6 +108,14 @@ def check_rumble(a: TrackAnalysis, ctx: TrackContext) -> Suggestion | None:
             "rumble_hz": rumble_hz,
         },
     )
+
+
+def valley_db(a: TrackAnalysis, lo_hz: float, hi_hz: float) -> float | None:
+    """The quietest 1/3 octave with centre in [lo, hi] (dB)."""
+    centres, p = third_octaves(a)
+    sel = p[(centres >= lo_hz) & (centres <= hi_hz)]
+    sel = sel[sel > 1e-20]
+    return float(10.0 * np.log10(sel.min())) if sel.size else None
 
 
 def check_hiss(a: TrackAnalysis, ctx: TrackContext) -> Suggestion | None:
@@ -182,6 +208,9 @@ def check_dull(a: TrackAnalysis, ctx: TrackContext) -> Suggestion | None:
         return None  # the top is already loud: a presence boost would feed the sibilance
     if ctx.profile.sibilant and is_resonance(resonance_in(a, *SIBILANCE_HZ)):
         return None  # a boost there would feed the resonance check_resonance cuts
+    rise = top_rise_db(a)
+    if ctx.profile.sibilant and rise is not None and rise > TOP_RISE_MAX_DB:
+        return None  # the top already stands above the presence band: the boost would feed it
     gain = min(2.0 + (deficit - THRESHOLDS.dull_db) / 2.0, 4.0)
     return emit(
         "eq_boost",
@@ -194,6 +223,16 @@ def check_dull(a: TrackAnalysis, ctx: TrackContext) -> Suggestion | None:
         f"{type_noun(ctx.track_type)} track lacks presence.",
         {"presence_deficit_db": deficit, "presence_deficit_db_above": THRESHOLDS.dull_db},
     )
+
+
+def top_rise_db(a: TrackAnalysis) -> float | None:
+    """The loudest 1/3 octave in TOP_HZ minus the mean 1/3 octave in PRESENCE_HZ (dB)."""
+    centres, p = third_octaves(a)
+    top = p[(centres >= TOP_HZ[0]) & (centres <= TOP_HZ[1])]
+    presence = p[(centres >= PRESENCE_HZ[0]) & (centres <= PRESENCE_HZ[1])]
+    if not top.size or not presence.size or top.max() <= 1e-20 or presence.mean() <= 1e-20:
+        return None
+    return float(10.0 * np.log10(top.max() / presence.mean()))
 
 
 def sibilance_excess_db(a: TrackAnalysis) -> float | None:

@@ -42,7 +42,8 @@ def test_vocal_with_rumble_and_sibilance_gets_high_pass_and_de_esser():
     got = by_type(suggest_for_track(a, track_id="vox", track_type="vocals"))
     hp, de = got["high_pass"], got["de_ess"]
     assert 60 <= hp.parameters["freq_hz"] <= 120  # above the rumble, below the voice's fundamental
-    assert hp.parameters["slope_db_per_octave"] in (12, 24)
+    assert hp.parameters["freq_hz"] == 80  # the gentlest slope that does it at the type's corner
+    assert hp.parameters["slope_db_per_octave"] in (12, 24, 36)
     assert 5000 <= de.parameters["freq_hz"] <= 9000  # where the sibilance was put
     assert -8 <= de.parameters["gain_db"] <= -3
     assert "threshold_db" in de.parameters
@@ -90,7 +91,7 @@ def test_rumble_just_under_the_corner_gets_a_corner_that_takes_it_down() -> None
     hp = by_type(suggest_for_track(make_analysis(third_octave_db=vocal), track_id="v", track_type="vocals"))[
         "high_pass"
     ]
-    assert hp.parameters["freq_hz"] == 80 and "sits at" not in hp.reason
+    assert hp.parameters["freq_hz"] == 80 and "sits at 80 Hz" in hp.reason
 
 
 @pytest.mark.parametrize(
@@ -226,6 +227,19 @@ def test_dull_vocal_gets_a_presence_boost_and_no_de_esser():
     got = by_type(suggest_for_track(make_analysis(third_octave_db=dull), track_id="v", track_type="vocals"))
     assert got["eq_boost"].target.band == "presence" and 0 < got["eq_boost"].parameters["gain_db"] <= 4
     assert "de_ess" not in got
+
+
+def test_dull_vocal_with_a_bright_top_gets_no_presence_boost():
+    # The same dull 2-6 kHz, but the top (6.3-10 kHz) stands 6 dB above the presence band: a wide
+    # boost at 5 kHz would lift it too (sibilance); a top level with the band still gets the boost.
+    bright_top = spectrum((125, 1600, -24.0), (2000, 5000, -50.0), (6300, 10000, -44.0))
+    got = suggest_for_track(make_analysis(third_octave_db=bright_top), track_id="v", track_type="vocals")
+    assert not [s for s in got if s.type == "eq_boost" and s.target.band == "presence"]
+    level_top = spectrum((125, 1600, -24.0), (2000, 10000, -50.0))
+    got = by_type(
+        suggest_for_track(make_analysis(third_octave_db=level_top), track_id="v", track_type="vocals")
+    )
+    assert got["eq_boost"].target.band == "presence"
 
 
 @pytest.mark.parametrize("platform", sorted(PLATFORM_TARGETS))
