@@ -9,9 +9,10 @@ Order of decisions, each from a table below:
    effectiveness (the posterior mean from core.learning): what is most wrong comes first (severity,
    core.suggestions.model.severity, is how far the cited measure is past its threshold, normalised
    per measure, and travels in the evidence), and types this user keeps rejecting sink.
-4. Spread: within a tier, a track's second and later polish moves (priority >= SPREAD_PRIORITY)
-   wait behind every other move, so a short list covers the session instead of carving one stem
-   three ways; defects (priority < SPREAD_PRIORITY) are never held back.
+4. Spread: within a tier, a track's second and later polish moves (priority >= SPREAD_PRIORITY),
+   and the second and later send effects (SPREAD_TYPES) of any track, wait behind every other
+   move, so a short list covers the session instead of carving one stem three ways or sending
+   every dry stem to a reverb; defects (priority < SPREAD_PRIORITY) are never held back.
 5. Exploration: with probability EXPLORATION_RATE one suggestion from below the cut is lifted into
    the last visible slot, chosen in proportion to its posterior uncertainty, so a held-back type is
    never hidden for good and the model can notice a change of taste. It never displaces a defect
@@ -96,6 +97,10 @@ MAX_LIMIT = 50
 #: (sessions-dev and synthetic sessions: three masking cuts on one snare, each priority 4, had taken
 #: a clean session's whole top 3).
 SPREAD_PRIORITY = 4
+#: Send effects: the same advice on every dry stem ("add reverb") is one piece of advice, so after
+#: the first, a tier's other polish moves of these types wait too (sessions-dev stems are dry: the
+#: vetted top 3 of a clean session had been three reverb sends).
+SPREAD_TYPES = frozenset({"reverb", "delay"})
 
 
 @dataclass(frozen=True)
@@ -198,18 +203,20 @@ def rank(
 
 
 def _spread(order: list[Ranked]) -> list[Ranked]:
-    """``order`` with each track's polish after its first moved behind every other move (stable)."""
+    """``order`` with each track's polish after its first, and each send effect's after its first,
+    moved behind every other move (stable)."""
     head: list[Ranked] = []
     rest: list[Ranked] = []
     polished: set[str] = set()
     for r in order:
         s = r.suggestion
+        keys = {f"track:{s.target.track_id}"} | ({f"type:{s.type}"} if s.type in SPREAD_TYPES else set())
         if s.priority < SPREAD_PRIORITY:
             head.append(r)
-        elif s.target.track_id in polished:
+        elif keys & polished:
             rest.append(r)
         else:
-            polished.add(s.target.track_id)
+            polished |= keys
             head.append(r)
     return head + rest
 

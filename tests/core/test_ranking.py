@@ -281,3 +281,13 @@ def test_one_track_s_polish_does_not_fill_a_short_list():
     defects = [Sug(f"d{i}", "gain", Target("snare"), "snare", 2, 0.5) for i in range(2)]
     ranked = rank([*defects, pad], context=None, profile=None, rng=np.random.default_rng(1), limit=3)
     assert [r.suggestion.id for r in ranked] == ["d0", "d1", "pad"]
+
+
+def test_the_same_send_on_every_dry_stem_does_not_fill_a_short_list():
+    sends = [Sug(f"verb-{t}", "reverb", Target(t), t, 4, 0.9) for t in ("pad", "snare", "vox")]
+    delay = Sug("delay-vox", "delay", Target("vox"), "vocals", 5, 0.9)
+    cut = Sug("cut-keys", "eq_cut", Target("keys", "mid"), "keys", 4, 0.2)
+    ranked = rank([*sends, delay, cut], context=None, profile=None, rng=np.random.default_rng(1), limit=5)
+    # one reverb, then the other polish, then the other reverbs
+    assert [r.suggestion.id for r in ranked][:3] == ["verb-pad", "cut-keys", "delay-vox"]
+    assert {r.suggestion.id for r in ranked[3:]} == {"verb-snare", "verb-vox"}
