@@ -13,11 +13,11 @@ low mids are their body, and the bass's band of ownership is next door, core.ses
 so is the lead vocal: the accompaniment is carved to make room for the lead, unless the lead
 itself holds LEAD_MIN_SHARE of the band. Then the low mids are the lead's own (a boxy vocal,
 "Mixing Secrets", ch. 13: the 250-500 Hz "boxiness" of a close-miked voice) and no cut on the
-accompaniment can clear them: the lead gets the cut, judged by that line. The
-cut sits at the carrier's loudest 1/3 octave in the band: the mix's excess over the tolerance, or
-deeper where that is needed to take the part under CARRIER_MIN_SHARE, within CUT_DB. Verified in
-the session: resolved when the carrier no longer holds CARRIER_MIN_SHARE
-of the low mids or the mix is back within the tolerance.
+accompaniment can clear them: the lead gets the cut, judged by that line. The cut sits at the
+carrier's loudest 1/3 octave in the band: the mix's excess over half the tolerance (AIM_WITHIN: not
+onto its edge), or deeper where that is needed to take the part under CARRIER_MIN_SHARE, within
+CUT_DB. Verified in the session: resolved when the carrier no longer holds CARRIER_MIN_SHARE of the
+low mids or the mix is back within the tolerance.
 """
 
 from __future__ import annotations
@@ -51,6 +51,11 @@ CUT_Q = 1.0
 #: g / BELL_REACH (sessions-dev keys: -3.3 dB took the band down 2.8 dB, share 0.39 -> 0.25).
 BELL_REACH = 1.25
 RELEASE_MARGIN_DB = 0.5
+#: The cut aims the mix's low mids at this fraction of the tolerance, not at its edge, where the next
+#: take or fader move tips the mix back over (sessions-dev keys with a +6 dB bell at 269 Hz: a cut
+#: sized to the edge, -3.4 dB, brought the bell's band 0.56 of the way back; sized to half the
+#: tolerance, -5.0 dB, 0.82).
+AIM_WITHIN = 0.5
 
 
 def band_energy(
@@ -153,7 +158,7 @@ def mud_cut(
         return None
     band = BAND_BY_NAME[BAND]
     freq, _ = peak_in(analyses[carrier_id], band.low_hz, band.high_hz)
-    excess = dev.deviation_db - tolerance_db
+    excess = dev.deviation_db - AIM_WITHIN * tolerance_db
     gain = float(np.clip(min(-excess, cut_to_release(share, line)), CUT_DB[1], CUT_DB[0]))
     noun = type_noun(carrier_type)
     whose = (
