@@ -11,6 +11,7 @@ from core.results import Severity, TrackAnalysis, to_dict
 from core.session.arrangement import ArrangementResult, detect_arrangement
 from core.session.balance import BalanceResult, measure_balance
 from core.session.genre import MIN_CONFIDENCE, GenreResult, detect_genre
+from core.session.low_end import low_end_cut
 from core.session.masking import MaskingResult, detect_dominance, detect_masking
 from core.session.mixdown import MixEstimate, StemGrid, estimate_mix, stem_grid
 from core.session.mud import mud_cut
@@ -290,9 +291,9 @@ def analyze_session(
         mud = mud_cut(stems, analyses, mix.tonal_balance, genre=used, tolerance_db=tolerance)
         if mud is not None:
             _replace_band_cut(extra, mud)
-    presence = presence_cut(stems, analyses)
-    if presence is not None:
-        _replace_band_cut(extra, presence)
+    for carried in (presence_cut(stems, analyses), low_end_cut(stems, analyses)):
+        if carried is not None:
+            _replace_band_cut(extra, carried)
     tracks = []
     for t in live:
         own = suggest_for_track(

@@ -1,0 +1,89 @@
+"""A crowded low end: an accompaniment part that carries much of the mix's bass band (60-250 Hz).
+
+The bass band belongs to the bass and the kick (core.session.masking's bands of ownership): a keys,
+pad, strings or guitar part with weight there blurs the low end and hides the bass line, and the
+engineer's move is to thin that part's low end, not the bass's (Owsinski, "The Mixing Engineer's
+Handbook", on making room for the bass; Senior, "Mixing Secrets", ch. 11, on clearing the low end
+of everything that does not need to be there). A stem's own spectrum cannot tell a part boosted
+into the band from a part whose left hand lives there, but its share of the session's band can.
+On sessions-dev a clean accompaniment part holds at most 12 % of the mix's 60-250 Hz (keys 6.7-12.2 %,
+pads and strings under 2 %); a +9 dB bell at 120 Hz takes the keys to 20-36 %. Time-based masking
+(core.session.masking) names such a part only where the two are loud together often enough, and as
+polish where their claims on the band look alike.
+
+Offered only when the session has an audible bass or kick (the band's owners). The lead, the drums
+and the owners themselves are never the carrier. The cut sits at the part's loudest 1/3 octave in the
+band, deep enough to take it to half CARRIER_MAX_SHARE (core.session.mud.cut_to_release), within
+CUT_DB. Verified in the session like the mud cut:
+resolved when the part no longer holds CARRIER_MAX_SHARE of the band.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+
+from core.bands import BAND_BY_NAME
+from core.results import TrackAnalysis
+from core.session.mud import LEAD_TYPES, band_shares, carrier_cut, cut_to_release
+from core.session.reference import carrier_of
+from core.session.spec import TrackSpec
+from core.suggestions.model import BUS_TYPES, Suggestion
+from core.suggestions.track_context import peak_in
+from core.suggestions.wording import type_noun
+
+BAND = "bass"
+#: The band's owners: the rule speaks only when one is playing, and never cuts them.
+OWNER_TYPES = frozenset({"bass", "kick"})
+#: Never the carrier: the owners, the drums (a snare's or a kit's body sits there) and the lead.
+EXEMPT_TYPES = frozenset({*OWNER_TYPES, "snare", "drums", *LEAD_TYPES, *BUS_TYPES})
+#: A sixth of the band: over the 12 % clean dev keys reach, under the 20 % a +9 dB bell gives them.
+CARRIER_MAX_SHARE = 1.0 / 6.0
+CUT_DB = (-3.0, -6.0)
+#: The cut aims the part at this fraction of the line (about the 8 % a clean part holds), not just
+#: under it, where a part that crossed it by a little would get a token cut.
+AIM_WITHIN = 0.5
+
+
+def low_end_cut(stems: Sequence[TrackSpec], analyses: Mapping[str, TrackAnalysis]) -> Suggestion | None:
+    """The bass-band cut on an accompaniment part holding more than CARRIER_MAX_SHARE of the mix's
+    60-250 Hz; None without an audible bass or kick, or when no part holds that much."""
+    audible = [t for t in stems if t.audible and t.track_id in analyses]
+    owners = [t for t in audible if t.type in OWNER_TYPES]
+    if not owners:
+        return None
+    parts = {
+        t.track_id: (t.type, analyses[t.track_id], t.volume_db) for t in audible if t.type not in EXEMPT_TYPES
+    }
+    found = carrier_of(BAND, parts)
+    if found is None:
+        return None
+    carrier_id, carrier_type = found
+    shares = band_shares(stems, analyses, BAND)
+    share = shares.get(carrier_id, 0.0)
+    if share <= CARRIER_MAX_SHARE:
+        return None
+    owner = max(owners, key=lambda t: (t.type == "bass", shares.get(t.track_id, 0.0)))
+    band = BAND_BY_NAME[BAND]
+    freq, _ = peak_in(analyses[carrier_id], band.low_hz, band.high_hz)
+    gain = float(np.clip(cut_to_release(share, AIM_WITHIN * CARRIER_MAX_SHARE), CUT_DB[1], CUT_DB[0]))
+    noun = type_noun(carrier_type)
+    return carrier_cut(
+        carrier_id,
+        carrier_type,
+        BAND,
+        freq,
+        gain,
+        confidence=min(0.4 + share, 0.9),
+        reason=(
+            f"The {noun} track carries {100 * share:.0f} % of the mix's bass band (60-250 Hz), which "
+            f"belongs to the bass and the kick: it blurs the low end and hides '{owner.track_id}'. "
+            f"Cut it {-gain:.1f} dB around {freq:g} Hz, where it is loudest in that band."
+        ),
+        evidence={
+            "carrier_share": round(share, 4),
+            "carrier_share_above": round(CARRIER_MAX_SHARE, 4),
+            "masked_track": owner.track_id,
+        },
+    )
