@@ -11,7 +11,8 @@ pads and strings under 2 %); a +9 dB bell at 120 Hz takes the keys to 20-36 %. T
 (core.session.masking) names such a part only where the two are loud together often enough, and as
 polish where their claims on the band look alike.
 
-Offered only when the session has an audible bass or kick (the band's owners). The lead, the drums
+Offered only when the session has an audible bass: without one, a keys part's left hand may be the
+session's only bass line. The lead, the drums
 and the owners themselves are never the carrier. The cut sits at the part's loudest 1/3 octave in the
 band, deep enough to take it to half CARRIER_MAX_SHARE (core.session.mud.cut_to_release), within
 CUT_DB. Verified in the session like the mud cut:
@@ -34,7 +35,7 @@ from core.suggestions.track_context import peak_in
 from core.suggestions.wording import type_noun
 
 BAND = "bass"
-#: The band's owners: the rule speaks only when one is playing, and never cuts them.
+#: The band's owners: never cut; the rule speaks only while a bass plays.
 OWNER_TYPES = frozenset({"bass", "kick"})
 #: Never the carrier: the owners, the drums (a snare's or a kit's body sits there) and the lead.
 EXEMPT_TYPES = frozenset({*OWNER_TYPES, "snare", "drums", *LEAD_TYPES, *BUS_TYPES})
@@ -48,11 +49,11 @@ AIM_WITHIN = 0.5
 
 def low_end_cut(stems: Sequence[TrackSpec], analyses: Mapping[str, TrackAnalysis]) -> Suggestion | None:
     """The bass-band cut on an accompaniment part holding more than CARRIER_MAX_SHARE of the mix's
-    60-250 Hz; None without an audible bass or kick, or when no part holds that much."""
+    60-250 Hz; None without an audible bass, or when no part holds that much."""
     audible = [t for t in stems if t.audible and t.track_id in analyses]
     owners = [t for t in audible if t.type in OWNER_TYPES]
-    if not owners:
-        return None
+    if not any(t.type == "bass" for t in owners):
+        return None  # without a bass line the part's low end may be the session's only one
     parts = {
         t.track_id: (t.type, analyses[t.track_id], t.volume_db) for t in audible if t.type not in EXEMPT_TYPES
     }
@@ -64,7 +65,7 @@ def low_end_cut(stems: Sequence[TrackSpec], analyses: Mapping[str, TrackAnalysis
     share = shares.get(carrier_id, 0.0)
     if share <= CARRIER_MAX_SHARE:
         return None
-    owner = max(owners, key=lambda t: (t.type == "bass", shares.get(t.track_id, 0.0)))
+    owner = max((t for t in owners if t.type == "bass"), key=lambda t: shares.get(t.track_id, 0.0))
     band = BAND_BY_NAME[BAND]
     freq, _ = peak_in(analyses[carrier_id], band.low_hz, band.high_hz)
     gain = float(np.clip(cut_to_release(share, AIM_WITHIN * CARRIER_MAX_SHARE), CUT_DB[1], CUT_DB[0]))
