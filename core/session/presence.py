@@ -95,7 +95,7 @@ def presence_cut(stems: Sequence[TrackSpec], analyses: Mapping[str, TrackAnalysi
             f"The {noun} track carries {100 * share:.0f} % of the mix's upper mids (2-4 kHz), more than "
             f"every other track together, and sits {_over_words(over_lead)} '{lead.track_id}' there: "
             f"where the ear is most sensitive and the lead's presence lives, it crowds the lead and "
-            f"sounds harsh. Cut it {-gain:.1f} dB around {freq:g} Hz, where it is loudest in that band."
+            f"sounds harsh. Cut it {-gain:.1f} dB around {freq:g} Hz, where it stands out most in that band."
         ),
         evidence={
             "carrier_share": round(share, 4),
