@@ -80,6 +80,9 @@ def check_rumble(a: TrackAnalysis, ctx: TrackContext) -> Suggestion | None:
     valley = valley_db(a, rumble_hz, RUMBLE_VALLEY_SPAN * below)
     if rumble_db is not None and valley is not None:
         needed = max(needed, min(rumble_db - valley, needed + RUMBLE_VALLEY_MAX_EXTRA_DB))
+    # Where the rumble sits: a corner just above rumble at 30 Hz barely touches it. The gentlest
+    # slope that does it at the type's corner is taken, and the corner rises (at most
+    # RUMBLE_MAX_RAISE, so the part's own low notes stay) only when the steepest is not enough.
     slopes = RUMBLE_SLOPES[1:] if share >= THRESHOLDS.rumble_steep_db else RUMBLE_SLOPES
     slope = next((k for k in slopes if k * np.log2(below / rumble_hz) >= needed), slopes[-1])
     wanted = rumble_hz * 2 ** (needed / slope)
