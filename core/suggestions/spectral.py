@@ -86,6 +86,12 @@ def check_rumble(a: TrackAnalysis, ctx: TrackContext) -> Suggestion | None:
     slopes = RUMBLE_SLOPES[1:] if share >= THRESHOLDS.rumble_steep_db else RUMBLE_SLOPES
     slope = next((k for k in slopes if k * np.log2(below / rumble_hz) >= needed), slopes[-1])
     wanted = rumble_hz * 2 ** (needed / slope)
+    if wanted > below:
+        # a corner that must rise is set by the rumble third's upper edge, not its centre: just under
+        # the corner, the edge is half as far from it (sessions-dev keys, corner 40 Hz, rumble at
+        # 31.5 Hz: 48 dB/oct at 49 Hz brought the 20-40 Hz band 0.59-0.85 of the way back, at 55 Hz
+        # 0.78-1.0)
+        wanted *= 2 ** (1 / 6)
     corner = float(round(min(max(below, wanted), below * RUMBLE_MAX_RAISE)))
     band = band_for(corner * 0.99)
     raised = (

@@ -94,6 +94,20 @@ def test_rumble_just_under_the_corner_gets_a_corner_that_takes_it_down() -> None
     assert hp.parameters["freq_hz"] == 80 and "sits at 80 Hz" in hp.reason
 
 
+def test_a_raised_corner_takes_the_whole_rumble_third_down() -> None:
+    """Keys with rumble in the 31.5 Hz third only, just under their 40 Hz corner: the corner rises
+    until the third's upper edge (35 Hz), not only its centre, comes down by what is needed."""
+    keys = spectrum((31.5, 31.5, -20.0), (40, 3000, -20.0), floor_db=-70.0)
+    hp = by_type(suggest_for_track(make_analysis(third_octave_db=keys), track_id="k", track_type="keys"))[
+        "high_pass"
+    ]
+    f, slope = hp.parameters["freq_hz"], hp.parameters["slope_db_per_octave"]
+    assert 40 < f < 40 * 2**0.5 - 1 and slope == 48  # raised, under the cap
+    needed = hp.evidence["share_below_db"] - hp.evidence["share_below_db_above"] + RUMBLE_MARGIN_DB
+    edge = hp.evidence["rumble_hz"] * 2 ** (1 / 6)
+    assert slope * np.log2(f / edge) >= needed - 1.0  # the corner is rounded to 1 Hz
+
+
 @pytest.mark.parametrize(
     ("bpm", "note", "modifier", "ms"),
     [
