@@ -12,11 +12,10 @@ pads and strings under 2 %); a +9 dB bell at 120 Hz takes the keys to 20-36 %. T
 polish where their claims on the band look alike.
 
 Offered only when the session has an audible bass: without one, a keys part's left hand may be the
-session's only bass line. The lead, the drums
-and the owners themselves are never the carrier. The cut sits at the part's loudest 1/3 octave in the
-band, deep enough to take it to half CARRIER_MAX_SHARE (core.session.mud.cut_to_release), within
-CUT_DB. Verified in the session like the mud cut:
-resolved when the part no longer holds CARRIER_MAX_SHARE of the band.
+session's only bass line. The lead, the drums and the owners themselves are never the carrier. The
+cut sits at the part's loudest 1/3 octave in the band, deep enough to take it to half
+CARRIER_MAX_SHARE (core.session.mud.cut_to_release), within CUT_DB. Verified in the session like the
+mud cut: resolved when the part no longer holds CARRIER_MAX_SHARE of the band.
 """
 
 from __future__ import annotations
@@ -27,8 +26,7 @@ import numpy as np
 
 from core.bands import BAND_BY_NAME
 from core.results import TrackAnalysis
-from core.session.mud import LEAD_TYPES, band_shares, carrier_cut, cut_to_release
-from core.session.reference import carrier_of
+from core.session.mud import LEAD_TYPES, band_carrier, band_shares, carrier_cut, cut_to_release
 from core.session.spec import TrackSpec
 from core.suggestions.model import BUS_TYPES, Suggestion
 from core.suggestions.track_context import peak_in
@@ -51,13 +49,10 @@ def low_end_cut(stems: Sequence[TrackSpec], analyses: Mapping[str, TrackAnalysis
     """The bass-band cut on an accompaniment part holding more than CARRIER_MAX_SHARE of the mix's
     60-250 Hz; None without an audible bass, or when no part holds that much."""
     audible = [t for t in stems if t.audible and t.track_id in analyses]
-    owners = [t for t in audible if t.type in OWNER_TYPES]
-    if not any(t.type == "bass" for t in owners):
+    basses = [t for t in audible if t.type == "bass"]
+    if not basses:
         return None  # without a bass line the part's low end may be the session's only one
-    parts = {
-        t.track_id: (t.type, analyses[t.track_id], t.volume_db) for t in audible if t.type not in EXEMPT_TYPES
-    }
-    found = carrier_of(BAND, parts)
+    found = band_carrier(stems, analyses, BAND, exempt=EXEMPT_TYPES)
     if found is None:
         return None
     carrier_id, carrier_type = found
@@ -65,7 +60,7 @@ def low_end_cut(stems: Sequence[TrackSpec], analyses: Mapping[str, TrackAnalysis
     share = shares.get(carrier_id, 0.0)
     if share <= CARRIER_MAX_SHARE:
         return None
-    owner = max((t for t in owners if t.type == "bass"), key=lambda t: shares.get(t.track_id, 0.0))
+    owner = max(basses, key=lambda t: shares.get(t.track_id, 0.0))
     band = BAND_BY_NAME[BAND]
     freq, _ = peak_in(analyses[carrier_id], band.low_hz, band.high_hz)
     gain = float(np.clip(cut_to_release(share, AIM_WITHIN * CARRIER_MAX_SHARE), CUT_DB[1], CUT_DB[0]))

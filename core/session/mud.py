@@ -89,6 +89,19 @@ def carrier_share(
     return band_shares(stems, analyses, band).get(track_id, 0.0)
 
 
+def band_carrier(
+    stems: Sequence[TrackSpec], analyses: Mapping[str, TrackAnalysis], band: str, *, exempt: frozenset[str]
+) -> tuple[str, str] | None:
+    """The ``(track_id, type)`` of the audible part, outside ``exempt`` types, with the most energy in
+    ``band`` after its fader (core.session.reference.carrier_of); None when none sounds there."""
+    parts = {
+        t.track_id: (t.type, analyses[t.track_id], t.volume_db)
+        for t in stems
+        if t.audible and t.track_id in analyses and t.type not in exempt
+    }
+    return carrier_of(band, parts)
+
+
 def cut_to_release(share: float, m: float) -> float:
     """The bell gain (dB) that takes a part holding ``share`` of a one-octave band under ``m``, the
     line the cut is judged by: the band power must fall by
@@ -144,12 +157,7 @@ def mud_cut(
         carrier_id, line = lead, LEAD_MIN_SHARE
         carrier_type = next(t.type for t in audible if t.track_id == lead)
     else:
-        parts = {
-            t.track_id: (t.type, analyses[t.track_id], t.volume_db)
-            for t in audible
-            if t.type not in EXEMPT_TYPES
-        }
-        found = carrier_of(BAND, parts)
+        found = band_carrier(stems, analyses, BAND, exempt=EXEMPT_TYPES)
         if found is None:
             return None
         (carrier_id, carrier_type), line = found, CARRIER_MIN_SHARE

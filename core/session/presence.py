@@ -26,8 +26,7 @@ import numpy as np
 
 from core.bands import BAND_BY_NAME
 from core.results import TrackAnalysis
-from core.session.mud import LEAD_TYPES, band_shares, carrier_cut, cut_to_release
-from core.session.reference import carrier_of
+from core.session.mud import LEAD_TYPES, band_carrier, band_shares, carrier_cut, cut_to_release
 from core.session.spec import TrackSpec
 from core.suggestions.model import BUS_TYPES, Suggestion
 from core.suggestions.spectral import band_excess_db, bump_threshold_db, leveling_cut_db
@@ -58,10 +57,7 @@ def presence_cut(stems: Sequence[TrackSpec], analyses: Mapping[str, TrackAnalysi
     leads = [t for t in audible if t.type in LEAD_TYPES]
     if not leads:
         return None
-    parts = {
-        t.track_id: (t.type, analyses[t.track_id], t.volume_db) for t in audible if t.type not in EXEMPT_TYPES
-    }
-    found = carrier_of(BAND, parts)
+    found = band_carrier(stems, analyses, BAND, exempt=EXEMPT_TYPES)
     if found is None:
         return None
     carrier_id, carrier_type = found

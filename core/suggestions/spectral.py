@@ -217,8 +217,7 @@ def check_dull(a: TrackAnalysis, ctx: TrackContext) -> Suggestion | None:
         return None  # the top is already loud: a presence boost would feed the sibilance
     if ctx.profile.sibilant and is_resonance(resonance_in(a, *SIBILANCE_HZ)):
         return None  # a boost there would feed the resonance check_resonance cuts
-    rise = top_rise_db(a)
-    if ctx.profile.sibilant and rise is not None and rise > TOP_RISE_MAX_DB:
+    if ctx.profile.sibilant and (rise := top_rise_db(a)) is not None and rise > TOP_RISE_MAX_DB:
         return None  # the top already stands above the presence band: the boost would feed it
     gain = min(2.0 + (deficit - THRESHOLDS.dull_db) / 2.0, 4.0)
     return emit(
