@@ -16,8 +16,8 @@ itself holds LEAD_MIN_SHARE of the band. Then the low mids are the lead's own (a
 accompaniment can clear them: the lead gets the cut, judged by that line. The cut sits at the
 carrier's loudest 1/3 octave in the band: the mix's excess over half the tolerance (AIM_WITHIN: not
 onto its edge), or deeper where that is needed to take the part under CARRIER_MIN_SHARE, within
-CUT_DB. Verified in the session: resolved when the carrier no longer holds CARRIER_MIN_SHARE of the
-low mids or the mix is back within the tolerance.
+CUT_DB (LEAD_CUT_DB on a lead). Verified in the session: resolved when the carrier no longer holds
+CARRIER_MIN_SHARE of the low mids or the mix is back within the tolerance.
 """
 
 from __future__ import annotations
@@ -45,7 +45,11 @@ CARRIER_MIN_SHARE = 0.25
 #: (most leads hold under 10 %); a +6 dB bell there takes it to 76-96 %.
 LEAD_TYPES = frozenset({"vocals"})
 LEAD_MIN_SHARE = 0.75
-CUT_DB = (-2.0, -6.0)
+#: An accompaniment part's cut: a +8 dB, Q 1 bell at 320 Hz on sessions-dev keys needs more than 6 dB
+#: back (capped at -6 dB the cut brought the bell's band 0.62-0.75 of the way back; at -8 dB 0.68-1.0).
+CUT_DB = (-2.0, -8.0)
+#: The lead's own low mids are its body: a cut deeper than this thins the voice the mix is built on.
+LEAD_CUT_DB = (-2.0, -6.0)
 CUT_Q = 1.0
 #: A Q 1 bell of g dB at the part's loudest third lowers its whole 250-500 Hz power by about
 #: g / BELL_REACH (sessions-dev keys: -3.3 dB took the band down 2.8 dB, share 0.39 -> 0.25).
@@ -167,7 +171,8 @@ def mud_cut(
     band = BAND_BY_NAME[BAND]
     freq, _ = peak_in(analyses[carrier_id], band.low_hz, band.high_hz)
     excess = dev.deviation_db - AIM_WITHIN * tolerance_db
-    gain = float(np.clip(min(-excess, cut_to_release(share, line)), CUT_DB[1], CUT_DB[0]))
+    lo, hi = LEAD_CUT_DB if line == LEAD_MIN_SHARE else CUT_DB
+    gain = float(np.clip(min(-excess, cut_to_release(share, line)), hi, lo))
     noun = type_noun(carrier_type)
     whose = (
         ": the low mids are the lead's own (boxy), and no cut elsewhere clears them"

@@ -8,7 +8,14 @@ import pytest
 from scipy import signal
 
 from core.session import SessionSpec, analyze_session
-from core.session.mud import CARRIER_MIN_SHARE, CUT_DB, LEAD_MIN_SHARE, carrier_share, mud_cut
+from core.session.mud import (
+    CARRIER_MIN_SHARE,
+    CUT_DB,
+    LEAD_CUT_DB,
+    LEAD_MIN_SHARE,
+    carrier_share,
+    mud_cut,
+)
 from core.suggestions.mastering import BandDeviation
 from core.verify import verify_in_session, verify_session_moves
 from tests.core.session_fixtures import BASS, HATS, KICK, VOCAL, make_analysis, spectrum, track
@@ -139,6 +146,9 @@ def test_a_lead_holding_most_of_a_muddy_mix_s_low_mids_is_the_carrier_itself():
     assert cut.target.track_id == "vox" and cut.target.band == "low_mid"
     assert cut.evidence["carrier_share_above"] == LEAD_MIN_SHARE
     assert "the low mids are the lead's own (boxy)" in cut.reason
+    # the lead's low mids are its body: its cut stays shallower than an accompaniment part's
+    assert LEAD_CUT_DB[1] <= cut.parameters["gain_db"] <= LEAD_CUT_DB[0]
+    assert LEAD_CUT_DB[1] > CUT_DB[1]
     # the bell it names, applied to the lead, takes it under the line it is judged by
     p = cut.parameters
     after = make_analysis("vox", third_octave_db=_with_bell(boxy, p["freq_hz"], p["gain_db"], p["q"]))
