@@ -14,7 +14,7 @@ Offered only when the session has an audible lead (the rule makes room for it); 
 and the lead itself are never the carrier (the snare's crack and the lead's presence are what the
 band is for). The cut sits at the part's loudest 1/3 octave in 2-4 kHz, deep enough to take it
 under CARRIER_MAX_SHARE (core.session.mud.cut_to_release) and to close half its lead over the
-lead there, within CUT_DB (-3 to -6 dB). Verified in the session like
+lead there, within CUT_DB (-3 to -8 dB). Verified in the session like
 the mud cut: resolved when the part no longer holds CARRIER_MAX_SHARE of the band.
 """
 
@@ -38,7 +38,7 @@ BAND = "upper_mid"
 #: bass has nothing there to cut.
 EXEMPT_TYPES = frozenset({"kick", "snare", "drums", "bass", *LEAD_TYPES, *BUS_TYPES})
 CARRIER_MAX_SHARE = 0.5
-CUT_DB = (-3.0, -6.0)
+CUT_DB = (-3.0, -8.0)
 #: How far the carrier sits over the lead in the band is evidence (and what ranks the cut: severity
 #: step core.suggestions.rules.SEVERITY_STEPS); a lead with nothing there reads as this much.
 OVER_LEAD_CAP_DB = 24.0
