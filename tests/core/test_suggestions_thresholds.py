@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from core.results import StereoResult
-from core.session import SessionSpec, analyze_session
+from core.session import SessionSpec, analyze_session, low_end, mud, presence
 from core.suggestions import TRACK_TYPES, suggest_for_track
 from core.suggestions.rules import PARAMETER_LIMITS, THRESHOLDS, TYPE_PROFILES
 from core.targets import GENRE_TARGETS
@@ -94,6 +94,14 @@ def test_every_track_suggestion_crosses_the_threshold_it_cites(seed):
         assert_within_limits(s)
 
 
+#: The deepest cut each carrier rule offers, by the band it cuts.
+CARRIER_CUT_FLOOR = {
+    presence.BAND: presence.CUT_DB[1],
+    low_end.BAND: low_end.CUT_DB[1],
+    mud.BAND: mud.CUT_DB[1],
+}
+
+
 @pytest.mark.parametrize("seed", range(40))
 def test_every_session_suggestion_crosses_the_threshold_it_cites(seed):
     rng = np.random.default_rng(1000 + seed)
@@ -112,8 +120,11 @@ def test_every_session_suggestion_crosses_the_threshold_it_cites(seed):
             assert_crosses_its_thresholds(s)
             assert_within_limits(s)
             if s.evidence.get("masked_track") is not None:
-                # a shared band: a moderate cut; a stem louder than the band's owner: up to 9 dB
+                # a shared band: a moderate cut; a stem louder than the band's owner: up to 9 dB; a
+                # part carrying the band over the line its rule names: that rule's deepest cut
                 floor = -9.0 if "louder_fraction" in s.evidence else -6.0
+                if "carrier_share" in s.evidence:
+                    floor = CARRIER_CUT_FLOOR[str(s.target.band)]
                 assert floor <= s.parameters["gain_db"] <= -2.0
 
 
