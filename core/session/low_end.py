@@ -14,8 +14,9 @@ polish where their claims on the band look alike.
 Offered only when the session has an audible bass: without one, a keys part's left hand may be the
 session's only bass line. The lead, the drums and the owners themselves are never the carrier. The
 cut sits at the part's loudest 1/3 octave in the band, deep enough to take it to half
-CARRIER_MAX_SHARE (core.session.mud.cut_to_release), within CUT_DB. Verified in the session like the
-mud cut: resolved when the part no longer holds CARRIER_MAX_SHARE of the band.
+CARRIER_MAX_SHARE (core.session.mud.cut_to_release), within CUT_DB (-3 to -8 dB) and no deeper
+than core.session.mud.level_safe_cut allows. Verified in the session like the mud cut: resolved
+when the part no longer holds CARRIER_MAX_SHARE of the band.
 """
 
 from __future__ import annotations
@@ -26,7 +27,15 @@ import numpy as np
 
 from core.bands import BAND_BY_NAME
 from core.results import TrackAnalysis
-from core.session.mud import LEAD_TYPES, band_carrier, band_shares, carrier_cut, cut_to_release
+from core.session.mud import (
+    LEAD_TYPES,
+    band_carrier,
+    band_shares,
+    carrier_cut,
+    cut_to_release,
+    level_safe_cut,
+    own_share,
+)
 from core.session.spec import TrackSpec
 from core.suggestions.model import BUS_TYPES, Suggestion
 from core.suggestions.track_context import peak_in
@@ -39,7 +48,7 @@ OWNER_TYPES = frozenset({"bass", "kick"})
 EXEMPT_TYPES = frozenset({*OWNER_TYPES, "snare", "drums", *LEAD_TYPES, *BUS_TYPES})
 #: A sixth of the band: over the 12 % clean dev keys reach, under the 20 % a +9 dB bell gives them.
 CARRIER_MAX_SHARE = 1.0 / 6.0
-CUT_DB = (-3.0, -6.0)
+CUT_DB = (-3.0, -8.0)
 #: The cut aims the part at this fraction of the line (about the 8 % a clean part holds), not just
 #: under it, where a part that crossed it by a little would get a token cut.
 AIM_WITHIN = 0.5
@@ -64,6 +73,7 @@ def low_end_cut(stems: Sequence[TrackSpec], analyses: Mapping[str, TrackAnalysis
     band = BAND_BY_NAME[BAND]
     freq, _ = peak_in(analyses[carrier_id], band.low_hz, band.high_hz)
     gain = float(np.clip(cut_to_release(share, AIM_WITHIN * CARRIER_MAX_SHARE), CUT_DB[1], CUT_DB[0]))
+    gain = level_safe_cut(gain, own_share(analyses[carrier_id], BAND), CUT_DB[0])
     noun = type_noun(carrier_type)
     return carrier_cut(
         carrier_id,

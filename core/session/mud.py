@@ -106,6 +106,29 @@ def band_carrier(
     return carrier_of(band, parts)
 
 
+#: A carrier's cut is an EQ move, not a fader move: on a part that holds most of its own power in
+#: the band, the cut is kept shallow enough that the part's power falls by at most this much even
+#: if the bell took the whole band down by its full depth (core.verify flags a loudness shift over
+#: 6 dB; a synthetic pad with 85 % of its power in 250-500 Hz and a -8 dB cut there moved 6.4 dB).
+LEVEL_DROP_MAX_DB = 4.0
+
+
+def own_share(a: TrackAnalysis, band: str) -> float:
+    """The share (0-1) of the part's own power in ``band``."""
+    return next((b.share for b in a.spectrum.bands if b.name == band), 0.0)
+
+
+def level_safe_cut(gain_db: float, share_own: float, shallowest_db: float) -> float:
+    """``gain_db`` (negative), made shallower where needed so a part holding ``share_own`` of its
+    power in the band loses at most LEVEL_DROP_MAX_DB of it; never shallower than ``shallowest_db``
+    (the rule's mildest cut)."""
+    kept = 10.0 ** (-LEVEL_DROP_MAX_DB / 10.0)
+    if share_own <= 1.0 - kept:
+        return gain_db
+    floor_db = 10.0 * float(np.log10(1.0 - (1.0 - kept) / share_own))
+    return min(max(gain_db, floor_db), shallowest_db)
+
+
 def cut_to_release(share: float, m: float) -> float:
     """The bell gain (dB) that takes a part holding ``share`` of a one-octave band under ``m``, the
     line the cut is judged by: the band power must fall by
@@ -173,6 +196,7 @@ def mud_cut(
     excess = dev.deviation_db - AIM_WITHIN * tolerance_db
     lo, hi = LEAD_CUT_DB if line == LEAD_MIN_SHARE else CUT_DB
     gain = float(np.clip(min(-excess, cut_to_release(share, line)), hi, lo))
+    gain = level_safe_cut(gain, own_share(analyses[carrier_id], BAND), lo)
     noun = type_noun(carrier_type)
     whose = (
         ": the low mids are the lead's own (boxy), and no cut elsewhere clears them"

@@ -26,7 +26,15 @@ import numpy as np
 
 from core.bands import BAND_BY_NAME
 from core.results import TrackAnalysis
-from core.session.mud import LEAD_TYPES, band_carrier, band_shares, carrier_cut, cut_to_release
+from core.session.mud import (
+    LEAD_TYPES,
+    band_carrier,
+    band_shares,
+    carrier_cut,
+    cut_to_release,
+    level_safe_cut,
+    own_share,
+)
 from core.session.spec import TrackSpec
 from core.suggestions.model import BUS_TYPES, Suggestion
 from core.suggestions.spectral import band_excess_db, bump_threshold_db, leveling_cut_db
@@ -79,6 +87,7 @@ def presence_cut(stems: Sequence[TrackSpec], analyses: Mapping[str, TrackAnalysi
     if excess is not None and excess >= bump_threshold_db(BAND, carrier_type):
         depth.append(leveling_cut_db(excess))
     gain = float(np.clip(min(depth), CUT_DB[1], CUT_DB[0]))
+    gain = level_safe_cut(gain, own_share(analyses[carrier_id], BAND), CUT_DB[0])
     noun = type_noun(carrier_type)
     return carrier_cut(
         carrier_id,

@@ -13,8 +13,11 @@ from core.session.mud import (
     CUT_DB,
     LEAD_CUT_DB,
     LEAD_MIN_SHARE,
+    LEVEL_DROP_MAX_DB,
     carrier_share,
+    level_safe_cut,
     mud_cut,
+    own_share,
 )
 from core.suggestions.mastering import BandDeviation
 from core.verify import verify_in_session, verify_session_moves
@@ -186,3 +189,38 @@ def test_a_cut_on_a_part_with_a_moderate_share_is_deep_enough_to_resolve_it(keys
     verdict = verify_in_session(spec, analyses, cut, make_analysis("keys", third_octave_db=after_db))
     assert verdict.after["carrier_share"] < CARRIER_MIN_SHARE <= verdict.before["carrier_share"]
     assert verdict.resolved
+
+
+def test_a_part_living_in_the_low_mids_gets_an_eq_move_not_a_fader_move():
+    # keys with nearly all their power in 250-500 Hz: the deepest cut the rule allows would pull
+    # the whole part down like a fader; the cut is kept to LEVEL_DROP_MAX_DB of the part's power
+    # even if the bell took the whole band down by its full depth
+    spec, analyses = band_session(-14.0)
+    narrow = spectrum((100, 200, -40.0), (250, 500, -8.0), (630, 4000, -45.0))
+    analyses = {**analyses, "keys": make_analysis("keys", third_octave_db=narrow)}
+    (cut,) = mud_moves(analyze_session(spec, analyses))
+    assert cut.target.track_id == "keys"
+    own = own_share(analyses["keys"], "low_mid")
+    assert own > 0.7
+    gain = cut.parameters["gain_db"]
+    assert CUT_DB[1] < gain <= CUT_DB[0]
+    assert gain == pytest.approx(level_safe_cut(CUT_DB[1], own, CUT_DB[0]), abs=0.05)
+
+    def drop_db(gain_db: float) -> float:
+        after = _with_bell(narrow, cut.parameters["freq_hz"], gain_db, cut.parameters["q"])
+        return 10 * np.log10(
+            sum(10 ** (v / 10) for v in narrow.values()) / sum(10 ** (v / 10) for v in after.values())
+        )
+
+    # the bell's reach past the band costs a little more than the estimate; the deepest cut more
+    assert drop_db(gain) <= LEVEL_DROP_MAX_DB + 0.5 < drop_db(CUT_DB[1])
+
+
+def test_level_safe_cut_leaves_a_part_with_little_of_its_power_in_the_band_alone():
+    assert level_safe_cut(-8.0, 0.3, -2.0) == -8.0
+    assert level_safe_cut(-8.0, 0.6, -2.0) == -8.0
+    shallow = level_safe_cut(-8.0, 0.85, -2.0)
+    assert -6.0 < shallow < -5.0
+    # the whole band down by the cut's depth costs the part LEVEL_DROP_MAX_DB, no more
+    assert -10 * np.log10(1 - 0.85 * (1 - 10 ** (shallow / 10))) == pytest.approx(LEVEL_DROP_MAX_DB)
+    assert level_safe_cut(-3.0, 0.99, -2.0) == -3.0  # already shallow
