@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -30,6 +31,12 @@ CHUNK_FRAMES = 1024
 #: sweeps put most of a mix's energy there. On synthetic mixes (tests/core/test_tonal.py) this took
 #: the key under a drum kit from 18 to 24 of 24 cadences, and from 7 to 23 with a louder kit.
 CHROMA_MIN_HZ = 160.0
+#: Per-frame tonalness (FrameFeatures.tonalness): spectral flatness counts fully this many decades
+#: under white noise, chroma peakiness (1 - normalised entropy) at this value, and a frame's chroma
+#: fully when at least this share of its power lies above 250 Hz.
+FLATNESS_DECADES_FULL = 3.0
+CHROMA_PEAK_FULL = 0.08
+CHROMA_COVERAGE_FULL = 0.25
 
 
 def frame_size(sr: int) -> tuple[int, int]:
@@ -98,6 +105,25 @@ class FrameFeatures:
     @property
     def times_s(self) -> np.ndarray:
         return np.arange(self.n_frames) * (self.hop_length / self.sr)
+
+    @cached_property
+    def tonalness(self) -> np.ndarray:
+        """Per-frame sqrt(flatness score · chroma peakiness), shape (n_frames,), 0 (noise) to 1
+        (chords); computed once and shared (read-only) by the key, the rhythm and the noise floor."""
+        flatness = np.maximum(np.asarray(self.flatness, dtype=np.float64), 1e-12)
+        flat_score = np.clip(-np.log10(flatness) / FLATNESS_DECADES_FULL, 0, 1)
+        chroma = np.asarray(self.chroma, dtype=np.float64)
+        p = chroma / np.maximum(chroma.sum(axis=0, keepdims=True), 1e-20)
+        entropy = -(p * np.log(np.maximum(p, 1e-20))).sum(axis=0) / np.log(12)
+        peak_score = np.clip((1.0 - entropy) / CHROMA_PEAK_FULL, 0, 1)
+        # Chroma only sees bins above CHROMA_MIN_HZ: a frame whose power is nearly all below that
+        # (a kick's body, a sub bass) has chroma made of leakage, peaky by accident.
+        total = np.maximum(np.asarray(self.total_power, dtype=np.float64), 1e-20)
+        low = np.asarray(self.band_power, dtype=np.float64)[:2].sum(axis=0)  # sub + bass, < 250 Hz
+        seen = np.clip((1.0 - low / total) / CHROMA_COVERAGE_FULL, 0, 1)
+        out = np.asarray(np.sqrt(flat_score * peak_score * seen))
+        out.flags.writeable = False
+        return out
 
 
 def rolloff_bins(magnitude: np.ndarray, percent: float, *, group: int = 32) -> np.ndarray:

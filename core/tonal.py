@@ -30,10 +30,11 @@ and second-best correlations, scaled down when the pitched share is below ``PITC
 It is a margin over the runner-up key: on ../shared/music-dev, keys with confidence >= 0.7 were
 right about 19 times in 20 (bench/bench_music.py prints the figure).
 
-Tonalness (0-1, per frame then averaged): ``sqrt(flat · peak · seen)``, where ``flat`` maps the
-spectral flatness from white-noise-like (~0.5, 0 decades) to ``FLATNESS_DECADES_FULL`` decades below
-1, ``peak`` maps the frame's chroma from uniform (normalised entropy 1) to ``CHROMA_PEAK_FULL``
-below it, and ``seen`` is the share of power above 250 Hz where the chroma looks.
+Tonalness (0-1, per frame then averaged; core.frames.FrameFeatures.tonalness, with its constants):
+``sqrt(flat · peak · seen)``, where ``flat`` maps the spectral flatness from white-noise-like
+(~0.5, 0 decades) to ``FLATNESS_DECADES_FULL`` decades below 1, ``peak`` maps the frame's chroma
+from uniform (normalised entropy 1) to ``CHROMA_PEAK_FULL`` below it, and ``seen`` is the share of
+power above 250 Hz where the chroma looks.
 
 ``chroma`` in the result is the energy-weighted mean chroma of the frames, C first, normalised to
 a maximum of 1 (all zeros for silence).
@@ -69,10 +70,6 @@ PITCHED_SHARE_MIN = 0.04
 PITCHED_SHARE_FULL = 0.08
 MARGIN_FULL = 0.06
 
-FLATNESS_DECADES_FULL = 3.0
-CHROMA_PEAK_FULL = 0.08
-#: A frame's chroma counts fully when at least this share of its power lies above 250 Hz.
-CHROMA_COVERAGE_FULL = 0.25
 #: Frames more than this far below the loudest frame are ignored (silence, fades).
 FRAME_RANGE_DB = 60.0
 
@@ -169,19 +166,9 @@ def key_correlations(profile: np.ndarray) -> np.ndarray:
 
 
 def frame_tonalness(frames: FrameFeatures) -> np.ndarray:
-    """Per-frame sqrt(flatness score · chroma peakiness), shape (n_frames,), 0 (noise) to 1 (chords)."""
-    flatness = np.maximum(np.asarray(frames.flatness, dtype=np.float64), 1e-12)
-    flat_score = np.clip(-np.log10(flatness) / FLATNESS_DECADES_FULL, 0, 1)
-    chroma = np.asarray(frames.chroma, dtype=np.float64)
-    p = chroma / np.maximum(chroma.sum(axis=0, keepdims=True), 1e-20)
-    entropy = -(p * np.log(np.maximum(p, 1e-20))).sum(axis=0) / np.log(12)
-    peak_score = np.clip((1.0 - entropy) / CHROMA_PEAK_FULL, 0, 1)
-    # Chroma only sees bins above core.frames.CHROMA_MIN_HZ: a frame whose power is nearly all
-    # below that (a kick's body, a sub bass) has chroma made of leakage, peaky by accident.
-    total = np.maximum(np.asarray(frames.total_power, dtype=np.float64), 1e-20)
-    low = np.asarray(frames.band_power, dtype=np.float64)[:2].sum(axis=0)  # sub + bass, < 250 Hz
-    seen = np.clip((1.0 - low / total) / CHROMA_COVERAGE_FULL, 0, 1)
-    return np.asarray(np.sqrt(flat_score * peak_score * seen))
+    """Per-frame sqrt(flatness score · chroma peakiness), shape (n_frames,), 0 (noise) to 1 (chords):
+    FrameFeatures.tonalness, computed once per analysis and shared (read-only)."""
+    return frames.tonalness
 
 
 #: The frames at the floor: within this (dB) of the 10th percentile of the sounding frames' levels,
