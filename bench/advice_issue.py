@@ -68,7 +68,9 @@ def _cell(outcomes: list[Outcome]) -> str:
     found = [o for o in outcomes if o.detected]
     rendered = [o for o in found if o.repaired is not None]
     fixed = sum(bool(o.repaired) for o in rendered)
-    return f"{len(found)}/{len(outcomes)} (repair {fixed}/{len(rendered)})"
+    backs = [o.fraction for o in rendered if o.fraction is not None]
+    least = f", least {min(backs):.2f} back" if backs else ""
+    return f"{len(found)}/{len(outcomes)} (repair {fixed}/{len(rendered)}{least})"
 
 
 def main() -> None:
@@ -97,13 +99,13 @@ def main() -> None:
                         misses.append(f"{column} {kind}: {session.name}/{inj.track_id}: {o.rank_text}")
     print(f"\nthe issue's five errors, {time.perf_counter() - t0:.0f} s; found = in the top 3, named right")
     columns = ("route", "vetted") if VET else ("route",)
-    header = f"{'error':<11}{'subset':<14}" + "".join(f"{c:>24}" for c in columns)
+    header = f"{'error':<11}{'subset':<14}" + "".join(f"{c:>38}" for c in columns)
     print(header)
     print("-" * len(header))
     for kind in ERRORS:
         for subset, sessions in subsets:
             if sessions:
-                cells = "".join(f"{_cell(results[(subset, kind, c)]):>24}" for c in columns)
+                cells = "".join(f"{_cell(results[(subset, kind, c)]):>38}" for c in columns)
                 print(f"{kind:<11}{subset:<14}{cells}")
     for line in misses:
         print(f"  missed {line}")
