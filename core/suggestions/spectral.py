@@ -368,7 +368,7 @@ def check_resonance(a: TrackAnalysis, ctx: TrackContext) -> Suggestion | None:
     gain = -min(max(prominence / 0.6, 3.0), 10.0)
     # Q 2 whatever the width: 1/3-octave levels cannot tell a Q 3 peak from a Q 2 one, and on the
     # dev leads with a +10 dB, Q 2 bell at 6.2-7.8 kHz read as one third, a Q 2 cut brought the
-    # bell's band 0.05-0.15 further back than Q 3 in every case (0.54-0.99 against 0.46-0.94).
+    # bell's band 0.04-0.12 further back than Q 3 in every case (0.54-0.99 against 0.46-0.94).
     return emit(
         "eq_cut",
         ctx,
