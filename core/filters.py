@@ -80,3 +80,18 @@ def band_matrix(*, sr: int, n_fft: int) -> np.ndarray:
     from core.bands import band_masks
 
     return band_masks(np.fft.rfftfreq(n_fft, 1.0 / sr)).astype(np.float32)
+
+
+def peak_response_db(
+    freqs_hz: np.ndarray, freq_hz: float, gain_db: float, q: float, *, sr: float = 48000.0
+) -> np.ndarray:
+    """Magnitude (dB) at ``freqs_hz`` of the RBJ audio-EQ-cookbook peaking bell that core.render
+    applies (pedalboard's PeakFilter): ``gain_db`` at ``freq_hz``, bandwidth set by ``q``."""
+    a = 10.0 ** (gain_db / 40.0)
+    w0 = 2.0 * np.pi * freq_hz / sr
+    alpha = np.sin(w0) / (2.0 * q)
+    b = np.array([1.0 + alpha * a, -2.0 * np.cos(w0), 1.0 - alpha * a])
+    den = np.array([1.0 + alpha / a, -2.0 * np.cos(w0), 1.0 - alpha / a])
+    z = np.exp(-1j * 2.0 * np.pi * np.asarray(freqs_hz, dtype=np.float64) / sr)
+    h = (b[0] + b[1] * z + b[2] * z**2) / (den[0] + den[1] * z + den[2] * z**2)
+    return np.asarray(20.0 * np.log10(np.maximum(np.abs(h), 1e-12)))

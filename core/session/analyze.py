@@ -283,6 +283,7 @@ def analyze_session(
             extra.setdefault(c.cut_track_id, []).append(c.remedy)
     for s in balance.suggestions:
         extra.setdefault(s.target.track_id, []).append(s)
+    mud: Suggestion | None = None
     if reference is not None:
         for track_id, move in _toward_reference(live, stems, analyses, mix, reference):
             extra.setdefault(track_id, []).append(move)
@@ -291,7 +292,7 @@ def analyze_session(
         mud = mud_cut(stems, analyses, mix.tonal_balance, genre=used, tolerance_db=tolerance)
         if mud is not None:
             _replace_band_cut(extra, mud)
-    for carried in (presence_cut(stems, analyses), low_end_cut(stems, analyses)):
+    for carried in (presence_cut(stems, analyses), low_end_cut(stems, analyses, after=mud)):
         if carried is not None:
             _replace_band_cut(extra, carried)
     tracks = []

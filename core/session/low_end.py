@@ -26,6 +26,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 
 from core.bands import BAND_BY_NAME
+from core.filters import peak_response_db
 from core.results import TrackAnalysis
 from core.session.mud import (
     LEAD_TYPES,
@@ -38,7 +39,7 @@ from core.session.mud import (
 )
 from core.session.spec import TrackSpec
 from core.suggestions.model import BUS_TYPES, Suggestion
-from core.suggestions.track_context import peak_in
+from core.suggestions.track_context import peak_in, third_octaves
 from core.suggestions.wording import type_noun
 
 BAND = "bass"
@@ -54,9 +55,34 @@ CUT_DB = (-3.0, -8.0)
 AIM_WITHIN = 0.5
 
 
-def low_end_cut(stems: Sequence[TrackSpec], analyses: Mapping[str, TrackAnalysis]) -> Suggestion | None:
+def _share_after_bell(share: float, a: TrackAnalysis, bell: Suggestion) -> float:
+    """The part's share of the mix's bass band once ``bell`` (an eq_cut with freq_hz, gain_db, q) is
+    applied to it: its 1/3 octaves in the band, each lowered by the bell's response there."""
+    p = bell.parameters
+    values = (p.get("freq_hz"), p.get("gain_db"), p.get("q"))
+    if not all(isinstance(v, float | int) for v in values):
+        return share
+    freq, gain, q = (float(v) for v in values)  # type: ignore[arg-type]
+    centres, power = third_octaves(a)
+    band = BAND_BY_NAME[BAND]
+    inside = (centres >= band.low_hz) & (centres < band.high_hz)
+    before = float(power[inside].sum())
+    if before <= 0.0:
+        return share
+    kept = float((power[inside] * 10.0 ** (peak_response_db(centres[inside], freq, gain, q) / 10.0)).sum())
+    ratio = kept / before
+    return share * ratio / (share * ratio + (1.0 - share))
+
+
+def low_end_cut(
+    stems: Sequence[TrackSpec], analyses: Mapping[str, TrackAnalysis], *, after: Suggestion | None = None
+) -> Suggestion | None:
     """The bass-band cut on an accompaniment part holding more than CARRIER_MAX_SHARE of the mix's
-    60-250 Hz; None without an audible bass, or when no part holds that much."""
+    60-250 Hz; None without an audible bass, or when no part holds that much.
+
+    ``after``: a bell already advised on the carrier (the mud cut next door, whose skirt reaches
+    down into the band). The part's share is judged as that bell leaves it: a second cut for what
+    the first one already clears would be advice twice, and both together would take too much."""
     audible = [t for t in stems if t.audible and t.track_id in analyses]
     basses = [t for t in audible if t.type == "bass"]
     if not basses:
@@ -69,6 +95,10 @@ def low_end_cut(stems: Sequence[TrackSpec], analyses: Mapping[str, TrackAnalysis
     share = shares.get(carrier_id, 0.0)
     if share <= CARRIER_MAX_SHARE:
         return None
+    if after is not None and after.target.track_id == carrier_id:
+        left = _share_after_bell(share, analyses[carrier_id], after)
+        if left <= CARRIER_MAX_SHARE:
+            return None
     owner = max(basses, key=lambda t: shares.get(t.track_id, 0.0))
     band = BAND_BY_NAME[BAND]
     freq, _ = peak_in(analyses[carrier_id], band.low_hz, band.high_hz)

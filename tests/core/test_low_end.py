@@ -84,3 +84,37 @@ def test_the_cut_it_names_resolves_it_in_the_session():
         spec, analyses, cut, make_analysis("keys", third_octave_db=keys_spectrum(-19.0))
     )
     assert verdict.after["carrier_share"] > CARRIER_MAX_SHARE and not verdict.resolved
+
+
+def _muddy_keys(bass_lo_hz: float, bass_hi_hz: float, bass_db: float) -> dict[float, float]:
+    """Keys heavy in the low mids (a muddy mix's carrier) with ``bass_db`` over part of the bass band."""
+    return spectrum(
+        (bass_lo_hz, bass_hi_hz, bass_db), (250, 500, -12.0), (630, 2000, -24.0), (2500, 5000, -40.0)
+    )
+
+
+@pytest.mark.parametrize(
+    ("lo_hz", "hi_hz", "bass_db", "twice"), [(160.0, 200.0, -14.0, False), (63.0, 80.0, -15.0, True)]
+)
+def test_a_low_end_the_mud_cut_already_clears_gets_no_second_cut(
+    lo_hz: float, hi_hz: float, bass_db: float, twice: bool
+):
+    # muddy keys that also hold over a sixth of the mix's bass band: where that bass content sits
+    # just under the low mids, the mud cut's skirt takes it under the line and a second cut would
+    # be advice twice; where it sits an octave and more below, the low-end cut is still wanted
+    spec, analyses = session(-20.0)
+    analyses = {**analyses, "keys": make_analysis("keys", third_octave_db=_muddy_keys(lo_hz, hi_hz, bass_db))}
+    tracks = list(spec.tracks)
+    assert carrier_share(tracks, analyses, "keys", "bass") > CARRIER_MAX_SHARE
+    out = analyze_session(spec, analyses)
+    (mud,) = [s for t in out.tracks for s in t.suggestions if s.evidence.get("carrier_share_above") == 0.25]
+    assert mud.target.track_id == "keys" and mud.target.band == "low_mid"
+    assert low_end_cut(tracks, analyses) is not None  # judged alone, the part is over the line
+    moves = low_end_moves(out)
+    assert bool(moves) is twice
+    if not twice:
+        # the mud bell, applied, leaves the keys under the line in the bass band
+        p = mud.parameters
+        keys_after = _with_bell(_muddy_keys(lo_hz, hi_hz, bass_db), p["freq_hz"], p["gain_db"], p["q"])
+        after = {**analyses, "keys": make_analysis("keys", third_octave_db=keys_after)}
+        assert carrier_share(tracks, after, "keys", "bass") <= CARRIER_MAX_SHARE

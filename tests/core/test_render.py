@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 from scipy import signal
 
+from core.filters import peak_response_db
 from core.render import NotRenderable, is_renderable, render_chain, render_suggestion
 from core.suggestions.model import make_suggestion
 
@@ -65,6 +66,25 @@ def test_suggested_cut_undoes_a_bell(sr: int) -> None:
     assert out.ndim == 1
     for lo, hi in [(250, 360), (150, 600), (1000, 4000)]:
         assert _band_db(out, sr, lo, hi) == pytest.approx(_band_db(y, sr, lo, hi), abs=0.3)
+
+
+@pytest.mark.parametrize(("freq_hz", "gain_db", "q"), [(315.0, -8.0, 1.0), (7000.0, -10.0, 2.0)])
+def test_the_bell_s_predicted_response_is_what_the_render_applies(freq_hz: float, gain_db: float, q: float):
+    # core.filters.peak_response_db predicts a cut's effect on a spectrum (a session rule judges a
+    # neighbouring band as the cut leaves it): it must match the rendered bell, measured here on
+    # the impulse response
+    sr = 48000
+    impulse = np.zeros(sr, dtype=np.float32)
+    impulse[0] = 1.0
+    out = render_suggestion(impulse, sr, _sug("eq_cut", freq_hz=freq_hz, gain_db=gain_db, q=q))
+    spectrum = np.fft.rfft(out.astype(np.float64))
+    freqs = np.fft.rfftfreq(sr, 1.0 / sr)
+    at = np.array([freq_hz / 4, freq_hz / 2, freq_hz / 1.26, freq_hz, freq_hz * 1.26, freq_hz * 2])
+    measured = 20 * np.log10(np.abs(spectrum[np.round(at).astype(int)]))
+    assert measured == pytest.approx(
+        peak_response_db(freqs[np.round(at).astype(int)], freq_hz, gain_db, q, sr=sr), abs=0.3
+    )
+    assert measured[3] == pytest.approx(gain_db, abs=0.3)
 
 
 @pytest.mark.parametrize("slope", [12, 24])
