@@ -11,6 +11,7 @@ from collections.abc import Iterable, Mapping, Sequence
 import numpy as np
 
 from core.bands import BAND_NAMES, BANDS, THIRD_OCTAVE_CENTRES_HZ
+from core.filters import peak_response_db
 from core.results import (
     AudioSummary,
     BandCurves,
@@ -28,6 +29,7 @@ from core.results import (
     TonalResult,
     TrackAnalysis,
 )
+from core.suggestions.model import Suggestion
 
 HOP_S = 0.5
 FLOOR_DB = -120.0
@@ -50,6 +52,24 @@ def band_levels(third_octave_db: Mapping[float, float]) -> np.ndarray:
         p = sum(10 ** (v / 10) for c, v in third_octave_db.items() if b.low_hz <= c < b.high_hz)
         out.append(10 * np.log10(p) if p > 0 else FLOOR_DB)
     return np.array(out)
+
+
+def with_bell(
+    third_octave_db: Mapping[float, float], freq_hz: float, gain_db: float, q: float
+) -> dict[float, float]:
+    """The 1/3-octave levels after an RBJ peaking bell (what core.render applies), at 44.1 kHz."""
+    centres = np.array(sorted(third_octave_db))
+    response = peak_response_db(centres, freq_hz, gain_db, q, sr=44100.0)
+    return {float(c): third_octave_db[c] + float(r) for c, r in zip(centres, response, strict=True)}
+
+
+def cut_applied(track_id: str, third_octave_db: Mapping[float, float], cut: Suggestion) -> TrackAnalysis:
+    """The track's analysis after ``cut`` (an eq_cut: freq_hz, gain_db, q) on these 1/3-octave levels."""
+    p = cut.parameters
+    return make_analysis(
+        track_id,
+        third_octave_db=with_bell(third_octave_db, p["freq_hz"], p["gain_db"], p["q"]),
+    )
 
 
 def activity(

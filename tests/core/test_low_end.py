@@ -10,8 +10,7 @@ from core.session import SessionSpec, analyze_session
 from core.session.low_end import AIM_WITHIN, CARRIER_MAX_SHARE, CUT_DB, low_end_cut
 from core.session.mud import carrier_share, cut_to_release
 from core.verify import verify_in_session
-from tests.core.session_fixtures import BASS, HATS, KICK, VOCAL, make_analysis, spectrum, track
-from tests.core.test_mud import _with_bell
+from tests.core.session_fixtures import BASS, HATS, KICK, VOCAL, cut_applied, make_analysis, spectrum, track
 
 
 def keys_spectrum(bass_db: float) -> dict[float, float]:
@@ -72,11 +71,7 @@ def test_no_cut_for_a_light_left_hand_without_a_bass_or_on_the_owners_and_drums(
 def test_the_cut_it_names_resolves_it_in_the_session():
     spec, analyses = session(-18.0)
     (cut,) = low_end_moves(analyze_session(spec, analyses))
-    p = cut.parameters
-    after = make_analysis(
-        "keys", third_octave_db=_with_bell(keys_spectrum(-18.0), p["freq_hz"], p["gain_db"], p["q"])
-    )
-    verdict = verify_in_session(spec, analyses, cut, after)
+    verdict = verify_in_session(spec, analyses, cut, cut_applied("keys", keys_spectrum(-18.0), cut))
     assert verdict.before["carrier_share"] > CARRIER_MAX_SHARE > verdict.after["carrier_share"]
     assert verdict.resolved
     # a 1 dB cut leaves the keys over the line: honestly not resolved
@@ -114,7 +109,5 @@ def test_a_low_end_the_mud_cut_already_clears_gets_no_second_cut(
     assert bool(moves) is twice
     if not twice:
         # the mud bell, applied, leaves the keys under the line in the bass band
-        p = mud.parameters
-        keys_after = _with_bell(_muddy_keys(lo_hz, hi_hz, bass_db), p["freq_hz"], p["gain_db"], p["q"])
-        after = {**analyses, "keys": make_analysis("keys", third_octave_db=keys_after)}
+        after = {**analyses, "keys": cut_applied("keys", _muddy_keys(lo_hz, hi_hz, bass_db), mud)}
         assert carrier_share(tracks, after, "keys", "bass") <= CARRIER_MAX_SHARE

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from scipy import signal
 
 from core.session import SessionSpec, analyze_session
 from core.session.mud import (
@@ -21,7 +20,17 @@ from core.session.mud import (
 )
 from core.suggestions.mastering import BandDeviation
 from core.verify import verify_in_session, verify_session_moves
-from tests.core.session_fixtures import BASS, HATS, KICK, VOCAL, make_analysis, spectrum, track
+from tests.core.session_fixtures import (
+    BASS,
+    HATS,
+    KICK,
+    VOCAL,
+    cut_applied,
+    make_analysis,
+    spectrum,
+    track,
+    with_bell,
+)
 
 
 def keys_spectrum(low_mid_db: float) -> dict[float, float]:
@@ -153,24 +162,10 @@ def test_a_lead_holding_most_of_a_muddy_mix_s_low_mids_is_the_carrier_itself():
     assert LEAD_CUT_DB[1] <= cut.parameters["gain_db"] <= LEAD_CUT_DB[0]
     assert LEAD_CUT_DB[1] > CUT_DB[1]
     # the bell it names, applied to the lead, takes it under the line it is judged by
-    p = cut.parameters
-    after = make_analysis("vox", third_octave_db=_with_bell(boxy, p["freq_hz"], p["gain_db"], p["q"]))
+    after = cut_applied("vox", boxy, cut)
     verdict = verify_in_session(spec, analyses, cut, after)
     assert verdict.after["carrier_share"] < LEAD_MIN_SHARE <= verdict.before["carrier_share"]
     assert verdict.resolved
-
-
-def _with_bell(third_octave_db: dict[float, float], freq_hz: float, gain_db: float, q: float):
-    """The 1/3-octave levels after an RBJ peaking bell (what core.render applies), at 44.1 kHz."""
-    sr = 44100.0
-    a = 10 ** (gain_db / 40)
-    w0 = 2 * np.pi * freq_hz / sr
-    alpha = np.sin(w0) / (2 * q)
-    b = [1 + alpha * a, -2 * np.cos(w0), 1 - alpha * a]
-    den = [1 + alpha / a, -2 * np.cos(w0), 1 - alpha / a]
-    centres = np.array(sorted(third_octave_db))
-    _, h = signal.freqz(b, den, worN=centres, fs=sr)
-    return {c: third_octave_db[c] + 20 * np.log10(abs(g)) for c, g in zip(centres, h, strict=True)}
 
 
 @pytest.mark.parametrize("keys_low_mid_db", [-18.5, -19.0, -19.5])
@@ -184,9 +179,7 @@ def test_a_cut_on_a_part_with_a_moderate_share_is_deep_enough_to_resolve_it(keys
     assert 0.3 <= share <= 0.45
     excess = cut.evidence["mix_deviation_db"] - cut.evidence["mix_deviation_db_above"]
     assert cut.parameters["gain_db"] < -excess
-    p = cut.parameters
-    after_db = _with_bell(keys_spectrum(keys_low_mid_db), p["freq_hz"], p["gain_db"], p["q"])
-    verdict = verify_in_session(spec, analyses, cut, make_analysis("keys", third_octave_db=after_db))
+    verdict = verify_in_session(spec, analyses, cut, cut_applied("keys", keys_spectrum(keys_low_mid_db), cut))
     assert verdict.after["carrier_share"] < CARRIER_MIN_SHARE <= verdict.before["carrier_share"]
     assert verdict.resolved
 
@@ -207,7 +200,7 @@ def test_a_part_living_in_the_low_mids_gets_an_eq_move_not_a_fader_move():
     assert gain == pytest.approx(level_safe_cut(CUT_DB[1], own, CUT_DB[0]), abs=0.05)
 
     def drop_db(gain_db: float) -> float:
-        after = _with_bell(narrow, cut.parameters["freq_hz"], gain_db, cut.parameters["q"])
+        after = with_bell(narrow, cut.parameters["freq_hz"], gain_db, cut.parameters["q"])
         return 10 * np.log10(
             sum(10 ** (v / 10) for v in narrow.values()) / sum(10 ** (v / 10) for v in after.values())
         )

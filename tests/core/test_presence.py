@@ -10,8 +10,7 @@ from core.session.mud import carrier_share, cut_to_release
 from core.session.presence import CARRIER_MAX_SHARE, CUT_DB, presence_cut
 from core.suggestions.spectral import band_excess_db, bump_threshold_db, leveling_cut_db
 from core.verify import verify_in_session
-from tests.core.session_fixtures import BASS, HATS, KICK, make_analysis, spectrum, track
-from tests.core.test_mud import _with_bell
+from tests.core.session_fixtures import BASS, HATS, KICK, cut_applied, make_analysis, spectrum, track
 
 LEAD = spectrum((200, 1600, -20.0), (2000, 4000, -32.0), (5000, 8000, -44.0))
 
@@ -65,11 +64,7 @@ def test_no_cut_without_a_lead_or_under_half_the_band_and_never_on_the_drums():
 def test_the_cut_it_names_resolves_it_in_the_session():
     spec, analyses = session(-26.0)
     (cut,) = presence_moves(analyze_session(spec, analyses))
-    p = cut.parameters
-    after = make_analysis(
-        "keys", third_octave_db=_with_bell(keys_spectrum(-26.0), p["freq_hz"], p["gain_db"], p["q"])
-    )
-    verdict = verify_in_session(spec, analyses, cut, after)
+    verdict = verify_in_session(spec, analyses, cut, cut_applied("keys", keys_spectrum(-26.0), cut))
     assert verdict.before["carrier_share"] >= CARRIER_MAX_SHARE > verdict.after["carrier_share"]
     assert verdict.resolved
     # a 1 dB cut leaves the keys over half the band: honestly not resolved
