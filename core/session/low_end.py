@@ -23,8 +23,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-import numpy as np
-
 from core.bands import BAND_BY_NAME
 from core.filters import peak_response_db
 from core.results import TrackAnalysis
@@ -33,9 +31,8 @@ from core.session.mud import (
     band_carrier,
     band_shares,
     carrier_cut,
+    carrier_gain,
     cut_to_release,
-    level_safe_cut,
-    own_share,
 )
 from core.session.spec import TrackSpec
 from core.suggestions.model import BUS_TYPES, Suggestion
@@ -102,8 +99,9 @@ def low_end_cut(
     owner = max(basses, key=lambda t: shares.get(t.track_id, 0.0))
     band = BAND_BY_NAME[BAND]
     freq, _ = peak_in(analyses[carrier_id], band.low_hz, band.high_hz)
-    gain = float(np.clip(cut_to_release(share, AIM_WITHIN * CARRIER_MAX_SHARE), CUT_DB[1], CUT_DB[0]))
-    gain = level_safe_cut(gain, own_share(analyses[carrier_id], BAND), CUT_DB[0])
+    gain = carrier_gain(
+        cut_to_release(share, AIM_WITHIN * CARRIER_MAX_SHARE), CUT_DB, analyses[carrier_id], BAND
+    )
     noun = type_noun(carrier_type)
     return carrier_cut(
         carrier_id,

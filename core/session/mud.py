@@ -129,6 +129,13 @@ def level_safe_cut(gain_db: float, share_own: float, shallowest_db: float) -> fl
     return min(max(gain_db, floor_db), shallowest_db)
 
 
+def carrier_gain(wanted_db: float, limits: tuple[float, float], a: TrackAnalysis, band: str) -> float:
+    """A carrier's cut depth: ``wanted_db`` within ``limits`` (mildest, deepest), then no deeper than
+    level_safe_cut allows for a part holding its share of its own power in ``band``."""
+    gain = float(np.clip(wanted_db, limits[1], limits[0]))
+    return level_safe_cut(gain, own_share(a, band), limits[0])
+
+
 def cut_to_release(share: float, m: float) -> float:
     """The bell gain (dB) that takes a part holding ``share`` of a one-octave band under ``m``, the
     line the cut is judged by: the band power must fall by
@@ -194,9 +201,8 @@ def mud_cut(
     band = BAND_BY_NAME[BAND]
     freq, _ = peak_in(analyses[carrier_id], band.low_hz, band.high_hz)
     excess = dev.deviation_db - AIM_WITHIN * tolerance_db
-    lo, hi = LEAD_CUT_DB if line == LEAD_MIN_SHARE else CUT_DB
-    gain = float(np.clip(min(-excess, cut_to_release(share, line)), hi, lo))
-    gain = level_safe_cut(gain, own_share(analyses[carrier_id], BAND), lo)
+    limits = LEAD_CUT_DB if line == LEAD_MIN_SHARE else CUT_DB
+    gain = carrier_gain(min(-excess, cut_to_release(share, line)), limits, analyses[carrier_id], BAND)
     noun = type_noun(carrier_type)
     whose = (
         ": the low mids are the lead's own (boxy), and no cut elsewhere clears them"

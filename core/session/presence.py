@@ -31,9 +31,8 @@ from core.session.mud import (
     band_carrier,
     band_shares,
     carrier_cut,
+    carrier_gain,
     cut_to_release,
-    level_safe_cut,
-    own_share,
 )
 from core.session.spec import TrackSpec
 from core.suggestions.model import BUS_TYPES, Suggestion
@@ -86,8 +85,7 @@ def presence_cut(stems: Sequence[TrackSpec], analyses: Mapping[str, TrackAnalysi
     excess = band_excess_db(analyses[carrier_id], BAND)
     if excess is not None and excess >= bump_threshold_db(BAND, carrier_type):
         depth.append(leveling_cut_db(excess))
-    gain = float(np.clip(min(depth), CUT_DB[1], CUT_DB[0]))
-    gain = level_safe_cut(gain, own_share(analyses[carrier_id], BAND), CUT_DB[0])
+    gain = carrier_gain(min(depth), CUT_DB, analyses[carrier_id], BAND)
     noun = type_noun(carrier_type)
     return carrier_cut(
         carrier_id,
