@@ -7,7 +7,7 @@ import pytest
 
 from core.session import SessionSpec, analyze_session
 from core.session.mud import carrier_share, cut_to_release
-from core.session.presence import CARRIER_MAX_SHARE, CUT_DB, presence_cut
+from core.session.presence import AIM_SHARE, CARRIER_MAX_SHARE, CUT_DB, presence_cut
 from core.suggestions.spectral import band_excess_db, bump_threshold_db, leveling_cut_db
 from core.verify import verify_in_session
 from tests.core.session_fixtures import BASS, HATS, KICK, cut_applied, make_analysis, spectrum, track
@@ -44,8 +44,9 @@ def test_keys_carrying_the_lead_s_presence_band_get_the_upper_mid_cut(keys_upper
     over = cut.evidence["carrier_over_lead_db"]
     assert over == pytest.approx(keys_upper_mid_db + 32.0, abs=0.5)  # both flat over the band
     assert f"{over:.0f} dB over 'vox'" in cut.reason and f"{100 * share:.0f} %" in cut.reason
-    # the deeper of: what takes the keys under half the band, and half their lead over the lead
-    wanted = min(cut_to_release(share, CARRIER_MAX_SHARE), -over / 2.0)
+    # the deeper of: what takes the keys well under half the band (to AIM_SHARE),
+    # and half their lead over the lead
+    wanted = min(cut_to_release(share, AIM_SHARE), -over / 2.0)
     assert cut.parameters["gain_db"] == pytest.approx(max(min(wanted, CUT_DB[0]), CUT_DB[1]), abs=0.06)
 
 
@@ -96,7 +97,8 @@ def test_a_part_whose_upper_mids_stand_out_in_its_own_spectrum_gets_them_levelle
     (cut,) = presence_moves(analyze_session(spec, analyses))
     share = carrier_share(list(spec.tracks), analyses, "keys", "upper_mid")
     milder = max(
-        min(cut_to_release(share, CARRIER_MAX_SHARE), -cut.evidence["carrier_over_lead_db"] / 2), CUT_DB[1]
+        min(cut_to_release(share, AIM_SHARE), -cut.evidence["carrier_over_lead_db"] / 2),
+        CUT_DB[1],
     )
     assert milder >= leveling_cut_db(excess) + 1.0
     assert cut.parameters["gain_db"] == pytest.approx(max(leveling_cut_db(excess), CUT_DB[1]), abs=0.06)
