@@ -8,6 +8,7 @@ from kombu import Exchange, Queue
 
 from config import ANALYSIS_QUEUE, LEARNING_QUEUE, SESSION_QUEUE, Settings
 from service.messages import TASK_ANALYZE_SESSION, TASK_ANALYZE_TRACK, TASK_COMPARE, TASK_REBUILD_LEARNING
+from worker.broker import TRANSPORT
 
 QUEUES = (ANALYSIS_QUEUE, LEARNING_QUEUE)
 #: kombu sweeps unacknowledged messages back into their queue only every interval x throttle seconds
@@ -35,6 +36,8 @@ def celery_config(settings: Settings) -> dict[str, Any]:
     }
     return {
         "broker_url": url,
+        # kombu's Redis transport, a closed connection raised as a connection error (worker/broker.py)
+        "broker_transport": TRANSPORT,
         "result_backend": url,
         "broker_connection_retry_on_startup": True,
         "broker_connection_timeout": settings.redis_connect_timeout_s,

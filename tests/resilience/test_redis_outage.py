@@ -93,6 +93,28 @@ def test_while_redis_is_down_the_api_answers_503_and_accepted_jobs_survive(stack
         ensure_redis(stack)
 
 
+def test_redis_restarted_three_times_in_a_row_the_worker_keeps_serving(stack: Stack, url: str) -> None:
+    """Quick successive restarts (a failover, a flapping host): kombu once stopped the worker here
+    with an AttributeError while giving its unacknowledged messages back (worker/broker.py)."""
+    worker = stack.workers["w1"]
+    files = [(f"r{i}.wav", wav_bytes(seconds=45.0, seed=2300 + i, channels=1)) for i in range(12)]
+    batch = submit(url, files)
+    try:
+        for pause_s in (0.5, 1.5, 0.8):
+            time.sleep(pause_s)
+            stack.stop_redis()
+            time.sleep(pause_s)
+            stack.start_redis()
+    finally:
+        ensure_redis(stack)
+    final = wait_batch(url, batch["batch_id"], timeout_s=90)
+    assert worker.poll() is None, "the worker process stopped"
+    done = [j for j in final["jobs"] if j["status"] == "done"]
+    assert len(done) >= len(final["jobs"]) - IN_FLIGHT_MAX, final["jobs"]
+    again = submit(url, [("after.wav", wav_bytes(seconds=2.0, seed=2301))])
+    assert wait_batch(url, again["batch_id"])["status"] == "done"
+
+
 def test_a_frozen_redis_gives_503_not_a_hang(stack: Stack, url: str) -> None:
     """SIGSTOP: connections stay open but nothing answers (a network partition, a stuck host)."""
     batch = submit(url, [("x.wav", wav_bytes(seconds=1.0, seed=2200))])
