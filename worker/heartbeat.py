@@ -9,6 +9,11 @@ unacknowledged to their queue, exactly as kombu's own restore would after the vi
 (the original message, so a session's chord still counts it). Tasks are idempotent and finish a job
 once, so a message given back from a worker that was only slow costs a second look, not a second
 result.
+
+A worker whose consumer reconnected to the broker (Redis restarted under it) beats as a new instance
+from its next tick: the messages its old connection could not give back, because Redis was away
+when it tried, are then returned DEAD_AFTER_S later like a dead worker's, not after the visibility
+timeout (an hour by default).
 """
 
 from __future__ import annotations
@@ -23,9 +28,14 @@ from celery.signals import task_received
 
 from service.admission import admit_all
 from service.ports import Health
-from store.workers import HEARTBEAT_S
+from store.workers import DEAD_AFTER_S, HEARTBEAT_S
 
 log = logging.getLogger(__name__)
+
+
+def _new_instance(hostname: str) -> str:
+    """``hostname/pid/random``: a worker restarted, or reconnected, under the same name is a new instance."""
+    return f"{hostname}/{os.getpid()}/{secrets.token_hex(4)}"
 
 
 def give_back(app: Any, health: Health) -> int:
@@ -56,25 +66,26 @@ class Heartbeat(bootsteps.StartStopStep):
         self.tref: Any = None
         self.instance = ""
         self._claim: Any = None
+        self._restarts: int | None = None
 
     def start(self, worker: Any) -> None:
         health: Health = worker.app.ports.health
-        self.instance = f"{worker.hostname}/{os.getpid()}/{secrets.token_hex(4)}"
-        instance = self.instance
+        self.instance = _new_instance(worker.hostname)
 
         def claim(sender: Any = None, request: Any = None, **_: Any) -> None:
             tag = getattr(getattr(request, "message", None), "delivery_tag", None)
             if not tag:
                 return
             try:
-                health.claim(instance, str(tag))
+                health.claim(self.instance, str(tag))
             except Exception:  # unclaimed, the message comes back after the visibility timeout instead
                 log.exception("could not claim message %s", tag)
 
         def tick() -> None:
-            health.beat(worker.hostname, instance)
+            self._after_reconnect(worker)
+            health.beat(worker.hostname, self.instance)
             try:
-                health.prune_claims(instance)
+                health.prune_claims(self.instance)
                 give_back(worker.app, health)
                 admit_all(worker.app.ports)  # a user's line whose turn was missed moves on
             except Exception:  # the next tick tries again; the visibility timeout is the backstop
@@ -82,8 +93,23 @@ class Heartbeat(bootsteps.StartStopStep):
 
         self._claim = claim
         task_received.connect(claim, weak=False)
-        health.beat(worker.hostname, instance)
+        health.beat(worker.hostname, self.instance)
         self.tref = worker.timer.call_repeatedly(HEARTBEAT_S, tick, priority=10)
+
+    def _after_reconnect(self, worker: Any) -> None:
+        """After the consumer reconnected to the broker, beat as a new instance: messages the old
+        connection could not give back (Redis was away when the worker tried) are then returned
+        DEAD_AFTER_S later, like a dead worker's, instead of after the visibility timeout."""
+        restarts = getattr(getattr(worker, "consumer", None), "restart_count", None)
+        if not isinstance(restarts, int):
+            return
+        if self._restarts is not None and restarts > self._restarts:
+            old, self.instance = self.instance, _new_instance(worker.hostname)
+            log.warning(
+                "broker connection re-established: now %s; what %s still holds comes back in %.0f s",
+                self.instance, old, DEAD_AFTER_S,
+            )  # fmt: skip
+        self._restarts = restarts
 
     def stop(self, worker: Any) -> None:
         if self.tref is not None:
