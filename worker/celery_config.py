@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit
 
 from kombu import Exchange, Queue
 
@@ -36,8 +37,9 @@ def celery_config(settings: Settings) -> dict[str, Any]:
     }
     return {
         "broker_url": url,
-        # kombu's Redis transport, a closed connection raised as a connection error (worker/broker.py)
-        "broker_transport": TRANSPORT,
+        # kombu's Redis transport, a closed connection raised as a connection error (worker/broker.py);
+        # other schemes (rediss://: kombu sets its TLS up from the scheme name) keep kombu's own
+        "broker_transport": TRANSPORT if urlsplit(url).scheme == "redis" else None,
         "result_backend": url,
         "broker_connection_retry_on_startup": True,
         "broker_connection_timeout": settings.redis_connect_timeout_s,

@@ -5,6 +5,7 @@ details reports a connection error (which kombu and Celery recover from), never 
 from __future__ import annotations
 
 import uuid
+from dataclasses import replace
 
 import pytest
 import redis
@@ -18,6 +19,9 @@ from worker.celery_config import celery_config
 def test_the_worker_and_the_api_use_the_guarded_transport(settings: Settings) -> None:
     conf = celery_config(settings)
     assert conf["broker_transport"] == TRANSPORT
+    # rediss:// keeps kombu's transport, which sets TLS up from the scheme's name
+    tls = celery_config(replace(settings, redis_url="rediss://:secret@redis.example:6380/0"))
+    assert tls["broker_transport"] is None
     with Connection(conf["broker_url"], transport=conf["broker_transport"]) as conn:
         assert conn.transport.driver_type == "redis"
         assert conn.default_channel.client.ping()
