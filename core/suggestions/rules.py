@@ -235,6 +235,7 @@ SEVERITY_STEPS: dict[str, float] = {
     "resonance_db": 1.0,
     "bass_over_mid_db": 10.0,
     "crest_factor_db": 6.0,
+    "sounding_crest_db": 6.0,
     "loud_spread_db": 0.5,
     "crest_deficit_db": 3.0,
     "clipped_samples": 100.0,

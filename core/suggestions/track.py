@@ -34,18 +34,22 @@ from core.suggestions.spectral import (
     check_sibilance,
     check_translation,
 )
-from core.suggestions.track_context import MIN_TEMPO_CONFIDENCE, TrackContext, emit
+from core.suggestions.track_context import MIN_TEMPO_CONFIDENCE, TrackContext, emit, sounding_dynamics
 from core.suggestions.wording import a_track, type_noun
 from core.targets import DEFAULT_GENRE, GENRE_TARGETS, canonical_genre
 
 #: How far (dB) a vocal's or a bass's crest factor must stand over its type's usual before taming
 #: the peaks is a defect (priority 3) rather than polish (4): half a severity step (SEVERITY_STEPS
-#: crest_factor_db, 6 dB), more than a take's crest moves between verses.
+#: sounding_crest_db, 6 dB), more than a take's crest moves between verses.
 COMPRESSION_DEFECT_DB = 3.0
 
 
+def _while_sounding(a: TrackAnalysis) -> str:
+    return " while it plays (its rests left out)" if 0.0 < a.dynamics.silence_ratio < 1.0 else ""
+
+
 def _compression(a: TrackAnalysis, ctx: TrackContext) -> Suggestion | None:
-    crest, rms = a.dynamics.crest_factor_db, a.dynamics.rms_dbfs
+    crest, rms = sounding_dynamics(a)  # the part's rests are not its body
     cmax = ctx.profile.crest_max_db
     low_share = sum(b.share for b in a.spectrum.bands if b.high_hz <= 250.0)
     if ctx.track_type == "drums" and low_share < CYMBALS_LOW_SHARE:
@@ -60,7 +64,8 @@ def _compression(a: TrackAnalysis, ctx: TrackContext) -> Suggestion | None:
     has_comp = has_plugin(ctx.inserts, "compressor")
     lra = a.loudness.range_lu
     reason = (
-        f"Crest factor {crest:.1f} dB: the peaks stand {crest - cmax:.1f} dB further above the body than "
+        f"Crest factor {crest:.1f} dB{_while_sounding(a)}: the peaks stand {crest - cmax:.1f} dB further "
+        f"above the body than "
         f"the {cmax:g} dB usual for {a_track(ctx.track_type)}; threshold between RMS and peaks, "
         f"ratio {ratio:.1f}:1 to bring the peaks to about {cmax:g} dB"
         + (f", release {release:.0f} ms timed to {ctx.bpm:.4g} BPM" if ctx.bpm else "")
@@ -84,7 +89,12 @@ def _compression(a: TrackAnalysis, ctx: TrackContext) -> Suggestion | None:
         3 if ctx.track_type in ("vocals", "bass") and crest - cmax >= COMPRESSION_DEFECT_DB else 4,
         0.5 + min((crest - cmax) / 20, 0.4) - (0.2 if has_comp else 0.0),
         reason,
-        {"crest_factor_db": crest, "crest_factor_db_above": cmax, "rms_dbfs": rms, "loudness_range_lu": lra},
+        {
+            "sounding_crest_db": crest,
+            "sounding_crest_db_above": cmax,
+            "sounding_rms_dbfs": rms,
+            "loudness_range_lu": lra,
+        },
     )
 
 

@@ -93,6 +93,23 @@ def bump_in(a: TrackAnalysis, lo_hz: float, hi_hz: float) -> float:
     return float(centres[i])
 
 
+def sounding_dynamics(a: TrackAnalysis) -> tuple[float | None, float | None]:
+    """(crest factor dB, RMS dBFS) of the part while it sounds: its rests (the 50 ms windows under
+    core.dynamics.SILENCE_DBFS, ``silence_ratio`` of them) left out of the RMS.
+
+    A plain crest factor counts a part's rests as body: the dev sessions' snare, playing on two and
+    four, reads 23-26 dB over the whole song (20 dB is usual for a snare) and 17.8-18.0 dB while it
+    sounds; a pad resting through verses 16-24 dB against 13-15. Their dynamics are those of the
+    notes, not of the arrangement. A part that never falls under -60 dBFS (bleed, noise, a held
+    pad) reads as before."""
+    crest, rms = a.dynamics.crest_factor_db, a.dynamics.rms_dbfs
+    sounding = 1.0 - a.dynamics.silence_ratio
+    if crest is None or rms is None or not 0.0 < sounding < 1.0:
+        return crest, rms
+    lift = -10.0 * float(np.log10(sounding))  # the RMS rises by this much without the rests
+    return crest - lift, rms + lift
+
+
 def median_curve_db(a: TrackAnalysis, band: str) -> float | None:
     curves = a.spectrum.band_curves
     if band not in curves.names:

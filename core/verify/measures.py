@@ -12,7 +12,7 @@ from core.bands import BAND_NAMES
 from core.results import TrackAnalysis
 from core.suggestions.model import Suggestion
 from core.suggestions.rules import TYPE_PROFILES
-from core.suggestions.track_context import peak_in, share_db, third_octaves, to_db
+from core.suggestions.track_context import peak_in, share_db, sounding_dynamics, third_octaves, to_db
 from core.targets import per_octave_levels_db
 
 #: Always reported, whatever the suggestion cites: the level a listener hears and the peaks.
@@ -50,6 +50,7 @@ def track_measures(a: TrackAnalysis, *, track_type: str, band: str | None = None
     """Every measure the track rules cite, by evidence key (None where undefined, e.g. silence)."""
     profile = TYPE_PROFILES[track_type]
     low_pass = profile.low_pass_hz
+    sounding_crest, sounding_rms = sounding_dynamics(a)
     share = next((b.share for b in a.spectrum.bands if b.name == band), None)
     return {
         "integrated_lufs": a.loudness.integrated_lufs,
@@ -58,6 +59,8 @@ def track_measures(a: TrackAnalysis, *, track_type: str, band: str | None = None
         "peak_dbfs": a.dynamics.peak_dbfs,
         "rms_dbfs": a.dynamics.rms_dbfs,
         "crest_factor_db": a.dynamics.crest_factor_db,
+        "sounding_crest_db": sounding_crest,
+        "sounding_rms_dbfs": sounding_rms,
         "clipped_samples": float(a.dynamics.clipped_samples),
         "dc_offset_abs": abs(a.dynamics.dc_offset),
         "noise_floor_dbfs": a.dynamics.noise_floor_dbfs,

@@ -7,6 +7,7 @@ import json
 import numpy as np
 import pytest
 
+from core.analysis import analyze
 from core.bands import BAND_BY_NAME
 from core.errors import InvalidParameter
 from core.results import StereoResult
@@ -20,8 +21,10 @@ from core.suggestions import (
     suggestion_id,
 )
 from core.suggestions.model import affected_bands
+from core.suggestions.rules import TYPE_PROFILES
 from core.suggestions.spectral import RUMBLE_MARGIN_DB
 from core.suggestions.tempo import pre_delay_ms
+from core.suggestions.track_context import sounding_dynamics
 from core.targets import PLATFORM_TARGETS
 from tests.core.session_fixtures import VOCAL, make_analysis, spectrum
 
@@ -410,3 +413,34 @@ def test_an_inserted_de_esser_lowers_the_confidence():
         suggest_for_track(a, track_id="v", track_type="vocals", inserts=("FabFilter Pro-DS De-Esser",))
     )
     assert has["de_ess"].confidence < bare.confidence and "inserted" in has["de_ess"].reason
+
+
+def _hits(sr: int, bars: int, *, rest_bars: int = 0, seed: int = 0) -> np.ndarray:
+    """A snare-like part at 100 BPM: a noise burst on beats 2 and 4, then ``rest_bars`` bars of rest."""
+    rng = np.random.default_rng(seed)
+    beat = int(sr * 0.6)
+    bar = np.zeros(4 * beat)
+    t = np.arange(int(0.25 * sr)) / sr
+    for b in (1, 3):
+        bar[b * beat : b * beat + t.size] = 0.5 * rng.standard_normal(t.size) * np.exp(-18.0 * t)
+    return np.concatenate([np.tile(bar, bars), np.zeros(rest_bars * bar.size)])
+
+
+def test_a_part_s_rests_do_not_read_as_dynamics():
+    sr = 22_050
+    playing = analyze((_hits(sr, 16), sr), name="snare")
+    resting = analyze((_hits(sr, 16, rest_bars=32), sr), name="snare")
+    # the whole-song crest factor grows with the rests; the crest while it sounds does not
+    assert resting.dynamics.crest_factor_db - playing.dynamics.crest_factor_db > 4.0
+    (c_play, _), (c_rest, _) = sounding_dynamics(playing), sounding_dynamics(resting)
+    assert c_play is not None and c_rest is not None and abs(c_rest - c_play) < 1.0
+    # so a snare that rests for two thirds of the song is not told to tame its peaks for it
+    # so a snare that rests for two thirds of the song is not told to tame its peaks for it
+    assert c_rest <= TYPE_PROFILES["snare"].crest_max_db < resting.dynamics.crest_factor_db
+    assert "compression" not in by_type(suggest_for_track(resting, track_id="s", track_type="snare"))
+    spiky = make_analysis(third_octave_db=VOCAL, crest_factor_db=26.0, rms_dbfs=-24.0, silence_ratio=0.75)
+    (move,) = [
+        s for s in suggest_for_track(spiky, track_id="v", track_type="vocals") if s.type == "compression"
+    ]
+    assert move.evidence["sounding_crest_db"] == pytest.approx(26.0 - 10 * np.log10(4), abs=0.01)
+    assert "while it plays" in move.reason
