@@ -25,6 +25,7 @@ import numpy as np
 from core.bands import BAND_NAMES, BANDS, Band
 from core.results import TrackAnalysis
 from core.session.mixdown import StemGrid
+from core.session.mud import own_share
 from core.suggestions.model import Suggestion, make_suggestion
 from core.suggestions.wording import band_words, type_noun
 
@@ -139,9 +140,7 @@ def masking_matrix(grid: StemGrid) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 
 def _share(a: TrackAnalysis | None, band: str) -> float:
-    if a is None:
-        return 0.0
-    return next((b.share for b in a.spectrum.bands if b.name == band), 0.0)
+    return 0.0 if a is None else own_share(a, band)
 
 
 def _band_cut(

@@ -85,8 +85,8 @@ def presence_cut(stems: Sequence[TrackSpec], analyses: Mapping[str, TrackAnalysi
         ratio = share / shares[lead.track_id]
         over_lead = min(10.0 * float(np.log10(ratio)), OVER_LEAD_CAP_DB)
     # deep enough to take the part well under the line (to AIM_SHARE), to close half its lead over
-    # the lead there,
-    # and to level the band with its neighbours where it stands out in the part's own spectrum
+    # the lead there, and to level the band with its neighbours where it stands out in the part's
+    # own spectrum
     depth = [cut_to_release(share, AIM_SHARE), -over_lead / 2.0]
     excess = band_excess_db(analyses[carrier_id], BAND)
     if excess is not None and excess >= bump_threshold_db(BAND, carrier_type):

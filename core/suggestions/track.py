@@ -44,10 +44,6 @@ from core.targets import DEFAULT_GENRE, GENRE_TARGETS, canonical_genre
 COMPRESSION_DEFECT_DB = 3.0
 
 
-def _while_sounding(a: TrackAnalysis) -> str:
-    return " while it plays (its rests left out)" if 0.0 < a.dynamics.silence_ratio < 1.0 else ""
-
-
 def _compression(a: TrackAnalysis, ctx: TrackContext) -> Suggestion | None:
     crest, rms = sounding_dynamics(a)  # the part's rests are not its body
     cmax = ctx.profile.crest_max_db
@@ -63,8 +59,10 @@ def _compression(a: TrackAnalysis, ctx: TrackContext) -> Suggestion | None:
     )
     has_comp = has_plugin(ctx.inserts, "compressor")
     lra = a.loudness.range_lu
+    # sounding_dynamics left rests out where the crest differs from the whole song's
+    while_sounding = " while it plays (its rests left out)" if crest != a.dynamics.crest_factor_db else ""
     reason = (
-        f"Crest factor {crest:.1f} dB{_while_sounding(a)}: the peaks stand {crest - cmax:.1f} dB further "
+        f"Crest factor {crest:.1f} dB{while_sounding}: the peaks stand {crest - cmax:.1f} dB further "
         f"above the body than "
         f"the {cmax:g} dB usual for {a_track(ctx.track_type)}; threshold between RMS and peaks, "
         f"ratio {ratio:.1f}:1 to bring the peaks to about {cmax:g} dB"
