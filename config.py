@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
+from urllib.parse import parse_qs, urlsplit
 
 #: Queue names, the Socket.IO Redis channel and key prefixes live here and nowhere else.
 ANALYSIS_QUEUE = "analysis"
@@ -131,6 +132,28 @@ def _int(environ: Mapping[str, str], name: str, default: int) -> int:
     return value
 
 
+#: How a rediss:// URL may say whether to check the server's certificate (redis-py's and Celery's names).
+SSL_CERT_REQS = ("required", "optional", "none", "cert_required", "cert_optional", "cert_none")
+
+
+def redis_url_from(raw: str | None) -> str | None:
+    """REDIS_URL, checked where a mistake would otherwise surface deep inside Celery: a TLS URL
+    (``rediss://``) must say how the server's certificate is checked (``ssl_cert_reqs``), which
+    Celery's result backend requires and the broker, the caches and Socket.IO then share. The URL
+    itself is never echoed: it may hold the password."""
+    if raw is None:
+        return None
+    if urlsplit(raw).scheme == "rediss":
+        reqs = parse_qs(urlsplit(raw).query).get("ssl_cert_reqs", [""])[0]
+        if reqs.lower() not in SSL_CERT_REQS:
+            raise SettingsError(
+                "REDIS_URL uses TLS (rediss://) but does not say how to check the server's certificate: "
+                "add ?ssl_cert_reqs=required&ssl_ca_certs=/path/to/ca.pem (ssl_cert_reqs=none skips "
+                "the check, which lets anyone on the path pose as Redis)"
+            )
+    return raw
+
+
 def _float(environ: Mapping[str, str], name: str, default: float) -> float:
     raw = environ.get(name)
     if raw is None or raw == "":
@@ -167,7 +190,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     if "*" in origins:
         raise SettingsError("CODETTE_CORS_ORIGINS may not contain '*'; list the origins")
     return Settings(
-        redis_url=env.get("REDIS_URL") or None,
+        redis_url=redis_url_from(env.get("REDIS_URL") or None),
         port=_int(env, "PORT", d.port),
         host=env.get("CODETTE_HOST", d.host),
         data_dir=Path(env.get("CODETTE_DATA_DIR") or d.data_dir),

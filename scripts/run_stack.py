@@ -24,7 +24,7 @@ from pathlib import Path
 
 import redis
 
-from config import ANALYSIS_QUEUE, LEARNING_QUEUE, Settings, load_settings
+from config import ANALYSIS_QUEUE, LEARNING_QUEUE, Settings, SettingsError, load_settings
 
 TOKEN_FILE = "api-token"
 PASSWORD_FILE = "redis-password"
@@ -263,4 +263,8 @@ def main(environ: Mapping[str, str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    try:
+        sys.exit(main())
+    except SettingsError as exc:  # a setting we cannot use: its name and the fix, not a traceback
+        print(f"codette: {exc}", file=sys.stderr)
+        sys.exit(2)

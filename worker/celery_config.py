@@ -16,6 +16,8 @@ QUEUES = (ANALYSIS_QUEUE, LEARNING_QUEUE)
 #: (10 x 10 by default), whatever the visibility timeout; sweep at least this often per timeout instead.
 RESTORE_SWEEPS_PER_VISIBILITY_TIMEOUT = 4
 MAX_RESTORE_INTERVAL_S = 10
+#: URL schemes that get worker.broker's transport (unix sockets and Sentinel keep kombu's own).
+GUARDED_SCHEMES = frozenset({"redis", "rediss"})
 
 
 def celery_config(settings: Settings) -> dict[str, Any]:
@@ -37,9 +39,10 @@ def celery_config(settings: Settings) -> dict[str, Any]:
     }
     return {
         "broker_url": url,
-        # kombu's Redis transport, a closed connection raised as a connection error (worker/broker.py);
-        # other schemes (rediss://: kombu sets its TLS up from the scheme name) keep kombu's own
-        "broker_transport": TRANSPORT if urlsplit(url).scheme == "redis" else None,
+        # kombu's Redis transport, a closed connection raised as a connection error (worker/broker.py).
+        # Over TLS too: Celery turns the rediss:// URL's ssl_cert_reqs and ssl_ca_certs (config.py
+        # requires the first) into the connection's TLS options, whatever the transport's name.
+        "broker_transport": TRANSPORT if urlsplit(url).scheme in GUARDED_SCHEMES else None,
         "result_backend": url,
         "broker_connection_retry_on_startup": True,
         "broker_connection_timeout": settings.redis_connect_timeout_s,

@@ -92,3 +92,22 @@ def test_a_killed_worker_is_restarted_and_the_service_keeps_serving(tmp_path: Pa
     redis_url = output.split("(Redis: ", 1)[1].split(";", 1)[0]
     with pytest.raises(redis.ConnectionError):
         redis.Redis.from_url(redis_url, socket_connect_timeout=1).ping()
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "named"),
+    [
+        ("REDIS_URL", "rediss://:secret@redis.example:6380/0", "ssl_cert_reqs=required"),
+        ("CODETTE_MAX_UPLOAD_BYTES", "lots", "CODETTE_MAX_UPLOAD_BYTES='lots' is not an integer"),
+    ],
+)
+def test_a_setting_it_cannot_use_stops_make_run_with_its_name_not_a_traceback(
+    tmp_path: Path, name: str, value: str, named: str
+) -> None:
+    env = {**os.environ, "CODETTE_DATA_DIR": str(tmp_path / "data"), "PORT": str(free_port()), name: value}
+    done = subprocess.run([sys.executable, "-m", "scripts.run_stack"], env=env, cwd=ROOT,
+                          capture_output=True, text=True, timeout=60)  # fmt: skip
+    assert done.returncode == 2, done.stderr
+    assert named in done.stderr and "Traceback" not in done.stderr, done.stderr
+    assert "secret" not in done.stderr  # the URL, which may hold the password, is never echoed
+    assert not (tmp_path / "data").exists()  # nothing started, nothing written

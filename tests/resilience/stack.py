@@ -23,7 +23,9 @@ import requests
 from config import Settings
 from scripts.run_stack import free_port, redis_url, start_redis, stop, wait_for_redis
 from store.keys import WORKERS as WORKERS_KEY
-from tests.conftest import ROOT, TOKENS, stack_env
+from tests.conftest import ROOT, TOKENS, stack_env, wav_bytes
+from tests.resilience.calls import submit, wait_batch
+from tests.resilience.tls import TlsTerminator, tls_url
 
 
 def wait_until(check: Callable[[], Any], *, what: str, timeout_s: float = 60.0, every_s: float = 0.1) -> Any:
@@ -83,15 +85,25 @@ class Stack:
     apis: dict[int, subprocess.Popen[bytes]] = field(default_factory=dict)  # port -> process
     log_files: list[Path] = field(default_factory=list)
     redis_password: str | None = None
+    #: TLS in front of Redis (tests/resilience/tls.py): every process reaches it through rediss://.
+    tls: TlsTerminator | None = None
 
     @classmethod
-    def create(cls, root: Path, *, redis_password: str | None = None, **overrides: Any) -> Stack:
-        """A stack under ``root``; ``redis_password`` makes its Redis require one (in every REDIS_URL)."""
+    def create(
+        cls, root: Path, *, redis_password: str | None = None, tls: bool = False, **overrides: Any
+    ) -> Stack:
+        """A stack under ``root``; ``redis_password`` makes its Redis require one (in every REDIS_URL);
+        ``tls`` puts TLS in front of it, and every REDIS_URL is then a certificate-checking rediss://."""
         root.mkdir(parents=True, exist_ok=True)
         (root / "logs").mkdir(exist_ok=True)
         port = free_port()
+        terminator = TlsTerminator(port).start() if tls else None
         base = Settings(
-            redis_url=redis_url(port, redis_password),
+            redis_url=(
+                redis_url(port, redis_password)
+                if terminator is None
+                else tls_url(terminator.port, redis_password)
+            ),
             data_dir=root / "data",
             api_tokens=dict(TOKENS),
             worker_concurrency=1,
@@ -100,7 +112,11 @@ class Stack:
             visibility_timeout_s=15,
         )
         stack = cls(
-            root=root, settings=replace(base, **overrides), redis_port=port, redis_password=redis_password
+            root=root,
+            settings=replace(base, **overrides),
+            redis_port=port,
+            redis_password=redis_password,
+            tls=terminator,
         )
         stack.start_redis()
         return stack
@@ -203,6 +219,8 @@ class Stack:
         for name in list(self.workers):
             stop(self.workers.pop(name), sig=signal.SIGTERM, timeout_s=30)
         self.stop_redis()
+        if self.tls is not None:
+            self.tls.close()
 
 
 def ensure_redis(stack: Stack) -> None:
@@ -210,3 +228,26 @@ def ensure_redis(stack: Stack) -> None:
     if stack.redis_proc is None or stack.redis_proc.poll() is not None:
         stack.start_redis()
     wait_for_redis(stack.settings.require_redis_url())
+
+
+def check_quick_restarts(stack: Stack, url: str, *, seed: int, in_flight_max: int) -> None:
+    """Redis stopped and started three times within a few seconds while 12 analyses are queued: the
+    worker "w1" must still be running, all but the ``in_flight_max`` jobs in flight must finish, and
+    new work must flow (worker/broker.py: kombu once stopped the worker here)."""
+    worker = stack.workers["w1"]
+    files = [(f"r{i}.wav", wav_bytes(seconds=45.0, seed=seed + i, channels=1)) for i in range(12)]
+    batch = submit(url, files)
+    try:
+        for pause_s in (0.5, 1.5, 0.8):
+            time.sleep(pause_s)
+            stack.stop_redis()
+            time.sleep(pause_s)
+            stack.start_redis()
+    finally:
+        ensure_redis(stack)
+    final = wait_batch(url, batch["batch_id"], timeout_s=90)
+    assert worker.poll() is None, "the worker process stopped"
+    done = [j for j in final["jobs"] if j["status"] == "done"]
+    assert len(done) >= len(final["jobs"]) - in_flight_max, final["jobs"]
+    again = submit(url, [("after.wav", wav_bytes(seconds=2.0, seed=seed + 100))])
+    assert wait_batch(url, again["batch_id"])["status"] == "done"

@@ -12,7 +12,7 @@ import requests
 
 from tests.conftest import auth, wav_bytes
 from tests.resilience.calls import Listener, get, submit, upload, wait_batch
-from tests.resilience.stack import Stack, ensure_redis
+from tests.resilience.stack import Stack, check_quick_restarts, ensure_redis
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -96,23 +96,7 @@ def test_while_redis_is_down_the_api_answers_503_and_accepted_jobs_survive(stack
 def test_redis_restarted_three_times_in_a_row_the_worker_keeps_serving(stack: Stack, url: str) -> None:
     """Quick successive restarts (a failover, a flapping host): kombu once stopped the worker here
     with an AttributeError while giving its unacknowledged messages back (worker/broker.py)."""
-    worker = stack.workers["w1"]
-    files = [(f"r{i}.wav", wav_bytes(seconds=45.0, seed=2300 + i, channels=1)) for i in range(12)]
-    batch = submit(url, files)
-    try:
-        for pause_s in (0.5, 1.5, 0.8):
-            time.sleep(pause_s)
-            stack.stop_redis()
-            time.sleep(pause_s)
-            stack.start_redis()
-    finally:
-        ensure_redis(stack)
-    final = wait_batch(url, batch["batch_id"], timeout_s=90)
-    assert worker.poll() is None, "the worker process stopped"
-    done = [j for j in final["jobs"] if j["status"] == "done"]
-    assert len(done) >= len(final["jobs"]) - IN_FLIGHT_MAX, final["jobs"]
-    again = submit(url, [("after.wav", wav_bytes(seconds=2.0, seed=2301))])
-    assert wait_batch(url, again["batch_id"])["status"] == "done"
+    check_quick_restarts(stack, url, seed=2300, in_flight_max=IN_FLIGHT_MAX)
 
 
 def test_a_frozen_redis_gives_503_not_a_hang(stack: Stack, url: str) -> None:
