@@ -119,7 +119,7 @@ class Answerer:
         for child in ports.jobs.jobs(job.children):
             if child.status is JobStatus.DONE and child.result_key and child.track_id:
                 # the quality its owner reads: a stem judged as a stem (service.snapshots)
-                value = track_result(ports.cache.load(child.result_key), child.track_type)
+                value = track_result(ports.cache.load(child.result_key), child)
                 if value is not None:
                     analyses[child.track_id] = TrackAnalysis.from_dict(value)
         facts = SessionFacts.from_result(result, session=doc, analyses=analyses)

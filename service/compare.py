@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from typing import Any
 
 from core.analysis import analyze, cache_key
@@ -62,8 +63,8 @@ def analysis_for(
     """The analysis of a blob: from the cache, else computed now and cached (the track job's key)."""
     key = cache_key(sha256, analysis_params(ports.settings))
     cached = ports.cache.load(key)
-    if cached is not None:
-        return TrackAnalysis.from_dict(cached)
+    if cached is not None:  # cached by content: its name is whoever's upload computed it first
+        return replace(TrackAnalysis.from_dict(cached), name=name or sha256[:12])
     analysis = analyze(
         ports.blobs.open_path(sha256),
         name=name or sha256[:12],

@@ -25,12 +25,17 @@ from service.model import Batch, Job
 from service.ports import Ports
 
 
-def track_result(result: dict[str, Any] | None, track_type: str) -> dict[str, Any] | None:
-    """A track analysis as its owner reads it: quality judged for the declared type (a stem is not
-    judged as a full mix, core.quality.for_track_type). The stored analysis is left as it is."""
-    if not result or not track_type or not isinstance(result.get("quality"), dict):
+def track_result(result: dict[str, Any] | None, job: Job) -> dict[str, Any] | None:
+    """A track analysis as ``job``'s owner reads it: under the name this job gave the track, and with
+    quality judged for the declared type (a stem is not judged as a full mix,
+    core.quality.for_track_type). The stored analysis is left as it is: it is cached by content, so
+    its own ``name`` is whichever upload computed it first, which may be another user's file name."""
+    if not result:
         return result
-    quality = for_track_type(from_dict(QualityResult, result["quality"]), track_type)
+    result = {**result, "name": job.name}
+    if not job.track_type or not isinstance(result.get("quality"), dict):
+        return result
+    quality = for_track_type(from_dict(QualityResult, result["quality"]), job.track_type)
     return {**result, "quality": to_dict(quality)}
 
 
@@ -41,7 +46,7 @@ def job_snapshot(ports: Ports, job: Job, *, with_result: bool = True) -> dict[st
         if job.kind is not JobKind.TRACK:  # a session's or a comparison's result, stored with the job
             out["result"] = ports.jobs.load_json(job.result_key)
         else:
-            out["result"] = track_result(ports.cache.load(job.result_key), job.track_type)
+            out["result"] = track_result(ports.cache.load(job.result_key), job)
             out["suggestions"] = ports.jobs.track_suggestions(job.job_id)
     return out
 

@@ -118,7 +118,7 @@ def finish_failed(ports: Ports, job: Job, error: dict[str, str]) -> Job:
 
 def _final_messages(job: Job, *, result: dict[str, Any]) -> list[Message]:
     if job.kind is JobKind.TRACK:
-        result = track_result(result, job.track_type) or result
+        result = track_result(result, job) or result
     messages: list[Message] = [JobDone(job.job_id, result)]
     if job.kind is JobKind.SESSION:
         messages.append(SessionDone(job.session_id, job.job_id))

@@ -125,3 +125,22 @@ def test_a_twin_delivery_leaves_the_announcement_to_a_finisher_still_announcing(
     finally:
         finisher.join()
     assert len(ports.publisher.sent) == sent  # type: ignore[attr-defined]
+
+
+def test_a_cached_analysis_carries_the_name_this_upload_gave_it_never_an_earlier_one(ports: Ports) -> None:
+    """The analysis cache is keyed by content: whoever uploaded the bytes first named the cached
+    analysis, and neither another user nor a later upload under a new name may read that name."""
+    sha = ports.blobs.put_bytes(wav_bytes(seconds=0.5, seed=5))
+    submit_batch(ports, owner="alice", uploads=[Upload("Unreleased_FINAL_v7.wav", sha)])
+    _, (queued,) = submit_batch(ports, owner="bob", uploads=[Upload("mine.wav", sha)])  # before it ran
+    run_queued(ports)  # alice's job computes; bob's, next in the queue, finds the cache filled
+    _, (theirs,) = submit_batch(ports, owner="bob", uploads=[Upload("bob.wav", sha, track_type="keys")])
+    _, (renamed,) = submit_batch(ports, owner="alice", uploads=[Upload("take 2.wav", sha)])
+    assert theirs.cached and renamed.cached
+    for job, name in ((theirs, "bob.wav"), (renamed, "take 2.wav")):
+        stored = ports.jobs.job(job.job_id)
+        assert stored is not None
+        assert job_snapshot(ports, stored)["result"]["name"] == name
+    sent = ports.publisher.sent  # type: ignore[attr-defined]
+    (bobs,) = [m for m, _ in sent if m.event is Event.JOB_DONE and m.job_id == queued.job_id]
+    assert bobs.result["name"] == "mine.wav"
