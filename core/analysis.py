@@ -31,7 +31,7 @@ from core.structure import detect_sections
 from core.tonal import estimate_key, floor_tonalness
 
 #: Bump whenever any measure's output can change: it is part of every cache key.
-ANALYZER_VERSION = "1.8.0"  # 1.8: dynamics.noise_floor_tonalness (noise, not soft notes)
+ANALYZER_VERSION = "1.8.1"  # 1.8: dynamics.noise_floor_tonalness; 1.8.1: clipped_percent of all samples
 
 ProgressCallback = Callable[[float, str], None]
 
@@ -146,7 +146,12 @@ def analyze(
     patterns = detect_patterns(frames, rhythm=rhythm, tonal=tonal, dynamics=dynamics)
     report(0.95, "quality")
     quality = assess_quality(
-        loudness=loudness, spectrum=spectrum, dynamics=dynamics, stereo=stereo, frames=frames
+        loudness=loudness,
+        spectrum=spectrum,
+        dynamics=dynamics,
+        stereo=stereo,
+        frames=frames,
+        channels=info.channels,
     )
     result = TrackAnalysis(
         name=name,

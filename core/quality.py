@@ -134,13 +134,19 @@ def gather_values(
     dynamics: DynamicsResult,
     stereo: StereoResult | None,
     frames: FrameFeatures,
+    channels: int,
 ) -> Values:
-    """Every number the rules judge (under the rule's ``measure`` name) plus context for messages."""
-    n = max(frames.n_samples, 1)
+    """Every number the rules judge (under the rule's ``measure`` name) plus context for messages.
+
+    ``clipped_samples`` is counted in every channel (core.dynamics), so ``clipped_percent`` is its
+    share of all samples, frames x ``channels``: a file clipped throughout reads 100 %.
+    """
+    n = max(frames.n_samples * max(channels, 1), 1)
     duration_s = frames.n_samples / frames.sr
     v: Values = {
         "clipped_samples": dynamics.clipped_samples,
         "clipped_percent": 100.0 * dynamics.clipped_samples / n,
+        "channels": channels,
         "true_peak_dbtp": loudness.true_peak_dbtp,
         "sample_peak_dbfs": loudness.sample_peak_dbfs
         if loudness.sample_peak_dbfs is not None
@@ -239,8 +245,11 @@ Text = Callable[[Values, Rule], tuple[str, str]]
 
 
 def _clipping(v: Values, rule: Rule) -> tuple[str, str]:
+    channels = int(_f(v, "channels"))
+    where = f" across its {channels} channels" if channels > 1 else ""
     return (
-        f"{int(_f(v, 'clipped_samples'))} clipped samples ({_f(v, 'clipped_percent'):.4f} % of the track).",
+        f"{int(_f(v, 'clipped_samples'))} clipped samples{where} "
+        f"({_f(v, 'clipped_percent'):.4f} % of the samples).",
         "Re-render from before the clip point with the master fader 3 dB lower, and replace hard "
         f"clipping with a true-peak limiter (ceiling {qr.CEILING_DBTP:.0f} dBTP, 4x oversampling).",
     )
@@ -413,6 +422,7 @@ def assess_quality(
     dynamics: DynamicsResult,
     stereo: StereoResult | None,
     frames: FrameFeatures,
+    channels: int,
 ) -> QualityResult:
     """Judge a track against RULES; the score is the documented function of the issues (module doc).
 
@@ -421,6 +431,9 @@ def assess_quality(
     loudness, spectrum, dynamics, stereo : results of the measures (stereo is None for mono)
     frames : FrameFeatures
         The shared spectral pass; hum, rumble and the spectral balance use ``fine_psd``.
+    channels : int
+        Channels of the file: ``dynamics.clipped_samples`` counts in every channel, so the clipped
+        percentage is of ``frames.n_samples * channels`` samples.
 
     Returns
     -------
@@ -428,7 +441,12 @@ def assess_quality(
         ``issues`` in the order of RULES' codes, at most one per code.
     """
     values = gather_values(
-        loudness=loudness, spectrum=spectrum, dynamics=dynamics, stereo=stereo, frames=frames
+        loudness=loudness,
+        spectrum=spectrum,
+        dynamics=dynamics,
+        stereo=stereo,
+        frames=frames,
+        channels=channels,
     )
     issues: list[QualityIssue] = []
     for code in CODES:

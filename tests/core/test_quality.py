@@ -65,6 +65,7 @@ def nominal(y: np.ndarray) -> dict[str, object]:
         ),
         "stereo": StereoResult(correlation=0.85, width=0.3, balance_db=0.2, mono_loss_db=0.6),
         "frames": frames_of(y),
+        "channels": y.shape[0] if y.ndim == 2 else 1,
     }
 
 

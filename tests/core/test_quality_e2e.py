@@ -71,3 +71,49 @@ def test_quantisation_distortion_of_a_16_bit_sine_is_not_hum(sr: int, freq_hz: f
     sf.write(buf, np.stack([y, y], axis=1).astype(np.float32), sr, format="WAV", subtype="PCM_16")
     codes = {issue.code for issue in analyze(buf.getvalue()).quality.issues}
     assert "hum" not in codes
+
+
+# --- the clipped share is of all samples (frames x channels) -------------------------------------
+
+
+def _square_wav(channels: int, *, freq_hz: float = 100.0, seconds: float = 5.0) -> bytes:
+    """A full-scale square wave (no zero samples) in every channel, written as 16-bit PCM."""
+    import io
+
+    import soundfile as sf
+
+    n = int(seconds * SR)
+    y = np.where((np.arange(n) * freq_hz / SR) % 1.0 < 0.5, 1.0, -1.0)
+    buf = io.BytesIO()
+    sf.write(
+        buf, np.repeat(y[:, None], channels, axis=1).astype(np.float32), SR, format="WAV", subtype="PCM_16"
+    )
+    return buf.getvalue()
+
+
+@pytest.mark.parametrize("channels", [2, 8])
+def test_a_square_wave_clipped_throughout_reads_100_percent(channels: int) -> None:
+    """Every sample of every channel sits at full scale in runs of 220-221: all of them are clipped."""
+    result = analyze(_square_wav(channels), name="square")
+    assert result.audio.channels == channels
+    n = result.audio.frames * channels
+    assert result.dynamics.clipped_samples == n
+    issue = next(i for i in result.quality.issues if i.code == "clipping")
+    assert issue.evidence["clipped_percent"] == 100.0
+    assert issue.severity == "critical"
+    assert f"{n} clipped samples across its {channels} channels (100.0000 % of the samples)" in issue.message
+
+
+def test_a_mono_file_with_a_known_number_of_clipped_samples() -> None:
+    """Three runs of 147 samples at full scale in a 2 s, -6 dBFS sine: 441 of 88,200 samples, 0.5 %."""
+    t = np.arange(2 * SR) / SR
+    y = 0.5 * np.sin(2 * np.pi * 440.0 * t)
+    for start in (10_000, 40_000, 70_000):
+        y[start : start + 147] = 1.0
+    result = analyze((y.astype(np.float32), SR), name="mono")
+    assert result.audio.channels == 1
+    assert result.dynamics.clipped_samples == 441
+    issue = next(i for i in result.quality.issues if i.code == "clipping")
+    assert issue.evidence["clipped_percent"] == 0.5
+    assert issue.severity == "critical"
+    assert "441 clipped samples (0.5000 % of the samples)" in issue.message
