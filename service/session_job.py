@@ -36,7 +36,7 @@ from service.model import Job
 from service.ports import Ports
 from service.preview import MAX_RENDER_S, decode
 from service.style import habits_for, record_session_style
-from service.suggestions import source_of
+from service.suggestions import session_scope, source_of
 from service.track_job import SESSION_TRACKS_SHARE, finish_done, finish_failed, reannounce, rooms_for
 
 log = logging.getLogger(__name__)
@@ -252,7 +252,7 @@ def run_session_job(ports: Ports, *, job_id: str) -> dict[str, str]:
     except CodetteError as exc:
         finish_failed(ports, job, exc.to_dict())
         return {"job_id": job_id, "status": JobStatus.FAILED.value}
-    analysis = vetted(ports, job, spec, stems, done, analysis)
+    analysis = vetted(ports, job, spec, stems, done, analysis).in_scope(session_scope(job.session_id))
     result = SessionResult(
         session_id=job.session_id,
         bpm=doc.get("bpm"),

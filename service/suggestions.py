@@ -13,6 +13,7 @@ from typing import Any
 
 from core.results import TrackAnalysis
 from core.suggestions import suggest_for_track
+from core.suggestions.model import in_scope
 from service.messages import JobKind
 from service.model import Job
 from service.ports import Ports
@@ -30,7 +31,15 @@ def track_suggestions(job: Job, result: Mapping[str, Any] | None) -> list[dict[s
         return []
     analysis = TrackAnalysis.from_dict(dict(result))
     found = suggest_for_track(analysis, track_id=job.track_id or job.job_id, track_type=job.track_type)
+    if job.session_id:  # a session's track: its ids are the session's, as its session step's are
+        found = tuple(in_scope(s, session_scope(job.session_id)) for s in found)
     return [s.to_dict() for s in found]
+
+
+def session_scope(session_id: str) -> str:
+    """What makes a session's suggestion ids its own (core.suggestions.model.in_scope): a track id is
+    the session's name for a stem, so two sessions (or two songs sharing stems) both have 'keys'."""
+    return f"session:{session_id}"
 
 
 def source_of(

@@ -20,7 +20,7 @@ from core.session.reference import ReferenceTarget, carrier_of, label, reference
 from core.session.spec import SessionSpec, TrackSpec
 from core.session.tempo import TempoVote, session_tempo
 from core.suggestions.mastering import tonal_deviations
-from core.suggestions.model import BUS_TYPES, Suggestion, resolve
+from core.suggestions.model import BUS_TYPES, Suggestion, in_scope, resolve
 from core.suggestions.track import suggest_for_track
 from core.suggestions.wording import band_verb, band_words, type_noun
 from core.targets import (
@@ -72,6 +72,15 @@ class SessionAnalysis:
 
     def to_dict(self) -> dict[str, Any]:
         return to_dict(self)  # type: ignore[no-any-return]
+
+    def in_scope(self, scope: str) -> SessionAnalysis:
+        """The same analysis with every suggestion's id unique to ``scope`` (the session:
+        core.suggestions.model.in_scope)."""
+        tracks = tuple(
+            dataclasses.replace(t, suggestions=tuple(in_scope(s, scope) for s in t.suggestions))
+            for t in self.tracks
+        )
+        return dataclasses.replace(self, tracks=tracks)
 
 
 def _issues(

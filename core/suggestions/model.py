@@ -7,7 +7,7 @@ import json
 import math
 import typing
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 from core.bands import BANDS
@@ -110,13 +110,23 @@ def _round_for_id(value: ParamValue) -> str:
     return f"{float(value):.2g}"
 
 
-def suggestion_id(track_id: str, type_: str, band: str | None, parameters: dict[str, ParamValue]) -> str:
-    """Stable id: a hash of the track, type, band and rounded parameters."""
-    key = json.dumps(
-        [track_id, type_, band, sorted((k, _round_for_id(v)) for k, v in parameters.items())],
-        separators=(",", ":"),
-    )
+def suggestion_id(
+    track_id: str, type_: str, band: str | None, parameters: dict[str, ParamValue], scope: str = ""
+) -> str:
+    """Stable id: a hash of the scope (see ``in_scope``), the track, type, band and rounded parameters."""
+    fields: list[Any] = [track_id, type_, band, sorted((k, _round_for_id(v)) for k, v in parameters.items())]
+    key = json.dumps([scope, *fields] if scope else fields, separators=(",", ":"))
     return "sug_" + hashlib.sha256(key.encode()).hexdigest()[:16]
+
+
+def in_scope(suggestion: Suggestion, scope: str) -> Suggestion:
+    """``suggestion`` with an id unique to ``scope`` (a session): track ids are the session's own names,
+    so the same move on a 'keys' track of another session, or of another song sharing its stems, is
+    another suggestion with its own audio. Stable across re-analyses of the same session."""
+    t = suggestion.target
+    return replace(
+        suggestion, id=suggestion_id(t.track_id, suggestion.type, t.band, suggestion.parameters, scope)
+    )
 
 
 def make_suggestion(

@@ -117,14 +117,14 @@ def test_unknown_foreign_and_unrenderable_suggestions_are_refused(ports: Ports) 
     assert ports.queue.named("preview") == []  # type: ignore[attr-defined]
 
 
-def _session(ports: Ports, *, bpm: float | None = 120) -> str:
+def _session(ports: Ports, *, bpm: float | None = 120, session_id: str = "s") -> str:
     tracks = []
     for track_id, track_type, data in (("v", "vocals", rumbling_vocal()), ("b", "bass", bass_line())):
         sha = ports.blobs.put_bytes(data)
         ports.jobs.add_blob("alice", sha)
         tracks.append({"track_id": track_id, "name": track_id, "type": track_type, "sha256": sha})
-    put_session(ports, owner="alice", session_id="s", doc={"bpm": bpm, "tracks": tracks})
-    job = submit_session(ports, owner="alice", session_id="s")
+    put_session(ports, owner="alice", session_id=session_id, doc={"bpm": bpm, "tracks": tracks})
+    job = submit_session(ports, owner="alice", session_id=session_id)
     (_, pending), *_ = reversed(ports.queue.named("analyze_session"))  # type: ignore[attr-defined]
     for job_id, sha256 in pending:
         run_track_job(ports, job_id=job_id, sha256=sha256, hostname="test")
@@ -157,6 +157,34 @@ def test_session_advice_is_vetted_before_it_is_stored_and_previews_in_the_mix(po
     assert preview["resolved_by_suggestion"] == {high_pass["id"]: True}
     mix, sr = sf.read(preview_audio(ports, owner="alice", job_id=job_id, name="before")[0], always_2d=True)
     assert sr == SR and mix.shape[1] == 2 and mix.shape[0] == pytest.approx(6 * SR, abs=SR // 10)
+
+
+def _advice(ports: Ports, session_job_id: str) -> list[dict]:
+    job = ports.jobs.job(session_job_id)
+    assert job is not None
+    result = ports.jobs.load_json(job.result_key)
+    assert result is not None
+    return [s for t in result["session_analysis"]["tracks"] for s in t["suggestions"]]
+
+
+def test_two_sessions_sharing_their_stems_keep_their_own_suggestion_ids_and_previews(ports: Ports) -> None:
+    """Track ids are a session's own names ('v', 'keys'), so the same move on the same stems in two
+    sessions (two versions of a song) must be two suggestions: once one id named both, previewing the
+    first session's advice after the second was analysed was refused as not of that session."""
+    first = _advice(ports, _session(ports, session_id="song-a"))
+    second = _advice(ports, _session(ports, session_id="song-b"))
+    assert [s["type"] for s in first] == [s["type"] for s in second]  # the same advice...
+    assert not {s["id"] for s in first} & {s["id"] for s in second}  # ...under ids of its own session
+    high_pass = next(s for s in first if s["type"] == "high_pass" and s["target"]["track_id"] == "v")
+    submit_session_preview(ports, owner="alice", session_id="song-a", suggestion_ids=[high_pass["id"]])
+    job_id = run_queued_preview(ports)
+    done = ports.jobs.job(job_id)
+    assert done is not None
+    preview = ports.jobs.load_json(done.result_key)
+    assert preview is not None and preview["session_id"] == "song-a"
+    assert preview["suggestion_ids"] == [high_pass["id"]]
+    again = _advice(ports, _session(ports, session_id="song-a"))  # re-analysed: the same ids
+    assert {s["id"] for s in again} == {s["id"] for s in first}
 
 
 def test_a_session_job_decodes_each_stem_once_for_the_tempo_of_the_sum_and_for_vetting(
