@@ -17,7 +17,7 @@ bp = Blueprint("suggestions", __name__)
 def _limit(raw: str | None) -> int:
     if raw is None:
         return DEFAULT_LIMIT
-    if not raw.isdigit() or not 1 <= int(raw) <= MAX_LIMIT:
+    if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= MAX_LIMIT:
         raise ValidationFailed(f"limit={raw!r} must be an integer in 1..{MAX_LIMIT}")
     return int(raw)
 

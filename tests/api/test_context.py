@@ -107,7 +107,7 @@ def test_suggestions_follow_the_context_and_limit(client: FlaskClient, settings:
     s = sid()
     assert_error(client.get(f"/api/v1/sessions/{s}/suggestions", headers=auth()), 404, "not_found")
     seed_session_analysis(services_for(settings), owner="alice", session_id=s)
-    for bad in ("0", "51", "x", "-1"):
+    for bad in ("0", "51", "x", "-1", "\u0663", "\uff13"):  # Arabic-Indic and full-width digits
         r = client.get(f"/api/v1/sessions/{s}/suggestions?limit={bad}", headers=auth())
         assert_error(r, 422, mentions="limit")
     assert_error(client.get(f"/api/v1/sessions/{s}/suggestions", headers=auth("bob")), 404)
