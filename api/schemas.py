@@ -368,7 +368,10 @@ FEEDBACK: Schema = {
         "comment": {"type": ["string", "null"], "maxLength": 2000},
         "parameters_after": {
             "type": ["object", "null"],
-            "description": "for 'modified' only: the parameters the user chose",
+            "description": "for 'modified' only: the parameters the user chose, named as in the "
+            "suggestion; each a finite number in its range (the move limits of core.suggestions.rules, "
+            "e.g. a cut's gain_db -12..0; freq_hz 20..20000), else 422 naming the parameter, the value "
+            "and the range",
             "maxProperties": 64,
             "additionalProperties": {"type": "number"},
         },

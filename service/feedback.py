@@ -20,7 +20,11 @@ from service.style import export_style, parse_style
 def record_feedback(
     ports: Ports, *, owner: str, body: Mapping[str, Any], now_s: float
 ) -> tuple[str, FeedbackEvent]:
-    """Append one explicit feedback event to the user's log and queue the profile rebuild."""
+    """Append one explicit feedback event to the user's log and queue the profile rebuild.
+
+    A "modified" event's ``parameters_after`` must be the suggestion's own parameters, each a finite
+    number in its range (core.learning.limits); InvalidParameter (422) names the value and range.
+    """
     learned = ports.learning
     suggestion = learned.suggestion(owner, body["suggestion_id"])
     if suggestion is None:
@@ -34,6 +38,13 @@ def record_feedback(
         comment=body.get("comment"),
         parameters_after=body.get("parameters_after"),
     )
+    if event.parameters_after is not None:  # checked as sent, so the message quotes the client's values
+        learning.check_parameters(
+            event.suggestion_type,
+            dict(event.parameters_before),
+            body["parameters_after"],
+            where="feedback.parameters_after",
+        )
     stream_id = learned.append(event)
     ports.queue.rebuild_learning(owner)
     return stream_id, event

@@ -12,6 +12,7 @@ from core.learning.events import (
     impression,
     numeric_parameters,
 )
+from core.learning.limits import check_parameters, parameter_range
 from core.learning.population import Beta, Population, build_population, effectiveness, prior
 from core.learning.profile import KeyStats, LearningProfile, ParameterOffset, build_profile, fold_event
 from core.learning.report import LearningReport, Tip, TypeEffect, learning_report, personal_tips
@@ -37,6 +38,7 @@ __all__ = [
     "adapt_parameters",
     "build_population",
     "build_profile",
+    "check_parameters",
     "effectiveness",
     "expire_impressions",
     "export_learning",
@@ -46,6 +48,7 @@ __all__ = [
     "impression",
     "learning_report",
     "numeric_parameters",
+    "parameter_range",
     "personal_tips",
     "prior",
 ]

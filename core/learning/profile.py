@@ -16,6 +16,7 @@ from typing import Any, Literal
 from core.errors import InvalidParameter
 from core.learning import codec
 from core.learning.events import FeedbackEvent
+from core.learning.limits import bounded_offset, clamp_parameter
 from core.learning.tables import (
     ACCEPTING_KINDS,
     EVIDENCE_DECAY,
@@ -185,17 +186,20 @@ class _Accumulator:
         self.last = e.at_s
 
     def _adapt(self, e: FeedbackEvent) -> None:
+        """Move the offsets toward this event's choices. The log may hold feedback stored before it
+        was range-checked: a value out of its range (core.learning.limits) counts as the nearest
+        edge, and a log-scale value <= 0 is skipped."""
         before = dict(e.parameters_before)
-        for name, after in e.parameters_after or ():
+        for name, after_raw in e.parameters_after or ():
             if name not in before:
                 continue
-            scale = parameter_scale(name)
-            if scale == "log":
-                if before[name] <= 0 or after <= 0:
-                    continue
-                delta = math.log(after / before[name])
-            else:
-                delta = after - before[name]
+            log_scale = parameter_scale(name) == "log"
+            if log_scale and (before[name] <= 0 or after_raw <= 0):
+                continue
+            was = clamp_parameter(e.suggestion_type, name, before[name])
+            after = clamp_parameter(e.suggestion_type, name, after_raw)
+            delta = math.log(after / was) if log_scale else after - was
+            delta = bounded_offset(e.suggestion_type, name, delta, log_scale=log_scale)
             o = self.offsets.setdefault(
                 (e.suggestion_type, e.track_type, name),
                 {
@@ -206,7 +210,8 @@ class _Accumulator:
                     "modifications": 0,
                 },
             )
-            o["offset"] += PARAMETER_LEARNING_RATE * (delta - o["offset"])
+            offset = bounded_offset(e.suggestion_type, name, o["offset"], log_scale=log_scale)
+            o["offset"] = offset + PARAMETER_LEARNING_RATE * (delta - offset)
             o["modifications"] += 1
 
     def freeze(self) -> LearningProfile:

@@ -6,6 +6,7 @@ import math
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from core.learning.limits import bounded_offset
 from core.learning.population import Population, effectiveness
 from core.learning.profile import LearningProfile
 from core.learning.tables import (
@@ -119,17 +120,28 @@ def personal_tips(
             )
             tips.append(Tip("favourite", text, *k.key))
     for o in profile.offsets:
-        big = abs(o.offset) >= (TIP_MIN_OFFSET_LOG if o.scale == "log" else TIP_MIN_OFFSET_LINEAR)
+        log_scale = o.scale == "log"
+        offset = bounded_offset(o.suggestion_type, o.parameter, o.offset, log_scale=log_scale)
+        big = abs(offset) >= (TIP_MIN_OFFSET_LOG if log_scale else TIP_MIN_OFFSET_LINEAR)
         if o.modifications >= 2 and big:
-            amount = f"{math.expm1(o.offset):+.0%}" if o.scale == "log" else f"{o.offset:+.1f}"
             text = (
-                f"On {o.track_type} you set {_words(o.suggestion_type)} {o.parameter} {amount} from what"
-                " Codette suggests; new suggestions start there."
+                f"On {o.track_type} you set {_words(o.suggestion_type)} {o.parameter}"
+                f" {_amount(offset, log_scale=log_scale)} what Codette suggests; new suggestions start there."
             )
             tips.append(Tip("adapted_parameter", text, o.suggestion_type, o.track_type))
     if profile.events >= TIP_RATE_MORE_AFTER_EVENTS and not any(k.ratings for k in profile.keys):
         tips.append(Tip("rate_more", "Rating a suggestion 1-5 teaches Codette faster than applying it."))
     return tuple(tips[:limit])
+
+
+def _amount(offset: float, *, log_scale: bool) -> str:
+    """A bounded offset in words: ``-2.5 from`` (linear units), ``+40% from``, or, from doubling
+    on, ``3.2 times``."""
+    if not log_scale:
+        return f"{offset:+.1f} from"
+    if offset >= math.log(2.0):
+        return f"{round(math.exp(offset), 1):g} times"
+    return f"{math.expm1(offset):+.0%} from"
 
 
 def _words(suggestion_type: str) -> str:

@@ -94,6 +94,51 @@ def test_bad_feedback_names_the_field(
     assert report(client)["events"] == 0
 
 
+@pytest.mark.parametrize(
+    ("after", "mentions"),
+    [
+        ({"gain_db": 1e308, "freq_hz": -5}, "gain_db"),  # the black-box report, verbatim
+        ({"freq_hz": -5}, "freq_hz=-5 is outside 20..20000"),
+        ({"freq_hz": 25000}, "freq_hz=25000 is outside 20..20000"),
+        ({"gain_db": -30}, "gain_db=-30 is outside -12..0"),
+        ({"gain_db": 2.5}, "gain_db=2.5 is outside -12..0"),  # a cut that boosts
+        ({"q": 1e6}, "q=1000000.0 is outside 0.1..40"),
+        ({"attack_ms": 10.0}, "attack_ms: eq_cut has no such parameter (it has freq_hz, gain_db, q)"),
+    ],
+)
+def test_modified_parameters_outside_their_range_are_refused(
+    client: FlaskClient, seeded: dict[str, Suggestion], after: dict[str, float], mentions: str
+) -> None:
+    body = {"suggestion_id": seeded["eq_cut:vox"].id, "kind": "modified", "parameters_after": after}
+    assert_error(send(client, body), 422, "invalid_parameter", mentions=mentions)
+    assert report(client)["events"] == 0
+
+
+def test_feedback_at_the_limits_keeps_adapted_suggestions_within_them(
+    client: FlaskClient, settings: Settings, seeded: dict[str, Suggestion]
+) -> None:
+    """Fifty "modified" at the edge of every range: accepted, and the adapted cut stays a cut of at
+    most 12 dB at an audible frequency, rounded as the suggestions are."""
+    after = {"gain_db": -12.0, "freq_hz": 20000.0, "q": 0.1}
+    for _ in range(50):
+        r = send(
+            client, {"suggestion_id": seeded["eq_cut:vox"].id, "kind": "modified", "parameters_after": after}
+        )
+        assert r.status_code == 201, r.json
+    session = "fb-lim-" + uuid.uuid4().hex[:8]
+    seed_session_analysis(services_for(settings), owner="alice", session_id=session)
+    r = client.get(f"/api/v1/sessions/{session}/suggestions?limit=50", headers=auth())
+    assert r.status_code == 200, r.json
+    cut = next(s for s in r.json["suggestions"] if s["id"] == seeded["eq_cut:vox"].id)
+    params = cut["parameters"]
+    assert -12.0 <= params["gain_db"] <= 0.0 and 20.0 <= params["freq_hz"] <= 20000.0
+    assert params["gain_db"] == round(params["gain_db"], 1) and params["freq_hz"] == round(params["freq_hz"])
+    assert 0.1 <= params["q"] == round(params["q"], 2)
+    assert cut["suggested_parameters"] == {"freq_hz": 350.0, "gain_db": -3.0, "q": 1.4}
+    tips = " ".join(t["message"] for t in report(client)["tips"])
+    assert "gain_db -9.0 from" in tips and "e+" not in tips
+
+
 def test_feedback_on_another_users_suggestion_is_404(
     client: FlaskClient, seeded: dict[str, Suggestion]
 ) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from core.errors import NotFound
+from core.errors import InvalidParameter, NotFound
 from service.feedback import rebuild_learning, record_feedback
 from service.ports import Ports
 from tests.seeded_sessions import seed_session_analysis
@@ -37,3 +37,15 @@ def test_feedback_names_only_the_owners_suggestions(ports: Ports) -> None:
         record_feedback(
             ports, owner="alice", body={"suggestion_id": "sug_unknown", "kind": "applied"}, now_s=1.0
         )
+
+
+def test_modified_feedback_out_of_range_is_refused_and_not_logged(ports: Ports) -> None:
+    eq = seed_session_analysis(ports, owner="alice", session_id="s")["eq_cut:vox"]
+    body = {"suggestion_id": eq.id, "kind": "modified", "parameters_after": {"gain_db": 1e308, "freq_hz": -5}}
+    with pytest.raises(InvalidParameter, match=r"gain_db=1e\+308 is outside -12\.\.0"):
+        record_feedback(ports, owner="alice", body=body, now_s=1.0)
+    assert list(ports.learning.events("alice")) == []
+    assert ports.queue.named("rebuild_learning") == []  # type: ignore[attr-defined]
+    at_limit = {**body, "parameters_after": {"gain_db": -12.0, "freq_hz": 20.0}}
+    _, event = record_feedback(ports, owner="alice", body=at_limit, now_s=2.0)
+    assert dict(event.parameters_after or ()) == {"freq_hz": 20.0, "gain_db": -12.0}

@@ -2498,7 +2498,7 @@ export interface components {
             comment?: string | null;
             /** @enum {string} */
             kind: "applied" | "ignored" | "modified" | "positive" | "negative";
-            /** @description for 'modified' only: the parameters the user chose */
+            /** @description for 'modified' only: the parameters the user chose, named as in the suggestion; each a finite number in its range (the move limits of core.suggestions.rules, e.g. a cut's gain_db -12..0; freq_hz 20..20000), else 422 naming the parameter, the value and the range */
             parameters_after?: {
                 [key: string]: number;
             } | null;
