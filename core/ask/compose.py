@@ -43,8 +43,20 @@ def advice_text(advice: Advice, facts: SessionFacts) -> str:
     return f"{label} on '{facts.name(advice.track_id)}'{where}: {', '.join(parts)}".rstrip(": ")
 
 
+def _clause(text: str) -> str:
+    """A sentence as a clause after "; " or "; and ": "The mix's low mids ..." -> "the mix's low mids ...".
+
+    Only a capitalised plain word is lowered: quoted track names, "LUFS", "EQ" or a number stay.
+    """
+    word = text.split(" ", 1)[0]
+    return text[0].lower() + text[1:] if word.isalpha() and word[0].isupper() and word[1:].islower() else text
+
+
 def _join(items: list[str]) -> str:
-    return items[0] if len(items) == 1 else "; ".join(items[:-1]) + "; and " + items[-1]
+    if len(items) == 1:
+        return items[0]
+    rest = [_clause(i) for i in items[1:]]
+    return "; ".join([items[0], *rest[:-1]]) + "; and " + rest[-1]
 
 
 def compose(
@@ -62,6 +74,11 @@ def compose(
             if f.shown:
                 lines.append(
                     f"The measurements show {f.problem.label}: "
+                    f"{_join([e.text.rstrip('.') for e in f.evidence[:4]])}."
+                )
+            elif f.evidence:
+                lines.append(
+                    f"The measurements do not show {f.problem.label}: "
                     f"{_join([e.text.rstrip('.') for e in f.evidence[:4]])}."
                 )
             else:

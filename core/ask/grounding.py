@@ -14,6 +14,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from core.ask.levels import Placement, against_target, placement_claim, placement_who
 from core.ask.understand import Question, TrackRef
 from core.ask.vocabulary import EFFECT_SUGGESTIONS, PROBLEM_BY_KEY, Problem
 from core.results import TrackAnalysis
@@ -99,6 +100,8 @@ class SessionFacts:
     platform: str
     mix_lufs: float | None
     track_facts: Mapping[str, TrackFacts] = field(default_factory=dict)
+    #: each track type's level in the session's balance (core.session.balance), when it was measured
+    placements: tuple[Placement, ...] = ()
 
     @classmethod
     def from_result(
@@ -127,10 +130,11 @@ class SessionFacts:
         )
         mix = sa.get("mix") or {}
         facts = {k: TrackFacts.from_analysis(k, a) for k, a in (analyses or {}).items()}
+        placements = tuple(Placement.from_dict(t) for t in (sa.get("balance") or {}).get("types") or ())
         return cls(
             session_id=str(result.get("session_id") or ""), tracks=tracks, conflicts=conflicts, issues=issues,
             advice=advice, platform=str(sa.get("platform") or "spotify"), mix_lufs=mix.get("integrated_lufs"),
-            track_facts=facts,
+            track_facts=facts, placements=placements,
         )  # fmt: skip
 
     def name(self, track_id: str) -> str:
@@ -160,7 +164,8 @@ class Evidence:
 
 @dataclass(frozen=True)
 class Finding:
-    """The verdict on one problem: shown by the measurements or not, with what was checked."""
+    """The verdict on one problem: shown by the measurements or not, with what was checked; when not
+    shown, ``evidence`` holds what shows the opposite (a mix quieter than the target for "too loud")."""
 
     problem: Problem
     shown: bool
@@ -208,11 +213,62 @@ def _fixes(problem: Problem, facts: SessionFacts, focus: set[str], bands: Sequen
     return sorted(out, key=lambda a: a.priority)
 
 
+def _track_level(
+    problem: Problem, facts: SessionFacts, focus: set[str]
+) -> tuple[Finding, list[Advice]] | None:
+    """A focused track's level against its usual place in the balance, for "too loud" / "too quiet";
+    None when the session's balance did not judge the focused tracks' types."""
+    if problem.key not in LEVEL_WORDS or not focus:
+        return None
+    shown: list[Evidence] = []
+    against: list[Evidence] = []
+    for p in facts.placements:
+        if not focus & set(p.track_ids):
+            continue
+        claim = placement_claim(p, problem_key=problem.key, who=placement_who(p, facts.name(p.track_ids[0])))
+        if claim is None:
+            continue
+        text, is_shown = claim
+        error = p.error_db
+        e = Evidence(
+            "session.balance.level_error_db", None if error is None else round(error, 1), text, p.track_ids
+        )
+        (shown if is_shown else against).append(e)
+    if not shown and not against:
+        return None
+    fixes = [a for a in _fixes(problem, facts, focus, ()) if a.type == "gain"] if shown else []
+    checked = ("each track's level against its usual place in the balance",)
+    return Finding(problem, bool(shown), tuple(shown or against), checked), fixes
+
+
+def _mix_loudness(
+    issue: Issue, problem: Problem, facts: SessionFacts, focus: set[str]
+) -> tuple[Evidence, bool] | None:
+    """The loudness estimate as evidence, and whether it points the problem's way (louder than the
+    target for "too loud", quieter for "too quiet"); None for a question on some tracks, not the mix."""
+    est, target = issue.evidence.get("estimate_lufs"), issue.evidence.get("target_lufs")
+    if focus or problem.key not in LEVEL_WORDS or not isinstance(est, int | float):
+        return None
+    if not isinstance(target, int | float):
+        return None
+    platform = PLATFORM_TARGETS[facts.platform].name if facts.platform in PLATFORM_TARGETS else facts.platform
+    diff = float(est) - float(target)
+    text = f"the stems sum to about {est:.1f} LUFS (an estimate before mastering), " + against_target(
+        float(est), target_lufs=float(target), platform=platform
+    )
+    points = diff > 0 if problem.key == "too_loud" else diff < 0
+    return Evidence("session.issues.loudness_estimate", round(diff, 1), text), points
+
+
 def _finding(
     problem: Problem, question: Question, facts: SessionFacts, focus: set[str]
 ) -> tuple[Finding, list[Advice]]:
+    on_track = _track_level(problem, facts, focus)
+    if on_track is not None:
+        return on_track
     bands = [b for b in question.entities.bands if b in problem.masking_bands] or list(problem.masking_bands)
     evidence: list[Evidence] = []
+    against: list[Evidence] = []
     checked: list[str] = []
     if problem.masking_bands:
         checked.append(f"masking between tracks ({', '.join(bands)})")
@@ -230,12 +286,22 @@ def _finding(
         checked.append("the mix-wide checks (" + ", ".join(problem.issues) + ")")
         for issue in facts.issues:
             if issue.code in problem.issues and _tonal(issue, problem):
-                if issue.code == "loudness_estimate" and problem.key not in ("low_level", "too_loud"):
+                if issue.code == "loudness_estimate":
+                    mix = _mix_loudness(issue, problem, facts, focus)
+                    if mix is not None:
+                        (evidence if mix[1] else against).append(mix[0])
                     continue
                 if (
                     issue.code == "level_balance"
                     and problem.key in LEVEL_WORDS
-                    and (LEVEL_WORDS[problem.key] not in issue.message)
+                    and (
+                        LEVEL_WORDS[problem.key] not in issue.message
+                        or (
+                            focus
+                            and issue.evidence.get("type")
+                            not in {t.type for t in facts.tracks if t.track_id in focus}
+                        )
+                    )
                 ):
                     continue
                 value = issue.evidence.get("deviation_db", issue.evidence.get("relative_db"))
@@ -279,7 +345,7 @@ def _finding(
                     a.id,
                 )
             )
-    return Finding(problem, bool(evidence), tuple(evidence), tuple(checked)), fixes
+    return Finding(problem, bool(evidence), tuple(evidence or against), tuple(checked)), fixes
 
 
 def _loudness(question: Question, facts: SessionFacts, focus: set[str]) -> list[Evidence]:
@@ -287,7 +353,7 @@ def _loudness(question: Question, facts: SessionFacts, focus: set[str]) -> list[
     target = PLATFORM_TARGETS.get(key)
     if target is None:
         return []
-    out = []
+    out, name = [], target.name
     for tf in facts.track_facts.values():
         t = next((r for r in facts.tracks if r.track_id == tf.track_id), None)
         if t is None or (t.type not in ("mix_bus", "master") and tf.track_id not in focus):
@@ -295,9 +361,8 @@ def _loudness(question: Question, facts: SessionFacts, focus: set[str]) -> list[
         if tf.integrated_lufs is not None:
             out.append(Evidence(
                 "loudness.integrated_lufs", round(tf.integrated_lufs, 1),
-                f"'{facts.name(tf.track_id)}' measures {tf.integrated_lufs:.1f} LUFS integrated; "
-                f"{target.name} plays at {target.integrated_lufs:g} LUFS "
-                f"({target.integrated_lufs - tf.integrated_lufs:+.1f} dB away)",
+                f"'{facts.name(tf.track_id)}' measures {tf.integrated_lufs:.1f} LUFS integrated, "
+                + against_target(tf.integrated_lufs, target_lufs=target.integrated_lufs, platform=name),
                 (tf.track_id,),
             ))  # fmt: skip
         if tf.true_peak_dbtp is not None:
@@ -310,9 +375,9 @@ def _loudness(question: Question, facts: SessionFacts, focus: set[str]) -> list[
     if not out and facts.mix_lufs is not None:
         out.append(Evidence(
             "session.mix.integrated_lufs", round(float(facts.mix_lufs), 1),
-            f"the stems sum to about {facts.mix_lufs:.1f} LUFS (an estimate before mastering); "
-            f"{target.name} plays "
-            f"at {target.integrated_lufs:g} LUFS", (),
+            f"the stems sum to about {facts.mix_lufs:.1f} LUFS (an estimate before mastering), "
+            + against_target(float(facts.mix_lufs), target_lufs=target.integrated_lufs, platform=name),
+            (),
         ))  # fmt: skip
     return out
 

@@ -15,7 +15,17 @@ from core.bands import BAND_NAMES
 from core.errors import InvalidParameter
 from core.session import analyze_session
 from store.knowledge import FileVectorCache, read_knowledge
-from tests.core.session_fixtures import HATS, make_analysis, muddy_session_entries, spectrum, track
+from tests.core.session_fixtures import (
+    BASS,
+    GUITAR,
+    HATS,
+    KICK,
+    VOCAL,
+    make_analysis,
+    muddy_session_entries,
+    spectrum,
+    track,
+)
 
 QUESTIONS = json.loads((Path(__file__).resolve().parents[1] / "ask_questions.json").read_text())
 #: Top-3 retrieval accuracy on tests/ask_questions.json without the model (BM25 + entity boosts).
@@ -223,3 +233,96 @@ def test_answers_are_json_clean(lexical: Asker, muddy: SessionFacts) -> None:
     body = lexical.ask("why is my mix muddy", facts=muddy).to_dict()
     assert json.loads(json.dumps(body, allow_nan=False)) == body
     assert set(body) >= {"answer", "intent", "entities", "evidence", "sources", "suggestions"}
+
+
+# --- level claims: the direction the numbers show, a track against its place in the balance ------
+
+
+def balance_entries(*, snare_over_db: float) -> list:  # type: ignore[type-arg]
+    """Five stem types at their usual levels against the lead (core.session.balance.USUAL_LEVEL_DB)
+    summing to about -16 LUFS, with the snare ``snare_over_db`` off its usual place."""
+    lead = -21.2
+    parts = [
+        ("vox", "vocals", VOCAL, 0.0), ("kick", "kick", KICK, -1.0), ("bass", "bass", BASS, -1.0),
+        ("gtr", "guitar", GUITAR, -4.0),
+        ("snare", "snare", spectrum((150, 8000, -26.0)), -3.0 + snare_over_db),
+    ]  # fmt: skip
+    return [
+        (
+            track(tid, type_, name=tid.title()),
+            make_analysis(tid, third_octave_db=sp, integrated_lufs=lead + usual),
+        )
+        for tid, type_, sp, usual in parts
+    ]
+
+
+@pytest.fixture(scope="module")
+def snare_under() -> SessionFacts:
+    return facts_for(balance_entries(snare_over_db=-2.1), session_id="s066")
+
+
+@pytest.fixture(scope="module")
+def snare_over() -> SessionFacts:
+    return facts_for(balance_entries(snare_over_db=8.0), session_id="s067")
+
+
+@pytest.mark.parametrize(
+    "question", ["is my mix too loud?", "is my mix too hot for spotify?", "is the master too loud?"]
+)
+def test_a_mix_under_the_target_never_reads_as_too_much_level(
+    lexical: Asker, snare_under: SessionFacts, question: str
+) -> None:
+    assert snare_under.mix_lufs == pytest.approx(-16.0, abs=0.05)
+    text = lexical.ask(question, facts=snare_under).text
+    assert "measurements show too much level" not in text
+    assert "2.0 dB quieter than the -14 LUFS Spotify plays at" in text
+    assert "+2.0 dB" not in text
+
+
+def test_a_mix_under_the_target_reads_as_quieter_for_a_low_level_question(
+    lexical: Asker, snare_under: SessionFacts
+) -> None:
+    answer = lexical.ask("is my mix too quiet?", facts=snare_under)
+    assert "measurements show low level" in answer.text
+    assert "2.0 dB quieter than the -14 LUFS" in answer.text
+    (e,) = [e for e in answer.evidence if e.field == "session.issues.loudness_estimate"]
+    assert e.value == -2.0
+
+
+def test_a_snare_under_its_usual_place_is_not_too_loud(lexical: Asker, snare_under: SessionFacts) -> None:
+    answer = lexical.ask("is the snare too loud?", facts=snare_under, track_id="snare")
+    text = answer.text
+    assert "do not show too much level" in text
+    assert "'Snare' sits 2.1 dB under its usual place" in text and "not too loud" in text
+    assert "LUFS" not in text  # answered from the balance, not from the mix against a streaming target
+    (e,) = answer.evidence
+    assert e.field == "session.balance.level_error_db" and e.value == -2.1 and e.track_ids == ("snare",)
+    assert answer.suggestion_ids == ()
+
+
+def test_a_snare_8_db_over_its_usual_place_is_too_loud(lexical: Asker, snare_over: SessionFacts) -> None:
+    answer = lexical.ask("is the snare too loud?", facts=snare_over, track_id="snare")
+    text = answer.text
+    assert "measurements show too much level" in text
+    assert "'Snare' sits 8.0 dB over its usual place" in text and "): too loud" in text
+    gain = next(a for a in snare_over.advice if a.type == "gain" and a.track_id == "snare")
+    assert answer.suggestion_ids == (gain.id,) and f"{gain.parameters['gain_db']:+.1f} dB" in text
+
+
+def test_a_question_on_one_track_ignores_another_tracks_level(
+    lexical: Asker, snare_over: SessionFacts
+) -> None:
+    text = lexical.ask("is the vocal too loud?", facts=snare_over).text
+    assert "do not show too much level" in text and "'Vox' sits" in text and "Snare" not in text
+
+
+def test_joined_evidence_reads_as_one_sentence(
+    lexical: Asker, muddy: SessionFacts, snare_over: SessionFacts
+) -> None:
+    """Clauses after '; and ' start lower case ("...over 15 s); and the mix's low mids ...")."""
+    import re
+
+    for facts in (muddy, snare_over):
+        for q in ("why is my mix muddy", "is my mix too loud?", "is my mix boomy?"):
+            text = lexical.ask(q, facts=facts).text
+            assert not re.search(r";( and)? (The|Sub|A) ", text), text
