@@ -46,6 +46,9 @@ from core.suggestions.model import Suggestion, make_suggestion  # noqa: E402
 from core.verify import compare_analyses, verify_suggestion, vet_session  # noqa: E402
 
 TOP = 3
+#: Side effects that are new advice (a new first-rank move, a new masking clash), not a quality
+#: threshold crossed: reported to the user, not counted as harm.
+ADVICE_EFFECTS = ("new_advice_", "new_masking:")
 #: Also rank after core.verify.vet_session (slow: every renderable suggestion of every perturbed
 #: session is rendered and re-analysed): CODETTE_ADVICE_VET=1.
 VET = os.environ.get("CODETTE_ADVICE_VET", "0") == "1"
@@ -164,7 +167,7 @@ def _render_check(
     out.repaired = out.fraction >= REPAIR_FRACTION
     after = analyze((rendered, sr), name=s.target.track_id)
     verdict = compare_analyses(s, before, after, track_type=ttype)
-    out.harmed = bool([e for e in verdict.side_effects if not e.code.startswith("new_advice_")])
+    out.harmed = bool([e for e in verdict.side_effects if not e.code.startswith(ADVICE_EFFECTS)])
     return out
 
 
@@ -217,7 +220,7 @@ def clean_harm(
             verdict, _ = verify_suggestion(
                 stem.y, session.sr, s, track_type=stem.type, before=analyses[stem.track_id]
             )
-        bad = verdict is not None and any(not e.code.startswith("new_advice_") for e in verdict.side_effects)
+        bad = verdict is not None and any(not e.code.startswith(ADVICE_EFFECTS) for e in verdict.side_effects)
         harmful += int(bad)
         gain = s.parameters.get("gain_db")
         text.append(

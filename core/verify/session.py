@@ -22,6 +22,7 @@ from core.verify.verdict import (
     compare_analyses,
     judge_in_session,
     new_advice,
+    new_masking,
     verify_in_session,
     vet_suggestions,
 )
@@ -160,7 +161,7 @@ def verify_session_moves(
         else:
             resolved[s.id] = (s.type, s.target.band) not in advice_keys(all1, tid)
             improved[s.id] = False
-    effects = []
+    effects = new_masking(s0, s1, ids)
     for t in s1.tracks:
         effects.extend(new_advice(all0, all1, t.track_id))
     return SessionVerification(

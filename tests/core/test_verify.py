@@ -176,3 +176,33 @@ def test_side_effects_judge_a_stem_as_the_user_reads_it() -> None:
     on_mix = compare_analyses(hp, before, after, track_type="mix_bus")
     assert "quality_mud" not in {e.code for e in on_stem.side_effects}
     assert "quality_mud" in {e.code for e in on_mix.side_effects}
+
+
+def test_a_move_that_pushes_two_parts_together_in_a_band_reports_the_new_clash() -> None:
+    """Keys 12 dB over a pad everywhere: no clash. Cutting the keys' mids 10 dB brings the two within
+    6 dB there, a clash the move created (a side effect of the preview); a 3 dB cut does not."""
+    from core.render import render_suggestion
+    from core.verify import verify_session_moves
+
+    rng = np.random.default_rng(3)
+    n = 6 * SR
+    levels = {"keys": -14.0, "pad": -26.0}
+    audio = {}
+    for name, dbfs in levels.items():
+        mono = pink(n, rng)
+        mono = mono / np.sqrt(np.mean(mono**2)) * 10 ** (dbfs / 20)
+        audio[name] = np.stack([mono, mono]).astype(np.float32)
+    analyses = {name: analyze((y, SR), name=name) for name, y in audio.items()}
+    doc = {"bpm": 120.0, "tracks": [{"track_id": t, "name": t, "type": t} for t in levels]}
+    found = {}
+    for depth in (-10.0, -3.0):
+        cut = make_suggestion("eq_cut", track_id="keys", track_type="keys", band="mid",
+                              parameters={"freq_hz": 1000.0, "gain_db": depth, "q": 0.7},
+                              priority=4, confidence=0.5, reason="test")  # fmt: skip
+        after = {"keys": analyze((render_suggestion(audio["keys"], SR, cut), SR), name="keys")}
+        found[depth] = verify_session_moves(doc, analyses, [cut], after)
+    deep = found[-10.0]
+    assert deep.before["overlap:mid:keys/pad"] == 0.0 and deep.after["overlap:mid:keys/pad"] >= 0.5
+    (clash,) = [e for e in deep.side_effects if e.code.startswith("new_masking:")]
+    assert clash.code == "new_masking:mid:keys/pad" and "none before" in clash.message
+    assert not [e for e in found[-3.0].side_effects if e.code.startswith("new_masking:")]
