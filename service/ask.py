@@ -139,7 +139,7 @@ class Answerer:
         if session_id:
             facts, note = self.session_facts(ports, owner=owner, session_id=session_id)
             if facts is not None and track_id and track_id not in {t.track_id for t in facts.tracks}:
-                raise NotFound(f"track {track_id!r} is not in session {session_id!r}'s analysis")
+                raise NotFound(f"track {track_id!r} is not in the analysis of session {session_id!r}")
         answer = self.asker().ask(body["question"], facts=facts, track_id=track_id, session_note=note or None)
         out = answer.to_dict()
         topic = topic_of(body["question"])

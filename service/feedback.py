@@ -28,7 +28,7 @@ def record_feedback(
     learned = ports.learning
     suggestion = learned.suggestion(owner, body["suggestion_id"])
     if suggestion is None:
-        raise NotFound(f"suggestion {body['suggestion_id']!r} not found (not one of your analyses')")
+        raise NotFound(f"suggestion {body['suggestion_id']!r} not found (not one of your analyses)")
     event = learning.feedback_event(
         suggestion,
         user_id=owner,

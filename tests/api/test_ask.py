@@ -90,7 +90,10 @@ def test_ask_validates_and_keeps_sessions_private(client: FlaskClient, settings:
     assert client.post("/api/v1/ask", json={"question": "x"}).status_code == 401
     sid = store_muddy_session(settings)
     assert_error(
-        ask(client, {"question": "why muddy", "session_id": sid, "track_id": "nope"}), 404, "not_found"
+        ask(client, {"question": "why muddy", "session_id": sid, "track_id": "nope"}),
+        404,
+        "not_found",
+        mentions=f"track 'nope' is not in the analysis of session {sid!r}",
     )
     # Bob cannot ground on Alice's session: to him it is unknown, a 404 like any unknown session id.
     assert_error(ask(client, {"question": "why is my mix muddy?", "session_id": sid}, user="bob"), 404)

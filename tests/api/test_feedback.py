@@ -83,7 +83,11 @@ def test_feedback_is_logged_and_the_report_counts_it_at_once(
         ({"kind": "modified"}, 422, "parameters_after"),
         ({"parameters_after": {"freq_hz": 200.0}}, 422, "parameters_after"),
         ({"parameters_after": {"freq_hz": "low"}, "kind": "modified"}, 422, "parameters_after"),
-        ({"suggestion_id": "sug_0000000000000000"}, 404, "sug_0000000000000000"),
+        (
+            {"suggestion_id": "sug_0000000000000000"},
+            404,
+            "suggestion 'sug_0000000000000000' not found (not one of your analyses)",
+        ),
     ],
 )
 def test_bad_feedback_names_the_field(
