@@ -71,6 +71,11 @@ class AnalysisCache(Protocol):
         """Store a value; ``compute_s`` is what the analysis cost, which each later hit saves."""
         ...
 
+    def mark(self, key: str) -> None:
+        """Store an empty value under ``key``, not counted as a put: a marker ``exists`` finds (blob
+        retention's sign that some user's analysis of a blob is cached, service.track_job)."""
+        ...
+
     def stats(self) -> CacheStats: ...
 
 
@@ -113,6 +118,10 @@ class MemoryCache:
             self._values[key] = value
             self._puts += 1
             self._compute_s += compute_s
+
+    def mark(self, key: str) -> None:
+        with self._lock:
+            self._values[key] = {}
 
     def stats(self) -> CacheStats:
         with self._lock:

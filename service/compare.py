@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import replace
 from typing import Any
 
-from core.analysis import analyze, cache_key
+from core.analysis import analyze
 from core.compare import compare_tracks
 from core.errors import BlobNotFound, CodetteError
 from core.results import TrackAnalysis
@@ -22,7 +22,9 @@ from service.model import Job, new_id
 from service.ports import Ports
 from service.track_job import (
     PROGRESS_STEP,
+    analysis_key,
     analysis_params,
+    cache_analysis,
     finish_done,
     finish_failed,
     reannounce,
@@ -57,31 +59,34 @@ def analysis_for(
     ports: Ports,
     sha256: str,
     *,
+    owner: str,
     name: str = "",
     on_progress: Callable[[float, str], None] | None = None,
 ) -> TrackAnalysis:
-    """The analysis of a blob: from the cache, else computed now and cached (the track job's key)."""
-    key = cache_key(sha256, analysis_params(ports.settings))
-    cached = ports.cache.load(key)
+    """``owner``'s analysis of a blob: from the cache, else computed now and cached (the track job's
+    key, service.track_job.analysis_key)."""
+    params = analysis_params(ports.settings)
+    cached = ports.cache.load(analysis_key(owner, sha256, params))
     if cached is not None:  # cached by content: its name is whoever's upload computed it first
         return replace(TrackAnalysis.from_dict(cached), name=name or sha256[:12])
     analysis = analyze(
         ports.blobs.open_path(sha256),
         name=name or sha256[:12],
-        params=analysis_params(ports.settings),
+        params=params,
         sha256=sha256,
         on_progress=on_progress,
     )
-    ports.cache.put(key, analysis.to_dict())
+    cache_analysis(ports, owner, sha256, params, analysis.to_dict(), compute_s=0.0)
     return analysis
 
 
-def session_reference(ports: Ports, doc: Mapping[str, Any]) -> ReferenceTarget | None:
-    """The average of a session document's ``references`` (analyses cached or computed), or None."""
+def session_reference(ports: Ports, doc: Mapping[str, Any], *, owner: str) -> ReferenceTarget | None:
+    """The average of a session document's ``references`` (``owner``'s analyses, cached or computed),
+    or None."""
     hashes = list(doc.get("references") or ())
     if not hashes:
         return None
-    return reference_target([(sha, analysis_for(ports, sha)) for sha in hashes])
+    return reference_target([(sha, analysis_for(ports, sha, owner=owner)) for sha in hashes])
 
 
 def run_compare_job(ports: Ports, *, job_id: str) -> dict[str, str]:
@@ -107,7 +112,7 @@ def run_compare_job(ports: Ports, *, job_id: str) -> dict[str, str]:
                     ports.jobs.set_progress(job_id, overall, f"{side}: {stage}")
                     ports.publisher.publish(JobProgress(job_id, overall, f"{side}: {stage}"), rooms=rooms)
 
-            analyses.append(analysis_for(ports, sha256, on_progress=report))
+            analyses.append(analysis_for(ports, sha256, owner=job.owner, on_progress=report))
     except CodetteError as exc:
         finish_failed(ports, job, exc.to_dict())
         return {"job_id": job_id, "status": JobStatus.FAILED.value}

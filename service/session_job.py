@@ -242,7 +242,8 @@ def run_session_job(ports: Ports, *, job_id: str) -> dict[str, str]:
         spec = SessionSpec.from_dict(doc)
         summary = summarize_session(session_tracks, analyses, session_bpm=spec.bpm)
         done = {k: v for k, v in analyses.items() if v is not None}
-        reference = session_reference(ports, doc)  # the references replace the genre's tonal target
+        # the references replace the genre's tonal target
+        reference = session_reference(ports, doc, owner=job.owner)
         genre, bpm = habits_for(ports, owner=job.owner)  # the user's style
         stems = short_stems(ports, doc, done)  # decoded once, for the tempo and for vetting
         heard = heard_tempo(ports, job, spec, doc, done, stems)  # the sum, as an engineer hears it

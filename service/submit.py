@@ -9,13 +9,12 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from core.analysis import cache_key
 from service.admission import enqueue_tracks, reserve
 from service.messages import BatchDone, JobKind, JobStatus, batch_room
 from service.model import Batch, Job, Upload, new_id
 from service.ports import Ports
 from service.suggestions import store_track_suggestions
-from service.track_job import analysis_params
+from service.track_job import analysis_key, analysis_params
 
 
 def _track_job(
@@ -41,7 +40,7 @@ def _track_job(
         session_id=session_id,
         track_id=track_id,
     )
-    key = cache_key(sha256, analysis_params(ports.settings, bpm_hint=bpm_hint))
+    key = analysis_key(owner, sha256, analysis_params(ports.settings, bpm_hint=bpm_hint))
     if ports.cache.contains(key):
         return replace(
             job,

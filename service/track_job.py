@@ -7,6 +7,7 @@ the broker redelivers after a crash costs one cache lookup.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import time
 from collections.abc import Callable
@@ -47,6 +48,29 @@ def analysis_params(settings: Settings, *, bpm_hint: float | None = None) -> Ana
     """The parameters every process derives from Settings (and the session's declared BPM, if any),
     so API and workers agree on cache keys."""
     return AnalysisParams(max_duration_s=settings.max_duration_s, bpm_hint=bpm_hint)
+
+
+def analysis_key(owner: str, sha256: str, params: AnalysisParams) -> str:
+    """Where ``owner``'s analysis of a blob is cached: the engine's content key, scoped to the user.
+
+    Shared between users, a cache hit told one user that someone else had uploaded the same audio
+    (their job came back "cached" at once), against the promise that nobody learns what others
+    analysed (README, POST /api/v1/blobs/missing). A DAW user re-analyses their own sessions, so
+    the scope costs a second analysis only when two users upload identical bytes.
+    """
+    tag = hashlib.sha256(owner.encode()).hexdigest()[:16]
+    return f"{cache_key(sha256, params)}:user:{tag}"
+
+
+def cache_analysis(
+    ports: Ports, owner: str, sha256: str, params: AnalysisParams, value: dict[str, Any], *, compute_s: float
+) -> str:
+    """Cache ``owner``'s analysis of a blob (its key returned), and mark the blob's content key so blob
+    retention (service.retention) keeps a blob some user's cached analysis still names."""
+    key = analysis_key(owner, sha256, params)
+    ports.cache.put(key, value, compute_s=compute_s)
+    ports.cache.mark(cache_key(sha256, params))
+    return key
 
 
 def declared_bpm(ports: Ports, job: Job) -> float | None:
@@ -241,7 +265,7 @@ def run_track_job(ports: Ports, *, job_id: str, sha256: str, hostname: str) -> d
         reannounce(ports, job)
         return {"job_id": job_id, "status": job.status.value}
     params = analysis_params(ports.settings, bpm_hint=declared_bpm(ports, job))
-    key = cache_key(sha256, params)
+    key = analysis_key(job.owner, sha256, params)
     cached = ports.cache.load(key)  # submit_batch made (and counted) this job's cache decision
     if cached is not None:
         finish_done(ports, job, result_key=key, result=cached, cached=True)
@@ -262,7 +286,7 @@ def run_track_job(ports: Ports, *, job_id: str, sha256: str, hostname: str) -> d
         finish_failed(ports, job, exc.to_dict())
         return {"job_id": job_id, "status": JobStatus.FAILED.value}
     elapsed = time.perf_counter() - started
-    ports.cache.put(key, value, compute_s=elapsed)
+    cache_analysis(ports, job.owner, sha256, params, value, compute_s=elapsed)
     finish_done(ports, job, result_key=key, result=value, cached=False, elapsed_s=round(elapsed, 3))
     return {"job_id": job_id, "status": JobStatus.DONE.value}
 

@@ -57,6 +57,9 @@ class RedisCache:
         pipe.hincrbyfloat(STATS_KEY, "compute_s", compute_s)
         pipe.execute()
 
+    def mark(self, key: str) -> None:
+        self._redis.set(key, "{}", ex=self._ttl_s)
+
     def touch(self, key: str) -> None:
         """Keep a result that a job points to alive for another TTL."""
         self._redis.expire(key, self._ttl_s)

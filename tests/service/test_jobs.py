@@ -127,20 +127,24 @@ def test_a_twin_delivery_leaves_the_announcement_to_a_finisher_still_announcing(
     assert len(ports.publisher.sent) == sent  # type: ignore[attr-defined]
 
 
-def test_a_cached_analysis_carries_the_name_this_upload_gave_it_never_an_earlier_one(ports: Ports) -> None:
-    """The analysis cache is keyed by content: whoever uploaded the bytes first named the cached
-    analysis, and neither another user nor a later upload under a new name may read that name."""
+def test_a_cached_analysis_is_the_owners_own_and_carries_the_name_this_upload_gave_it(ports: Ports) -> None:
+    """The cache never tells one user what another analysed: bob's upload of the bytes alice analysed
+    is analysed for him (not "cached" at once). Within one user's cache, an analysis is keyed by content,
+    so a later upload under a new name, or a job that found the cache filled while it was queued, reads
+    its own name, never the name of the upload that computed it."""
     sha = ports.blobs.put_bytes(wav_bytes(seconds=0.5, seed=5))
     submit_batch(ports, owner="alice", uploads=[Upload("Unreleased_FINAL_v7.wav", sha)])
-    _, (queued,) = submit_batch(ports, owner="bob", uploads=[Upload("mine.wav", sha)])  # before it ran
-    run_queued(ports)  # alice's job computes; bob's, next in the queue, finds the cache filled
+    _, (queued,) = submit_batch(ports, owner="alice", uploads=[Upload("mine.wav", sha)])  # before it ran
+    run_queued(ports)  # the first computes; the second, next in the queue, finds the cache filled
     _, (theirs,) = submit_batch(ports, owner="bob", uploads=[Upload("bob.wav", sha, track_type="keys")])
     _, (renamed,) = submit_batch(ports, owner="alice", uploads=[Upload("take 2.wav", sha)])
-    assert theirs.cached and renamed.cached
+    assert not theirs.cached and renamed.cached
+    run_queued(ports)
     for job, name in ((theirs, "bob.wav"), (renamed, "take 2.wav")):
         stored = ports.jobs.job(job.job_id)
-        assert stored is not None
+        assert stored is not None and stored.status is JobStatus.DONE
         assert job_snapshot(ports, stored)["result"]["name"] == name
     sent = ports.publisher.sent  # type: ignore[attr-defined]
-    (bobs,) = [m for m, _ in sent if m.event is Event.JOB_DONE and m.job_id == queued.job_id]
-    assert bobs.result["name"] == "mine.wav"
+    (own,) = [m for m, _ in sent if m.event is Event.JOB_DONE and m.job_id == queued.job_id]
+    assert own.result["name"] == "mine.wav"
+    assert ports.cache.stats().puts == 2  # alice's analysis and bob's: one each

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from core.analysis import cache_key
 from service.model import Upload
 from service.ports import Ports
 from service.sessions import put_session
 from service.submit import submit_batch, submit_session
-from service.track_job import analysis_params, run_track_job
+from service.track_job import analysis_key, analysis_params, run_track_job
 from tests.conftest import wav_bytes
 
 
@@ -37,7 +36,7 @@ def test_the_declared_bpm_is_the_track_jobs_tempo_prior(ports: Ports, bpm: float
     ports.jobs.add_blob("alice", sha)
     _session(ports, sha, bpm)
     got = _run_session_tracks(ports)
-    assert got["key"] == cache_key(sha, analysis_params(ports.settings, bpm_hint=float(bpm)))
+    assert got["key"] == analysis_key("alice", sha, analysis_params(ports.settings, bpm_hint=float(bpm)))
     assert got["rhythm"]["tempo_source"] == "prior"
     assert got["rhythm"]["tempo_bpm"] == pytest.approx(bpm, rel=0.04)
     # Analysed again with the same BPM: the hinted analysis is the cached one, decided at submit.

@@ -12,10 +12,9 @@ import pytest
 import redis
 
 from config import Settings
-from core.analysis import cache_key
 from service.model import Job, new_id
 from service.retention import sweep_blobs
-from service.track_job import analysis_params
+from service.track_job import analysis_params, cache_analysis
 from store.blobs import LocalBlobStore
 from store.cache import RedisCache
 from store.jobs import RedisJobStore
@@ -111,7 +110,7 @@ def test_sweep_keeps_what_jobs_sessions_inputs_and_the_cache_name(
     jobs.create_job(Job(new_id(), "alice", name="kick", sha256=by_job))
     jobs.put_session("alice", "song", {"tracks": [{"track_id": "t1", "sha256": in_session}]})
     jobs.put_session_input(new_id(), {"a": in_input, "b": by_job})  # a comparison's frozen input
-    ports.cache.put(cache_key(cached, analysis_params(settings)), {"sha256": cached})
+    cache_analysis(ports, "alice", cached, analysis_params(settings), {"sha256": cached}, compute_s=0.0)
     try:
         first = sweep_blobs(ports, now_s=T0)
         assert (first.kept, first.marked) == (4, 1)
