@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from core.learning.events import MIX_TRACK_TYPE
 from core.learning.limits import bounded_offset, clamp_parameter
 from core.learning.profile import LearningProfile
-from core.suggestions.model import _round_display as round_display
+from core.suggestions.model import round_display
 
 
 def adapt_parameters(

@@ -92,7 +92,7 @@ class Suggestion:
         return to_dict(self)  # type: ignore[no-any-return]
 
 
-def _round_display(name: str, value: ParamValue) -> ParamValue:
+def round_display(name: str, value: ParamValue) -> ParamValue:
     if isinstance(value, str | bool) or not isinstance(value, float | int):
         return value
     v = float(value)
@@ -148,7 +148,7 @@ def make_suggestion(
     sev = severity(evidence)
     if sev is not None:
         evidence["severity"] = sev
-    params = {k: _round_display(k, v) for k, v in parameters.items()}
+    params = {k: round_display(k, v) for k, v in parameters.items()}
     ev = {k: (round(float(v), 2) if isinstance(v, float) else v) for k, v in evidence.items()}
     return Suggestion(
         id=suggestion_id(track_id, type_, band, params),
