@@ -198,8 +198,8 @@ def detect_masking(grid: StemGrid, analyses: Mapping[str, TrackAnalysis]) -> Mas
         if own_i != own_j:
             cut, keep = (i, j) if own_i < own_j else (j, i)
             why = (
-                f"the {type_noun(types[keep])} track owns that band more than the "
-                f"{type_noun(types[cut])} track"
+                f"the {type_noun(types[keep])} track '{ids[keep]}' owns that band more than the "
+                f"{type_noun(types[cut])} track '{ids[cut]}'"
             )
         else:
             si, sj = _share(analyses.get(ids[i]), band.name), _share(analyses.get(ids[j]), band.name)
@@ -340,9 +340,9 @@ def detect_dominance(grid: StemGrid, analyses: Mapping[str, TrackAnalysis]) -> t
                     confidence=min(0.6 + louder / 2, 0.95),
                     reason=(
                         f"Louder than '{ids[j]}' in {band_words(band.name)} {100 * louder:.0f} % of the "
-                        f"time that track plays there: the {type_noun(types[j])} track owns that band "
-                        f"and is buried under the {type_noun(types[i])} track. Cut the "
-                        f"{type_noun(types[i])} there so the {type_noun(types[j])} comes through."
+                        f"time that track plays there: the {type_noun(types[j])} track '{ids[j]}' owns "
+                        f"that band and is buried under the {type_noun(types[i])} track '{ids[i]}'. Cut "
+                        f"'{ids[i]}' there so '{ids[j]}' comes through."
                     ),
                     evidence={
                         "louder_fraction": louder,

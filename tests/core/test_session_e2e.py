@@ -119,3 +119,28 @@ def test_mix_estimate_matches_the_rendered_sum(rng):
     estimate = analyze_session(spec, analyses).mix.integrated_lufs
     rendered = run(a * 10 ** (-3 / 20) + b, "mix").loudness.integrated_lufs
     assert estimate == pytest.approx(rendered, abs=1.0)
+
+
+def test_a_masking_cut_names_both_stems_not_only_their_types(rng):
+    # hats typed "drums" with body in the snare's mids: the cut says which stems, as the user names them
+    n = 10 * SR
+    analyses = {
+        "02_snare": run(band_noise(rng, 600, 1800, n, -20), "02_snare"),
+        "03_hats": run(band_noise(rng, 600, 1800, n, -21) + band_noise(rng, 6000, 10000, n, -18), "03_hats"),
+    }
+    spec = SessionSpec.from_dict(
+        {
+            "bpm": 120,
+            "tracks": [
+                {"track_id": "02_snare", "name": "02_snare", "type": "snare"},
+                {"track_id": "03_hats", "name": "03_hats", "type": "drums"},
+            ],
+        }
+    )
+    out = analyze_session(spec, analyses)
+    (c,) = [c for c in out.masking.conflicts if c.band == "mid"]
+    assert c.cut_track_id == "03_hats"
+    cut = c.remedy
+    assert cut is not None and cut.target.track_id == "03_hats"
+    assert cut.reason.startswith("Masks '02_snare' in the mids")
+    assert "the snare track '02_snare' owns that band more than the drum track '03_hats'" in cut.reason
