@@ -19,10 +19,10 @@ from core.session.presence import presence_cut
 from core.session.reference import ReferenceTarget, carrier_of, label, reference_deviations, reference_move
 from core.session.spec import SessionSpec, TrackSpec
 from core.session.tempo import TempoVote, session_tempo
-from core.suggestions.mastering import tonal_deviations
+from core.suggestions.mastering import tonal_deviations, tonal_findings
 from core.suggestions.model import BUS_TYPES, Suggestion, in_scope, resolve
 from core.suggestions.track import suggest_for_track
-from core.suggestions.wording import band_verb, band_words, type_noun
+from core.suggestions.wording import band_words, type_noun
 from core.targets import (
     DEFAULT_GENRE,
     DEFAULT_PLATFORM,
@@ -115,17 +115,10 @@ def _issues(
                 {"bands_required": TONAL_MIN_BANDS},
             )
         )
-    for d in mix.tonal_balance:
-        if d.outside and d.deviation_db is not None:
-            out.append(
-                MixIssue(
-                    "tonal_balance",
-                    "warning",
-                    f"The mix's {band_words(d.band)[4:]} {band_verb(d.band)} "
-                    f"{d.deviation_db:+.1f} dB against {target}.",
-                    {"band": d.band, "deviation_db": round(d.deviation_db, 2), "target_db": d.target_db},
-                )
-            )
+    out.extend(
+        MixIssue("tonal_balance", "warning", m, e)
+        for m, e in tonal_findings(mix.tonal_balance, target=target)
+    )
     if mix.balance_db is not None and abs(mix.balance_db) > STEREO_BALANCE_DB:
         side = "left" if mix.balance_db > 0 else "right"
         out.append(

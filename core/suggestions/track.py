@@ -14,7 +14,7 @@ from core.quality import judged_noise_floor
 from core.results import StereoResult, TrackAnalysis
 from core.suggestions import tempo
 from core.suggestions.mastering import platform_suggestions, tonal_balance_suggestions
-from core.suggestions.model import BUS_TYPES, TRACK_TYPES, Suggestion, resolve
+from core.suggestions.model import BUS_TYPES, TRACK_TYPES, ParamValue, Suggestion, resolve
 from core.suggestions.rules import (
     CYMBALS_EXTRA_CREST_DB,
     CYMBALS_LOW_SHARE,
@@ -127,20 +127,39 @@ def _squashed(a: TrackAnalysis, ctx: TrackContext) -> Suggestion | None:
 
 
 def _clipping(a: TrackAnalysis, ctx: TrackContext) -> Suggestion | None:
-    """Clipped samples (runs at full scale, core.dynamics): repair. A hot peak alone is not clipping."""
+    """Clipped samples (runs at full scale, core.dynamics): repair. A hot peak alone is not clipping.
+
+    On a mix bus or master the clipping happened before this file (the mix was bounced or the
+    master's limiter driven into full scale): the fix is a new bounce with headroom, and a limiter
+    on this file cannot undo it, so the advice says so rather than leaving it to the platform moves.
+    """
     d = a.dynamics
-    if ctx.track_type in BUS_TYPES or d.clipped_samples <= THRESHOLDS.clipped_samples:
+    if d.clipped_samples <= THRESHOLDS.clipped_samples:
         return None
+    peak = f" (peak {d.peak_dbfs:.1f} dBFS)" if d.peak_dbfs is not None else ""
+    if ctx.track_type in BUS_TYPES:
+        params: dict[str, ParamValue] = {"process": "declip", "action": "re_export"}
+        reason = (
+            f"{d.clipped_samples} clipped samples{peak}: the mix was clipped on its way into this "
+            f"file (the bounce or a limiter ran into full scale), and no limiter or gain change here "
+            f"undoes that. Re-bounce the mix with "
+            f"headroom (lower the master fader or the limiter's input until nothing reaches full "
+            f"scale), then limit to the platform's ceiling; a declipper can only partly restore it."
+        )
+    else:
+        params = {"process": "declip"}
+        reason = (
+            f"{d.clipped_samples} clipped samples{peak}: re-export or re-record lower, or repair with a "
+            f"declipper."
+        )
     return emit(
         "cleanup",
         ctx,
         None,
-        {"process": "declip"},
+        params,
         1,
         0.9,
-        f"{d.clipped_samples} clipped samples"
-        + (f" (peak {d.peak_dbfs:.1f} dBFS)" if d.peak_dbfs is not None else "")
-        + ": re-export or re-record lower, or repair with a declipper.",
+        reason,
         {
             "clipped_samples": d.clipped_samples,
             "clipped_samples_above": THRESHOLDS.clipped_samples + 1,

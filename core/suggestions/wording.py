@@ -80,6 +80,23 @@ def _hz(value: float) -> str:
     return f"{value / 1000:g} kHz" if value >= 1000 else f"{value:g} Hz"
 
 
+def span_words(low_hz: float, high_hz: float) -> str:
+    """ "60 Hz-2 kHz": a frequency region as a message names it."""
+    return f"{_hz(low_hz)}-{_hz(high_hz)}"
+
+
+#: What an engineer calls a mix whose contiguous region stands above (+1) or below (-1) the rest of
+#: its bands, by where the rest lies ("above": the rest is higher in frequency, "below", "around").
+TILT_WORDS: dict[tuple[int, str], str] = {
+    (1, "above"): "a dark mix; the top end is what is missing",
+    (-1, "below"): "a dark mix; the top end is what is missing",
+    (-1, "above"): "a thin mix; the low end is what is missing",
+    (1, "below"): "a bright, thin mix; the top end outweighs the body",
+    (1, "around"): "the mix bulges there",
+    (-1, "around"): "a scooped mix; that region is what is missing",
+}
+
+
 def move_words(suggestion_type: str) -> str:
     return MOVE_WORDS.get(suggestion_type, "a " + suggestion_type.replace("_", " "))
 

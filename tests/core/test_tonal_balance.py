@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
+from core.analysis import analyze
 from core.bands import BAND_NAMES, BANDS
 from core.session import SessionSpec, analyze_session
 from core.suggestions import suggest_for_track, tonal_deviations
 from core.targets import GENRE_TARGETS
+from tests.core.mixes import SR, pink, shape
 from tests.core.session_fixtures import BASS, KICK, band_levels, make_analysis, spectrum, track
 
 POP = GENRE_TARGETS["Pop"].band_levels_db
@@ -86,3 +89,65 @@ def test_master_tonal_moves_are_capped_and_state_the_measured_deviation():
     assert boost.type == "eq_boost" and 0 < boost.parameters["gain_db"] <= 6.0
     assert f"{boost.evidence['deviation_db']:+.1f} dB" in boost.reason
     assert boost.evidence["deviation_db"] == pytest.approx(-20.0, abs=2.0)
+
+
+# --- on real analyses: a tilt of several bands is one region against the rest ------------------------
+
+
+def pop_noise(offsets_db, *, seed=3, duration_s=8.0):
+    """Stereo pink noise on the Pop target (per-octave levels relative to the mids), with per-band
+    offsets (dB): analysed by core.analysis.analyze."""
+    rng = np.random.default_rng(seed)
+    n = int(duration_s * SR)
+
+    def curve(f):
+        out = np.full(f.shape, -60.0)
+        for b, t in zip(BANDS, POP, strict=True):
+            out[(f >= b.low_hz) & (f < b.high_hz)] = t + offsets_db.get(b.name, 0.0)
+        return out
+
+    y = np.stack([shape(pink(n, rng), curve), shape(pink(n, rng), curve)])
+    y *= 0.25 / np.abs(y).max()
+    return analyze((y.astype(np.float32), SR), name="mix")
+
+
+def tonal_issues(analysis):
+    # typed drums: the mud, presence and low-end carrier cuts leave a drum stem alone
+    doc = {"bpm": 120, "genre": "Pop", "tracks": [track("mix", "drums")]}
+    out = analyze_session(SessionSpec.from_dict(doc), {"mix": analysis})
+    return [i for i in out.issues if i.code == "tonal_balance"]
+
+
+def test_a_dark_mix_is_one_region_over_the_top_end_not_three_loud_bands():
+    # 60 Hz-2 kHz 8 dB up: the median puts the sub and the top end on the target, three bands over it
+    issues = tonal_issues(pop_noise({"bass": 8.0, "low_mid": 8.0, "mid": 8.0}))
+    assert len(issues) == 1
+    (issue,) = issues
+    ev = issue.evidence
+    assert ev["bands"] == "bass,low_mid,mid" and (ev["low_hz"], ev["high_hz"]) == (60.0, 2000.0)
+    for name in ("bass", "low_mid", "mid"):
+        assert 6.0 <= ev[f"deviation_db_{name}"] <= 10.0, name
+    assert ev["band"] in ("bass", "low_mid", "mid") and ev["deviation_db"] == max(
+        ev[f"deviation_db_{n}"] for n in ("bass", "low_mid", "mid")
+    )
+    assert issue.message.startswith("The mix's 60 Hz-2 kHz sits ")
+    assert "above its 20 Hz-60 Hz and 2 kHz-20 kHz against the Pop target: a dark mix" in issue.message
+    assert "top end is what is missing" in issue.message
+    assert 6.0 <= ev["relative_db_min"] <= ev["relative_db_max"] <= 10.0
+
+
+def test_a_bright_mix_mirrors_it():
+    issues = tonal_issues(pop_noise({"upper_mid": 8.0, "presence": 8.0, "brilliance": 8.0}))
+    assert len(issues) == 1
+    assert issues[0].message.startswith("The mix's 2 kHz-20 kHz sits ")
+    assert "above its 20 Hz-2 kHz against the Pop target: a bright, thin mix" in issues[0].message
+    assert issues[0].evidence["bands"] == "upper_mid,presence,brilliance"
+
+
+def test_one_band_off_is_still_worded_as_that_band():
+    issues = tonal_issues(pop_noise({"mid": -10.0}))
+    assert len(issues) == 1
+    msg = issues[0].message
+    assert msg.startswith("The mix's mids (500 Hz-2 kHz) are -")
+    assert msg.endswith("dB against the Pop target.")
+    assert issues[0].evidence["band"] == "mid" and "bands" not in issues[0].evidence
