@@ -2,7 +2,8 @@
 
 from core.ask.answer import Answer, Asker
 from core.ask.embedding import VectorCache, load_embedder, model_available
-from core.ask.grounding import Evidence, SessionFacts, TrackFacts, ground
+from core.ask.facts import SessionFacts, TrackFacts
+from core.ask.grounding import Evidence, ground
 from core.ask.knowledge import KnowledgeBase, KnowledgeEntry, parse_knowledge
 from core.ask.retrieve import Retriever
 from core.ask.understand import Intent, Question, TrackRef, understand

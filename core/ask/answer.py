@@ -8,7 +8,8 @@ from typing import Any
 
 from core.ask.compose import compose
 from core.ask.embedding import Embedder, VectorCache
-from core.ask.grounding import Evidence, SessionFacts, ground
+from core.ask.facts import SessionFacts
+from core.ask.grounding import Evidence, ground
 from core.ask.knowledge import KnowledgeBase
 from core.ask.retrieve import Retriever
 from core.ask.understand import Question, understand

@@ -7,7 +7,8 @@ session the answer is the knowledge alone, with a pointer to analyse the session
 
 from __future__ import annotations
 
-from core.ask.grounding import Advice, Grounding, SessionFacts
+from core.ask.facts import Advice, SessionFacts
+from core.ask.grounding import Grounding
 from core.ask.retrieve import Hit
 from core.ask.understand import Intent, Question
 
