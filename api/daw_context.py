@@ -5,24 +5,16 @@ Socket.IO's ``context.update`` (api/sockets.py) goes through the same ``service.
 
 from __future__ import annotations
 
-import re
 import time
 
 from flask import Blueprint, Response, jsonify, request
 
 from api.context import ctx, current_user
-from api.errors import ValidationFailed
-from api.schemas import ID_PATTERN, json_body
+from api.params import session_id_param
+from api.schemas import json_body
 from service.context import context_result_dict, owned_context, update_context
 
 bp = Blueprint("daw_context", __name__)
-_ID = re.compile(ID_PATTERN)
-
-
-def session_id_param(session_id: str) -> str:
-    if not _ID.match(session_id):
-        raise ValidationFailed(f"session_id {session_id!r} must match {ID_PATTERN}")
-    return session_id
 
 
 @bp.post("/sessions/<session_id>/context")

@@ -8,20 +8,16 @@ URLs, served here to the job's owner only.
 
 from __future__ import annotations
 
-import re
-
 from flask import Blueprint, Response, jsonify, request, send_file, url_for
 
 from api.context import ctx, current_user
-from api.daw_context import session_id_param
-from api.errors import ValidationFailed
-from api.schemas import ID_PATTERN, json_body
+from api.params import found_id_param, id_param, session_id_param
+from api.schemas import json_body
 from service.model import Job
 from service.preview import preview_audio, submit_preview
 from service.session_preview import submit_session_preview
 
 bp = Blueprint("previews", __name__)
-_ID = re.compile(ID_PATTERN)
 
 
 def _created(job: Job) -> tuple[Response, int, dict[str, str]]:
@@ -31,8 +27,7 @@ def _created(job: Job) -> tuple[Response, int, dict[str, str]]:
 
 @bp.post("/suggestions/<suggestion_id>/preview")
 def preview_suggestion(suggestion_id: str) -> tuple[Response, int, dict[str, str]]:
-    if not _ID.match(suggestion_id):
-        raise ValidationFailed(f"suggestion_id {suggestion_id!r} must match {ID_PATTERN}")
+    suggestion_id = id_param("suggestion_id", suggestion_id)
     return _created(submit_preview(ctx().ports, owner=current_user(), suggestion_id=suggestion_id))
 
 
@@ -50,5 +45,6 @@ def preview_session(session_id: str) -> tuple[Response, int, dict[str, str]]:
 
 @bp.get("/previews/<job_id>/<name>.wav")
 def preview_audio_file(job_id: str, name: str) -> Response:
+    job_id = found_id_param("job", job_id)
     path, filename = preview_audio(ctx().ports, owner=current_user(), job_id=job_id, name=name)
     return send_file(path, mimetype="audio/wav", download_name=filename)

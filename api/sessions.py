@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import re
-
 from flask import Blueprint, Response, jsonify, request, url_for
 
 from api.context import ctx, current_user
-from api.errors import PayloadTooLarge, ValidationFailed
-from api.schemas import ID_PATTERN, json_body
+from api.errors import PayloadTooLarge
+from api.params import session_id_param
+from api.schemas import json_body
 from service.sessions import get_session as read_session
 from service.sessions import latest_analysis
 from service.sessions import put_session as store_session
@@ -16,19 +15,12 @@ from service.snapshots import job_snapshot
 from service.submit import submit_session
 
 bp = Blueprint("sessions", __name__)
-_ID = re.compile(ID_PATTERN)
-
-
-def _session_id(session_id: str) -> str:
-    if not _ID.match(session_id):
-        raise ValidationFailed(f"session_id {session_id!r} must match {ID_PATTERN}")
-    return session_id
 
 
 @bp.put("/sessions/<session_id>")
 def put_session(session_id: str) -> tuple[Response, int]:
     context, user = ctx(), current_user()
-    _session_id(session_id)
+    session_id_param(session_id)
     doc = json_body(request, "Session")
     if len(doc["tracks"]) > context.settings.max_tracks_per_session:
         limit = context.settings.max_tracks_per_session
@@ -39,12 +31,12 @@ def put_session(session_id: str) -> tuple[Response, int]:
 
 @bp.get("/sessions/<session_id>")
 def get_session(session_id: str) -> Response:
-    return jsonify(read_session(ctx().ports, owner=current_user(), session_id=_session_id(session_id)))
+    return jsonify(read_session(ctx().ports, owner=current_user(), session_id=session_id_param(session_id)))
 
 
 @bp.post("/sessions/<session_id>/analyze")
 def analyze_session(session_id: str) -> tuple[Response, int, dict[str, str]]:
-    job = submit_session(ctx().ports, owner=current_user(), session_id=_session_id(session_id))
+    job = submit_session(ctx().ports, owner=current_user(), session_id=session_id_param(session_id))
     location = url_for("api_v1.jobs.get_job", job_id=job.job_id)
     return jsonify({"job_id": job.job_id}), 202, {"Location": location}
 
@@ -52,5 +44,5 @@ def analyze_session(session_id: str) -> tuple[Response, int, dict[str, str]]:
 @bp.get("/sessions/<session_id>/analysis")
 def get_analysis(session_id: str) -> Response:
     ports = ctx().ports
-    job = latest_analysis(ports, owner=current_user(), session_id=_session_id(session_id))
+    job = latest_analysis(ports, owner=current_user(), session_id=session_id_param(session_id))
     return jsonify(job_snapshot(ports, job))

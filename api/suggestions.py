@@ -7,8 +7,8 @@ import time
 from flask import Blueprint, Response, jsonify, request
 
 from api.context import ctx, current_user
-from api.daw_context import session_id_param
 from api.errors import ValidationFailed
+from api.params import session_id_param
 from service.ranking import DEFAULT_LIMIT, MAX_LIMIT, adaptive_suggestions
 
 bp = Blueprint("suggestions", __name__)

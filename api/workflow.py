@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, jsonify
 
 from api.context import ctx, current_user
-from api.daw_context import session_id_param
+from api.params import session_id_param
 from service.style import style_report
 from service.workflow import session_workflow
 

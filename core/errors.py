@@ -6,6 +6,21 @@ Library errors (soundfile, numpy, librosa) are translated once, at the boundary,
 
 from __future__ import annotations
 
+#: The most characters of a value an error message echoes; a longer one is cut with an ellipsis.
+MAX_SHOWN_CHARS = 64
+
+
+def shown(value: object, *, limit: int = MAX_SHOWN_CHARS) -> str:
+    """``repr(value)`` for a message, a string cut to ``limit`` characters (``'abc…'``).
+
+    Messages name the bad value, but a client may send a 10,000-character id: echo enough to recognise it.
+    """
+    if isinstance(value, str) and len(value) > limit:
+        cut = repr(value[:limit])
+        return cut[:-1] + "…" + cut[-1]
+    text = repr(value)
+    return text if len(text) <= limit + 2 else text[:limit] + "…"
+
 
 class CodetteError(Exception):
     """Root of every error Codette raises on purpose."""

@@ -24,7 +24,7 @@ from core.ask.habits import (
     merge,
     topic_of,
 )
-from core.errors import NotFound
+from core.errors import NotFound, shown
 from core.results import TrackAnalysis
 from core.session.style_profile import usual_bpm, usual_genre
 from service.messages import JobStatus
@@ -139,7 +139,9 @@ class Answerer:
         if session_id:
             facts, note = self.session_facts(ports, owner=owner, session_id=session_id)
             if facts is not None and track_id and track_id not in {t.track_id for t in facts.tracks}:
-                raise NotFound(f"track {track_id!r} is not in the analysis of session {session_id!r}")
+                raise NotFound(
+                    f"track {shown(track_id)} is not in the analysis of session {shown(session_id)}"
+                )
         answer = self.asker().ask(body["question"], facts=facts, track_id=track_id, session_note=note or None)
         out = answer.to_dict()
         topic = topic_of(body["question"])

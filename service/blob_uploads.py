@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 
-from core.errors import CodetteError, NotFound
+from core.errors import CodetteError, NotFound, shown
 from service.ports import DirectUploads, MultipartUpload, Ports
 
 #: Presigned URLs stay valid this long; a client past it asks for fresh ones (resume_direct_upload).
@@ -53,7 +53,7 @@ def _tag(owner: str) -> str:
 
 def _own_upload(owner: str, sha256: str, key: str) -> None:
     if f"/incoming/{sha256}/{_tag(owner)}" not in f"/{key}":
-        raise NotFound(f"no upload {key!r} of {sha256} is yours")
+        raise NotFound(f"no upload {shown(key)} of {sha256} is yours")
 
 
 def start_direct_upload(ports: Ports, *, owner: str, sha256: str, size: int) -> MultipartUpload:

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from core import learning
-from core.errors import InvalidParameter, NotFound
+from core.errors import InvalidParameter, NotFound, shown
 from core.learning import FeedbackEvent
 from service.ports import Ports
 from service.style import export_style, parse_style
@@ -28,7 +28,7 @@ def record_feedback(
     learned = ports.learning
     suggestion = learned.suggestion(owner, body["suggestion_id"])
     if suggestion is None:
-        raise NotFound(f"suggestion {body['suggestion_id']!r} not found (not one of your analyses)")
+        raise NotFound(f"suggestion {shown(body['suggestion_id'])} not found (not one of your analyses)")
     event = learning.feedback_event(
         suggestion,
         user_id=owner,
@@ -66,7 +66,7 @@ def import_data(ports: Ports, *, owner: str, data: Any) -> dict[str, Any]:
     an export without ``style`` clears the style. Then refold."""
     imported = learning.import_learning(data)
     if imported.user_id != owner:
-        raise InvalidParameter(f"learning.user_id={imported.user_id!r} is not you ({owner!r})")
+        raise InvalidParameter(f"learning.user_id={shown(imported.user_id)} is not you ({shown(owner)})")
     style = parse_style(data.get("style"))
     learned = ports.learning
     learned.replace_log(owner, imported.events)

@@ -13,7 +13,7 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
-from core.errors import InvalidParameter
+from core.errors import InvalidParameter, shown
 from core.session.analyze import SessionAnalysis
 from core.session.spec import SessionSpec
 from core.session.style_profile import StyleProfile, learn_style_profile, usual_bpm, usual_genre
@@ -81,7 +81,7 @@ def parse_style(raw: Any) -> dict[str, dict[str, Any]]:
             raise InvalidParameter(f"{where}: expected exactly session_id, spec, genre and at_s")
         sid, genre, at_s = item["session_id"], item["genre"], item["at_s"]
         if not isinstance(sid, str) or not sid or sid in out:
-            raise InvalidParameter(f"{where}.session_id: expected a new non-empty string, got {sid!r}")
+            raise InvalidParameter(f"{where}.session_id: expected a new non-empty string, got {shown(sid)}")
         try:
             spec = SessionSpec.from_dict(item["spec"])
         except InvalidParameter as exc:
@@ -89,8 +89,8 @@ def parse_style(raw: Any) -> dict[str, dict[str, Any]]:
         if spec.to_dict() != item["spec"]:
             raise InvalidParameter(f"{where}.spec: not a stored session (export it again)")
         if genre is not None and genre not in GENRES:
-            raise InvalidParameter(f"{where}.genre: {genre!r} is not one of {', '.join(GENRES)}")
+            raise InvalidParameter(f"{where}.genre: {shown(genre)} is not one of {', '.join(GENRES)}")
         if isinstance(at_s, bool) or not isinstance(at_s, int | float) or not math.isfinite(at_s):
-            raise InvalidParameter(f"{where}.at_s: expected seconds, got {at_s!r}")
+            raise InvalidParameter(f"{where}.at_s: expected seconds, got {shown(at_s)}")
         out[sid] = {"spec": item["spec"], "genre": genre, "at_s": at_s}
     return out

@@ -6,6 +6,15 @@ import ast
 import re
 from pathlib import Path
 
+import pytest
+from flask.testing import FlaskClient
+
+from api.app import create_app
+from config import Settings
+from core.errors import MAX_SHOWN_CHARS, shown
+from tests.api.test_http import assert_error
+from tests.conftest import auth
+
 ROOT = Path(__file__).resolve().parents[2]
 SOURCES = [
     *sorted((ROOT / "api").glob("*.py")),
@@ -50,3 +59,47 @@ def test_the_check_sees_both_glitches_black_box_testing_found() -> None:
     assert isinstance(possessive, ast.JoinedStr) and isinstance(stray, ast.JoinedStr)
     assert isinstance(fine, ast.JoinedStr)
     assert glitch(possessive) and glitch(stray) and not glitch(fine)
+
+
+def test_shown_bounds_what_a_message_echoes() -> None:
+    assert shown("s066") == "'s066'" and shown(None) == "None"
+    cut = shown("x" * 10_000)
+    assert cut == "'" + "x" * MAX_SHOWN_CHARS + "…'"
+    assert shown("it's" * 100).startswith("\"it's") and shown("it's" * 100).endswith('…"')
+    assert len(shown(list(range(10_000)))) == MAX_SHOWN_CHARS + 1
+
+
+@pytest.fixture
+def client(settings: Settings) -> FlaskClient:
+    return create_app(settings).test_client()
+
+
+LONG = "j" * 10_000
+
+
+@pytest.mark.parametrize(
+    ("method", "url", "body", "status"),
+    [
+        ("get", f"/api/v1/jobs/{LONG}", None, 404),
+        ("get", f"/api/v1/batches/{LONG}", None, 404),
+        ("get", f"/api/v1/previews/{LONG}/after.wav", None, 404),
+        ("get", f"/api/v1/previews/{'a' * 32}/{LONG}.wav", None, 404),
+        ("get", f"/api/v1/sessions/{LONG}", None, 422),
+        ("get", f"/api/v1/sessions/{LONG}/context", None, 422),
+        ("post", f"/api/v1/suggestions/{LONG}/preview", None, 422),
+        ("post", "/api/v1/feedback", {"suggestion_id": LONG, "kind": "applied"}, 422),
+        ("post", "/api/v1/ask", {"question": "why?", "session_id": LONG}, 422),
+    ],
+)
+def test_a_10000_character_id_is_echoed_cut_to_a_sane_length(
+    client: FlaskClient, method: str, url: str, body: dict[str, str] | None, status: int
+) -> None:
+    r = getattr(client, method)(url, json=body, headers=auth())
+    assert_error(r, status, mentions="…")
+    message = r.json["error"]["message"]
+    assert len(message) < 200, message
+
+
+def test_an_id_that_cannot_be_a_job_is_not_found_like_any_unknown_one(client: FlaskClient) -> None:
+    assert_error(client.get("/api/v1/jobs/not%20an%20id", headers=auth()), 404, "not_found", mentions="job ")
+    assert_error(client.get("/api/v1/jobs/nope", headers=auth()), 404, "not_found", mentions="'nope'")
