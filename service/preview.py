@@ -26,7 +26,7 @@ import numpy as np
 
 from core.analysis import analyze
 from core.audio import read_all
-from core.errors import InvalidParameter, NotFound
+from core.errors import InvalidParameter, NotFound, shown
 from core.excerpt import EXCERPT_S, Excerpt, encode_wav, make_excerpt
 from core.render import NotRenderable, is_renderable, render_suggestion
 from core.results import TrackAnalysis
@@ -57,7 +57,7 @@ def previewable(ports: Ports, *, owner: str, suggestion_id: str) -> tuple[Sugges
     """The owner's suggestion and its source; NotFound (404) or NotRenderable (422, not_renderable)."""
     suggestion = ports.learning.suggestion(owner, suggestion_id)
     if suggestion is None:
-        raise NotFound(f"suggestion {suggestion_id!r} not found")
+        raise NotFound(f"suggestion {shown(suggestion_id)} not found")
     if not is_renderable(suggestion):
         process = suggestion.parameters.get("process")
         detail = f" ({process})" if suggestion.type == "cleanup" else ""
@@ -66,7 +66,7 @@ def previewable(ports: Ports, *, owner: str, suggestion_id: str) -> tuple[Sugges
         )
     source = ports.jobs.suggestion_source(owner, suggestion_id)
     if source is None or not ports.blobs.exists(str(source.get("sha256", ""))):
-        raise NotFound(f"the audio of suggestion {suggestion_id!r} is no longer stored")
+        raise NotFound(f"the audio of suggestion {shown(suggestion_id)} is no longer stored")
     return suggestion, source
 
 
@@ -74,10 +74,14 @@ def audio_url(job_id: str, name: str) -> str:
     return f"/api/v1/previews/{job_id}/{name}.wav"
 
 
-def for_job(value: Mapping[str, Any], job_id: str) -> dict[str, Any]:
-    """A cached preview as one job's result: the audio as URLs under that job (owner only)."""
+def for_job(value: Mapping[str, Any], job_id: str, doc: Mapping[str, Any]) -> dict[str, Any]:
+    """A cached preview as one job's result: the audio as URLs under that job (owner only); a session
+    preview's ``suggestion_ids`` in the order this job's request named them (the cache is shared)."""
     audio = dict(value.get("audio") or {})
     audio.update({name: audio_url(job_id, name) for name in AUDIO_NAMES})
+    named = doc.get("suggestion_ids")
+    if named is not None and set(named) == set(value.get("suggestion_ids") or ()):
+        return {**value, "audio": audio, "suggestion_ids": list(named)}
     return {**value, "audio": audio}
 
 
@@ -104,7 +108,7 @@ def create_preview_job(ports: Ports, job: Job, *, doc: dict[str, Any]) -> Job:
     # The frozen input of any job kind is stored by job id (JobStore.put_session_input).
     ports.jobs.put_session_input(job.job_id, doc if cached is None else with_excerpts(doc, cached))
     if cached is not None:
-        key = ports.jobs.put_session_result(job.job_id, for_job(cached, job.job_id))
+        key = ports.jobs.put_session_result(job.job_id, for_job(cached, job.job_id, doc))
         done = Job(
             job.job_id, job.owner, kind=job.kind, status=JobStatus.DONE, progress=1.0, stage="done",
             name=job.name, sha256=job.sha256, cached=True, track_id=job.track_id,
@@ -229,10 +233,10 @@ def compute_track_preview(ports: Ports, job: Job, doc: Mapping[str, Any]) -> dic
 def preview_audio(ports: Ports, *, owner: str, job_id: str, name: str) -> tuple[Any, str]:
     """The local path of a preview job's ``before`` or ``after`` excerpt and its file name."""
     if name not in AUDIO_NAMES:
-        raise NotFound(f"a preview has no {name!r} audio (before, after)")
+        raise NotFound(f"a preview has no {shown(name)} audio (before, after)")
     job = ports.jobs.owned_job(job_id, owner)
     if job.kind is not JobKind.PREVIEW:
-        raise NotFound(f"job {job_id!r} is not a preview")
+        raise NotFound(f"job {shown(job_id)} is not a preview")
     if job.status is not JobStatus.DONE:
         raise InvalidParameter(f"preview {job_id} is {job.status.value}; its audio comes when it is done")
     result = ports.jobs.load_json(job.result_key) or {}

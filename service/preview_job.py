@@ -46,7 +46,7 @@ def run_preview_job(ports: Ports, *, job_id: str, hostname: str) -> dict[str, st
             return {"job_id": job_id, "status": JobStatus.FAILED.value}
         ports.cache.put(doc["key"], value, compute_s=time.perf_counter() - started)
     ports.jobs.put_session_input(job_id, with_excerpts(doc, value))
-    result = for_job(value, job_id)
+    result = for_job(value, job_id, doc)
     key = ports.jobs.put_session_result(job_id, result)
     elapsed = None if cached else round(time.perf_counter() - started, 3)
     finish_done(ports, job, result_key=key, result=result, cached=cached, elapsed_s=elapsed)

@@ -7,7 +7,9 @@ loudness, the masking overlaps and type levels of the changed tracks, the tonal 
 genre target; resolved per move; new first-rank advice anywhere). The excerpt is a mixdown of the
 changed tracks and every unmuted other one, with faders and pans (core.excerpt.mix_stems), before
 and after, over the passage where the moves changed the mix most, loudness-matched. Same job, cache
-and audio route as a track preview (service.preview).
+and audio route as a track preview (service.preview). The cache key is the set of moves (each id
+once, the tracks in any order; see ``rendering_order``); the result names ``suggestion_ids`` in the
+order the request did.
 """
 
 from __future__ import annotations
@@ -61,19 +63,39 @@ def submit_session_preview(ports: Ports, *, owner: str, session_id: str, suggest
         )
     doc = ports.jobs.session_input(latest.job_id)
     track_ids = {t["track_id"] for t in doc["tracks"]}
-    moves = []
-    for i, suggestion_id in enumerate(dict.fromkeys(suggestion_ids)):
+    moves: dict[str, Suggestion] = {}  # the order sent, each id once
+    for i, suggestion_id in enumerate(suggestion_ids):
+        if suggestion_id in moves:
+            continue
         suggestion, source = previewable(ports, owner=owner, suggestion_id=suggestion_id)
         if source.get("session_id") != session_id or suggestion.target.track_id not in track_ids:
             raise InvalidParameter(
                 f"$.suggestion_ids[{i}]: {suggestion_id} is not advice on a track of session {session_id!r}"
             )
-        moves.append(suggestion.to_dict())
-    key = content_key("session", {"session_job_id": latest.job_id, "moves": moves, "excerpt_s": EXCERPT_S})
+        moves[suggestion_id] = suggestion
+    rendered = [s.to_dict() for chain in rendering_order(list(moves.values())) for s in chain]
+    parts = {"session_job_id": latest.job_id, "moves": rendered, "excerpt_s": EXCERPT_S}
     job = Job(new_id(), owner, kind=JobKind.PREVIEW, name=f"preview session {session_id}")
-    doc_in = {"kind": "session", "key": key, "session_id": session_id, "session_job_id": latest.job_id,
-              "suggestions": moves}  # fmt: skip
+    doc_in = {
+        "kind": "session",
+        "key": content_key("session", parts),
+        "session_id": session_id,
+        "session_job_id": latest.job_id,
+        "suggestions": rendered,
+        "suggestion_ids": list(moves),
+    }
     return create_preview_job(ports, job, doc=doc_in)
+
+
+def rendering_order(suggestions: list[Suggestion]) -> list[tuple[Suggestion, ...]]:
+    """Each track's moves in the order given (its insert chain), the tracks by id: what the cache key hashes.
+
+    Tracks are mixed by summing, so their order changes nothing and the same set of moves sent in
+    another order is the same preview (from the cache). On one track the order is the insert order
+    (core.render.render_chain): a compressor before an EQ is not the EQ before it, so it stays.
+    """
+    chains = _by_track(suggestions)
+    return [chains[track_id] for track_id in sorted(chains)]
 
 
 def _by_track(suggestions: list[Suggestion]) -> dict[str, tuple[Suggestion, ...]]:

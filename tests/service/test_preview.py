@@ -236,3 +236,53 @@ def test_a_track_too_long_to_render_fails_its_preview_once_and_keeps_its_advice_
     assert result is not None
     advice = [s for t in result["session_analysis"]["tracks"] for s in t["suggestions"]]
     assert advice and not any("verified" in s["evidence"] for s in advice)
+
+
+def _move(ports: Ports, like: dict, *, suggestion_id: str, track_id: str, gain_db: float) -> str:
+    """A gain move on ``track_id`` of the session ``like`` belongs to, indexed with its audio's source."""
+    source = ports.jobs.suggestion_source("alice", like["id"])
+    assert source is not None
+    doc = ports.jobs.session_input(str(source["session_job_id"]))
+    sha = next(t["sha256"] for t in doc["tracks"] if t["track_id"] == track_id)
+    move = {**like, "id": suggestion_id, "type": "gain", "parameters": {"gain_db": gain_db},
+            "target": {**like["target"], "track_id": track_id}}  # fmt: skip
+    ports.learning.index_suggestions("alice", [move])
+    ports.jobs.put_suggestion_sources(
+        "alice", {suggestion_id: {**source, "sha256": sha, "track_id": track_id}}
+    )
+    return suggestion_id
+
+
+def test_the_same_moves_in_another_order_are_the_same_session_preview(ports: Ports) -> None:
+    """Tracks are summed, so their order changes nothing: the cache key is the set of moves (a repeated
+    id once), the result names the ids in the order each request sent them. On one track the order is
+    the insert chain's (a compressor before an EQ is not the EQ before it), so it is a preview of its own."""
+    advice = _advice(ports, _session(ports))
+    high_pass = next(s for s in advice if s["type"] == "high_pass" and s["target"]["track_id"] == "v")
+    quieter_bass = _move(ports, high_pass, suggestion_id="sug_bass_down", track_id="b", gain_db=-3.0)
+    submit_session_preview(
+        ports, owner="alice", session_id="s", suggestion_ids=[high_pass["id"], quieter_bass]
+    )
+    first = ports.jobs.load_json(ports.jobs.job(run_queued_preview(ports)).result_key)  # type: ignore[union-attr]
+    assert first is not None and first["suggestion_ids"] == [high_pass["id"], quieter_bass]
+    assert first["track_ids"] == ["b", "v"]
+    again = submit_session_preview(
+        ports, owner="alice", session_id="s", suggestion_ids=[quieter_bass, high_pass["id"], quieter_bass]
+    )
+    assert again.status is JobStatus.DONE and again.cached
+    assert len(ports.queue.named("preview")) == 1  # type: ignore[attr-defined]
+    cached = ports.jobs.load_json(again.result_key)
+    assert cached is not None and cached["suggestion_ids"] == [quieter_bass, high_pass["id"]]
+    assert (
+        cached["after"] == first["after"]
+        and cached["resolved_by_suggestion"] == first["resolved_by_suggestion"]
+    )
+    # Two moves on one track: the insert order is part of the preview.
+    louder_vocal = _move(ports, high_pass, suggestion_id="sug_vocal_up", track_id="v", gain_db=2.0)
+    one = submit_session_preview(
+        ports, owner="alice", session_id="s", suggestion_ids=[high_pass["id"], louder_vocal]
+    )
+    other = submit_session_preview(
+        ports, owner="alice", session_id="s", suggestion_ids=[louder_vocal, high_pass["id"]]
+    )
+    assert ports.jobs.session_input(one.job_id)["key"] != ports.jobs.session_input(other.job_id)["key"]
