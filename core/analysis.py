@@ -31,7 +31,9 @@ from core.structure import detect_sections
 from core.tonal import estimate_key, floor_tonalness
 
 #: Bump whenever any measure's output can change: it is part of every cache key.
-ANALYZER_VERSION = "1.8.1"  # 1.8: dynamics.noise_floor_tonalness; 1.8.1: clipped_percent of all samples
+#: 1.8: dynamics.noise_floor_tonalness; 1.8.1: clipped_percent of all samples; 1.8.2: tempo None for
+#: silence (even with a bpm_hint), lone pulses (a kick on 1 and 3) read, noise and steady tones not.
+ANALYZER_VERSION = "1.8.2"
 
 ProgressCallback = Callable[[float, str], None]
 

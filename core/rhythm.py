@@ -29,7 +29,10 @@ Method
    envelope has no periodicity, the same procedure runs on ``pitch_flux`` (the rise of the log
    chroma, which sees a chord change at constant level).
 3. Precision: the beat period is refined from the autocorrelation peaks at k·P (k = 1, 2, 4, 8,
-   ...), each located by parabolic interpolation: the error shrinks as 1/k.
+   ...), each located by parabolic interpolation: the error shrinks as 1/k. It is refined at the
+   level found, before the fold into [MIN_BPM, MAX_BPM]: a kick alone on 1 and 3 has no peak at
+   the beat it folds to. Rhythmicity (the confidence) counts only autocorrelation peaks at least
+   SIGNIFICANCE_Z standard errors (Bartlett's formula) above zero: noise and steady tones have none.
 4. Beats: a constant grid at that period whose phase maximises the summed envelope (a comb
    filter), each beat then snapped to the strongest envelope frame within ``SNAP_S``.
 5. Onsets: librosa.onset.onset_detect's peak picking (Böck, Krebs & Schedl, "Evaluating the
@@ -110,6 +113,10 @@ DOTTED_BEAT_TATUMS = (2.0, 3.0, 4.0)
 #: Normalised autocorrelation at the beat period: below NONE there is no tempo; FULL gives confidence 1.
 RHYTHMICITY_NONE = 0.2
 RHYTHMICITY_FULL = 0.6
+#: ... and it counts only this many standard errors above what an envelope without periodicity
+#: gives (Bartlett's formula, see _rhythmicity): one-sided p ~ 3e-5 per lag, so the maximum over
+#: the ~200 lags searched stays below it (sine + noise reached 3.1, legato chords 4.8-9.6).
+SIGNIFICANCE_Z = 4.0
 #: Peak picking (librosa.onset.onset_detect defaults, with the pre/post maximum made symmetric).
 WAIT_S = 0.03
 AVG_S = 0.10
@@ -149,7 +156,8 @@ def estimate_rhythm(frames: FrameFeatures, *, bpm_hint: float | None = None) -> 
     RhythmResult
         ``tempo_bpm`` None (confidence 0, no beats) when neither the onset envelope nor, for
         legato material, the pitch flux has any periodicity: silence, steady tones, noise, or
-        less than ``MIN_DURATION_S`` of audio. With a hint, ``tempo_bpm`` is never None.
+        less than ``MIN_DURATION_S`` of audio. With a hint, ``tempo_bpm`` is None only for silence
+        (no flux at all); a hint the audio does not confirm is kept with confidence 0 (see ``heard``).
     """
     fps = frames.sr / frames.hop_length
     duration_s = frames.n_samples / frames.sr
@@ -159,7 +167,9 @@ def estimate_rhythm(frames: FrameFeatures, *, bpm_hint: float | None = None) -> 
     empty = RhythmResult(None, 0.0, (), tuple(onsets_s.tolist()), rate)
     too_short = duration_s < MIN_DURATION_S or onset.size == 0
     if bpm_hint is not None:
-        if too_short or not onset.max() > 0:
+        if onset.size == 0 or not onset.max() > 0:
+            return empty  # silence: nothing heard, whatever the caller declared
+        if too_short:
             return RhythmResult(float(bpm_hint), 0.0, (), empty.onsets_s, rate, tempo_source="prior")
         return _with_hint(onset, accent_envelope(frames), float(bpm_hint), fps=fps, onsets=empty)
     if too_short or onset.max() < MIN_FLUX_DB:
@@ -190,20 +200,33 @@ def estimate_rhythm(frames: FrameFeatures, *, bpm_hint: float | None = None) -> 
     )
 
 
+def heard(rhythm: RhythmResult) -> bool:
+    """Did the audio show ``rhythm.tempo_bpm``? False when it is only the caller's prior: a hint
+    kept without a significant autocorrelation peak at its beat or every other beat (confidence 0)."""
+    return rhythm.tempo_bpm is not None and (rhythm.tempo_source != "prior" or rhythm.tempo_confidence > 0)
+
+
 def _with_hint(
     onset: np.ndarray, accent: np.ndarray, bpm_hint: float, *, fps: float, onsets: RhythmResult
 ) -> RhythmResult:
     """The hinted tempo refined to the autocorrelation peak within HINT_TOLERANCE, and its grid."""
     envelope = _unit(onset) + _unit(accent)
     hinted = 60.0 * fps / bpm_hint
-    full_lag = min(len(onset) // 2, max(int(8.0 * fps), int(2 * hinted) + 4))
+    full_lag = min(len(onset) // 2, max(int(8.0 * fps), int(4 * hinted) + 4))
     period, height = hinted, 0.0
-    if full_lag > hinted + 3:
-        ac = autocorrelation(envelope, full_lag)
-        lag, height = _peak_near(ac, hinted, max(1.0, HINT_TOLERANCE * hinted))
-        if abs(lag - hinted) <= HINT_TOLERANCE * hinted and height > 0:
+    short = int(np.floor(60.0 * fps / SEARCH_MAX_BPM))
+    # The hinted beat, or every other beat (a kick on 1 and 3 alone repeats there, not at the beat).
+    ac = autocorrelation(envelope, full_lag) if full_lag > hinted + 3 else np.zeros(0)
+    for multiple in (1.0, 2.0):
+        target = multiple * hinted
+        if len(ac) <= target + 3:
+            break
+        lag, _ = _peak_near(ac, target, max(1.0, HINT_TOLERANCE * target))
+        heard = _rhythmicity(ac, lag, n=len(envelope), short=short)
+        if abs(lag - target) <= HINT_TOLERANCE * target and heard > height:
             refined, _ = _refine(ac, lag)
-            period = refined if abs(refined - hinted) <= HINT_TOLERANCE * hinted else lag
+            period = (refined if abs(refined - target) <= HINT_TOLERANCE * target else lag) / multiple
+            height = heard
     span = RHYTHMICITY_FULL - RHYTHMICITY_NONE
     return RhythmResult(
         tempo_bpm=float(60.0 * fps / period),
@@ -347,7 +370,8 @@ def beat_period(
     The seed is the autocorrelation peak (onset and accent envelopes averaged) that the tempo prior
     favours; the beat level is the fastest level of its ladder whose grid lands on strong accents
     on every beat, halved when the onset envelope subdivides it in four (a half-time feel).
-    Rhythmicity is the onset envelope's normalised autocorrelation at the beat period.
+    Rhythmicity is the onset envelope's normalised autocorrelation at the beat period or at the
+    level it was folded from (``_rhythmicity``: 0 when noise would reach it).
     """
     n = len(onset)
     min_lag = int(np.floor(60.0 * fps / SEARCH_MAX_BPM))
@@ -379,15 +403,39 @@ def beat_period(
     _, at_quarter = _peak_near(ac_onset, period / 4, radius / 4)
     if reference > 0 and at_quarter >= SUBDIVISION_RATIO * reference:
         period /= 2
+    # Refine where the envelope repeats, then fold by exact octaves: a level folded into range may
+    # fall between its events (a kick on 1 and 3 alone repeats every two beats), where the
+    # autocorrelation has no peak to refine to or to measure.
+    level, _ = _refine(ac, period)
+    period = level
     while 60.0 * fps / period < MIN_BPM:
         period /= 2
     while 60.0 * fps / period > MAX_BPM:
         period *= 2
     if octave_check:
         period = _octave_check(envelope, period, fps=fps, tatum=tatum)
-    period, _ = _refine(ac, period)
-    height = _peak_near(ac_onset, period, max(1.5, 0.04 * period))[1]
-    return period, float(np.clip(height, 0.0, 1.0))
+        octaves = np.log2(period / level)
+        if abs(octaves - round(octaves)) > 1e-6:  # a whole number of tatums (see _octave_check)
+            period, _ = _refine(ac, period)
+            level = period
+    height = max(_rhythmicity(ac_onset, lag, n=n, short=min_lag) for lag in (period, level))
+    return period, height
+
+
+def _rhythmicity(ac: np.ndarray, lag: float, *, n: int, short: int) -> float:
+    """The autocorrelation peak near ``lag`` (0-1), or 0 when noise would reach it.
+
+    ``ac`` is the normalised autocorrelation of an ``n``-frame envelope. A peak counts when it is
+    at least SIGNIFICANCE_Z standard errors above 0, the standard error of a sample
+    autocorrelation at a lag where the envelope has no periodicity being Bartlett's
+    sqrt((1 + 2 sum_k ac[k]^2) / (n - lag)), the sum over the ``short`` lags within one event
+    (Box & Jenkins, "Time Series Analysis", sec. 2.1.6). Without it, the ragged flux of noise or
+    of a steady tone's chroma peaked at 0.1-0.27 somewhere in the search range of short files.
+    """
+    _, height = _peak_near(ac, lag, max(1.5, 0.04 * lag))
+    spread = 1.0 + 2.0 * float(np.sum(ac[1:short] ** 2))
+    error = np.sqrt(spread / max(n - lag, 1.0))
+    return float(np.clip(height, 0.0, 1.0)) if height >= SIGNIFICANCE_Z * error else 0.0
 
 
 def _is_dotted(lag: float, tatum: float | None) -> bool:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from core.quality import for_track_type
 from core.results import TrackAnalysis, to_dict
+from core.rhythm import heard
 
 
 @dataclass(frozen=True)
@@ -87,7 +88,13 @@ def summarize_session(
         )
     audible = [h for h in headlines if h.integrated_lufs is not None and not h.muted]
     loudest = max(audible, key=lambda h: h.integrated_lufs or 0.0, default=None)
-    tempos = [h.tempo_bpm for h in headlines if h.tempo_bpm is not None]
+    # Only tempos heard in the audio vote: a track whose tempo is the caller's prior, unconfirmed
+    # (a steady pad under a declared bpm), would just echo the declaration.
+    tempos = [
+        float(a.rhythm.tempo_bpm)
+        for t in tracks
+        if (a := analyses.get(t.track_id)) is not None and a.rhythm.tempo_bpm is not None and heard(a.rhythm)
+    ]
     analysed = sum(h.status == "done" for h in headlines)
     return SessionSummary(
         track_count=len(headlines),

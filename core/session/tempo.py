@@ -26,7 +26,7 @@ import numpy as np
 from core.excerpt import conform
 from core.frames import compute_frames
 from core.results import TrackAnalysis
-from core.rhythm import estimate_rhythm
+from core.rhythm import estimate_rhythm, heard
 from core.session.spec import TrackSpec
 from core.suggestions.tempo import MAX_BPM, MIN_BPM
 from core.suggestions.track_context import MIN_TEMPO_CONFIDENCE
@@ -131,11 +131,14 @@ def _octave(votes: Sequence[TempoVote], near: Sequence[tuple[float, float]]) -> 
 
 
 def tempo_votes(tracks: Sequence[TrackSpec], analyses: Mapping[str, TrackAnalysis]) -> list[TempoVote]:
-    """A vote per track whose tempo estimate is confident (core.suggestions MIN_TEMPO_CONFIDENCE)."""
+    """A vote per track whose tempo was heard (not only the caller's prior: core.rhythm.heard) and
+    is confident (core.suggestions MIN_TEMPO_CONFIDENCE)."""
     votes = []
     for t in tracks:
         a = analyses.get(t.track_id)
-        if a is None or a.rhythm.tempo_bpm is None or a.rhythm.tempo_confidence < MIN_TEMPO_CONFIDENCE:
+        if a is None or a.rhythm.tempo_bpm is None or not heard(a.rhythm):
+            continue
+        if a.rhythm.tempo_confidence < MIN_TEMPO_CONFIDENCE:
             continue
         rhythmic = max(RHYTHM_WEIGHTS.get(t.type, 0.35), min(max(a.patterns.percussive, 0.0), 1.0))
         conf = a.rhythm.tempo_confidence

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from core.results import to_dict
-from core.rhythm import estimate_rhythm
+from core.rhythm import MIN_BPM, estimate_rhythm, heard
 from tests.core.music import (
     band_mix,
     clicks,
@@ -117,8 +117,26 @@ def test_onsets_respect_minimum_spacing() -> None:
         sine(440.0, 8.0, sr=SR),
         noise(16.0, sr=SR, seed=0),
         noise(16.0, sr=SR, seed=1, amp=0.5),
+        *(
+            sine(f, seconds, sr=SR) + noise(seconds, sr=SR, seed=int(f), amp=amp)
+            for f, amp, seconds in (
+                (220.0, 0.05, 3.0),
+                (440.0, 0.003, 3.0),
+                (1000.0, 0.01, 3.0),
+                (220.0, 0.05, 10.0),
+            )
+        ),
     ],
-    ids=["silence", "sine", "noise", "loud-noise"],
+    ids=[
+        "silence",
+        "sine",
+        "noise",
+        "loud-noise",
+        "sine+noise-3s",
+        "quiet-noise-3s",
+        "sine+noise-1k",
+        "sine+noise-10s",
+    ],
 )
 def test_no_rhythm_gives_no_tempo(y: np.ndarray) -> None:
     result = estimate_rhythm(frames_of(y, SR))
@@ -197,11 +215,55 @@ def test_a_declared_tempo_is_refined_not_replaced(hint: float) -> None:
     assert np.abs(beats[:, None] - pulse[None, :]).min(axis=1).max() < 0.05  # every beat on the pulse
 
 
-def test_a_declared_tempo_survives_silence() -> None:
-    result = estimate_rhythm(frames_of(np.zeros(SR * 4, dtype=np.float32), SR), bpm_hint=128.0)
-    assert result.tempo_bpm == 128.0
-    assert result.tempo_source == "prior"
+def test_silence_has_no_tempo_whatever_the_caller_declared() -> None:
+    """Digital silence in a session at 120 BPM read 120 ("prior"): nothing was heard."""
+    result = estimate_rhythm(frames_of(np.zeros(SR * 4, dtype=np.float32), SR), bpm_hint=120.0)
+    assert result.tempo_bpm is None
+    assert result.tempo_confidence == 0.0
     assert result.beats_s == ()
+    assert not heard(result)
+
+
+def test_a_declared_tempo_over_a_steady_tone_is_kept_but_not_heard() -> None:
+    y = sine(220.0, 8.0, sr=SR) + noise(8.0, sr=SR, seed=3, amp=0.01)
+    result = estimate_rhythm(frames_of(y, SR), bpm_hint=97.0)
+    assert result.tempo_source == "prior"
+    assert result.tempo_bpm == pytest.approx(97.0)
+    assert result.tempo_confidence == 0.0
+    assert not heard(result)
+
+
+def _kick_on_one_and_three(bpm: float, *, seconds: float = 24.0, sr: int = SR) -> np.ndarray:
+    """A kick drum on beats 1 and 3 of every 4/4 bar and nothing else; each hit decays to silence
+    (no cut-off click), like a rendered GM kick."""
+    t = np.arange(int(0.6 * sr)) / sr
+    freq = 50.0 + 90.0 * np.exp(-t / 0.03)
+    hit = np.sin(2 * np.pi * np.cumsum(freq) / sr) * np.exp(-t / 0.08) * np.cos(0.5 * np.pi * t / t[-1])
+    y = np.zeros(int(seconds * sr))
+    for start_s in np.arange(0.0, seconds, 120.0 / bpm):
+        start = round(start_s * sr)
+        end = min(len(y), start + len(hit))
+        y[start:end] += hit[: end - start]
+    return (0.5 * y).astype(np.float32)
+
+
+@pytest.mark.parametrize("bpm", [70, 80, 87, 96, 110, 124, 140])
+def test_a_kick_on_one_and_three_gives_its_pulse(bpm: int) -> None:
+    """Its pulse is every two beats; below 45 BPM (the fold range) it is read at the beat. The
+    kick stems of sessions-dev at 58-87 BPM read None: the pulse folded to the beat fell between
+    the hits, where the autocorrelation has no peak to refine to or to measure."""
+    pulse = bpm / 2.0
+    expected = pulse if pulse >= MIN_BPM else bpm
+    result = estimate_rhythm(frames_of(_kick_on_one_and_three(bpm), SR))
+    assert result.tempo_bpm == pytest.approx(expected, rel=0.01)
+    assert result.tempo_confidence > 0.9
+
+
+@pytest.mark.parametrize("bpm", [70, 87, 110])
+def test_a_declared_tempo_is_heard_in_a_kick_on_one_and_three(bpm: int) -> None:
+    result = estimate_rhythm(frames_of(_kick_on_one_and_three(bpm), SR), bpm_hint=bpm * 1.02)
+    assert result.tempo_bpm == pytest.approx(bpm, rel=0.005)  # refined from every other beat
+    assert result.tempo_confidence > 0.9 and heard(result)
 
 
 @pytest.mark.parametrize("bpm", [76, 84, 92, 112, 120])
