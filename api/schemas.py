@@ -18,8 +18,10 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError, best_match
 
 from api.errors import MalformedJson, PayloadTooLarge, UnsupportedMediaType, ValidationFailed
+from core.errors import shown
 from service.catalog import MAX_REFERENCES
 from service.catalog import TRACK_TYPES as CORE_TRACK_TYPES
+from service.context import DAW_ACTIONS
 from service.contract import schemas as contract_schemas
 
 Schema = dict[str, Any]
@@ -294,10 +296,19 @@ CONTEXT_UPDATE: Schema = {
         "session_id": {"type": "string", "pattern": ID_PATTERN},
         "transport": {"type": "string", "enum": ["stopped", "playing", "recording"]},
         "position_s": {"type": "number", "minimum": 0},
-        "selected_track": {"type": ["string", "null"], "minLength": 1, "maxLength": 200},
+        "selected_track": {
+            "type": ["string", "null"],
+            "minLength": 1,
+            "maxLength": 200,
+            "description": "a track_id or name of the session once it is stored (PUT), or the master bus",
+        },
         "armed_tracks": {"type": "array", "maxItems": 256, "items": NAME},
         "focused": {"type": ["string", "null"], "minLength": 1, "maxLength": 200},
-        "action": {**NAME, "description": "adjust_fader, cut, record, open_help, ... (core.context)"},
+        "action": {
+            "type": "string",
+            "enum": list(DAW_ACTIONS),
+            "description": "what the user just did (service.context.DAW_ACTIONS)",
+        },
     },
 }
 
@@ -539,9 +550,12 @@ _TOO_MANY = {"maxItems": "items", "maxProperties": "fields"}
 
 
 def _message(error: ValidationError) -> str:
-    """jsonschema's message, without quoting a whole oversized list or object back to the client."""
+    """jsonschema's message, without quoting a whole oversized list, object or string back to the client."""
     if error.validator in _TOO_MANY and isinstance(error.instance, (list, dict)):
         return f"{len(error.instance)} {_TOO_MANY[str(error.validator)]}; at most {error.validator_value}"
+    quoted = repr(error.instance)
+    if isinstance(error.instance, str) and quoted != shown(error.instance):  # a 10 kB id: echo its start
+        return str(error.message).replace(quoted, shown(error.instance))
     return str(error.message)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import uuid
 from typing import Any
 
@@ -12,8 +13,9 @@ from flask.testing import FlaskClient
 from api.app import create_app
 from config import Settings
 from core.learning.tables import IMPLICIT_IGNORE_AFTER_ACTIONS
+from service.context import DAW_ACTIONS
 from tests.api.test_http import assert_error
-from tests.conftest import auth
+from tests.conftest import auth, wav_bytes
 from tests.seeded_sessions import forget_learning, seed_session_analysis, services_for
 
 
@@ -86,6 +88,7 @@ def test_only_the_owner_reads_a_context(client: FlaskClient) -> None:
         ({"tempo": 120}, "tempo"),
         ({"session_id": "another"}, "session_id"),
         ({"action": ""}, "action"),
+        ({"action": "rm -rf"}, "'rm -rf' is not one of ['add_clip'"),
     ],
 )
 def test_bad_updates_are_422_naming_the_field(
@@ -93,6 +96,41 @@ def test_bad_updates_are_422_naming_the_field(
 ) -> None:
     r = post(client, sid(), body)
     assert r.status_code == 422 and mentions in r.json["error"]["message"], r.json
+
+
+def test_the_documented_actions_are_accepted(client: FlaskClient) -> None:
+    s = sid()
+    for action in DAW_ACTIONS:
+        update(client, s, {"action": action})
+    assert update(client, s, {})["context"]["action_count"] == len(DAW_ACTIONS)
+
+
+def put_session(client: FlaskClient, session_id: str, tracks: list[dict[str, str]]) -> None:
+    r = client.post("/api/v1/blobs", data={"file": (io.BytesIO(wav_bytes()), "x.wav")}, headers=auth(),
+                    content_type="multipart/form-data")  # fmt: skip
+    assert r.status_code == 201, r.json
+    body = {"tracks": [{**t, "sha256": r.json["sha256"]} for t in tracks]}
+    assert client.put(f"/api/v1/sessions/{session_id}", json=body, headers=auth()).status_code == 201
+
+
+def test_the_selected_track_must_be_one_of_a_stored_session(client: FlaskClient) -> None:
+    s = sid()
+    update(client, s, {"selected_track": "nope"})  # the DAW reports before it stores the session: any name
+    put_session(client, s, [{"track_id": "vox", "name": "Lead Vox"}, {"track_id": "bass", "name": "Bass"}])
+    r = post(client, s, {"selected_track": "nope", "transport": "playing"})
+    assert_error(
+        r, 422, "invalid_parameter", mentions=f"selected_track 'nope' is not a track of session {s!r}"
+    )
+    assert "vox" in r.json["error"]["message"] and "bass" in r.json["error"]["message"]
+    assert client.get(f"/api/v1/sessions/{s}/context", headers=auth()).json["transport"] == "stopped"
+    assert update(client, s, {"selected_track": "vox"})["context"]["selected_track"] == "vox"  # its id
+    assert (
+        update(client, s, {"selected_track": "Lead Vox"})["context"]["selected_track"] == "Lead Vox"
+    )  # name
+    master = update(client, s, {"selected_track": "Master"})  # the master bus, a stem or not
+    assert master["context"]["state"] == "mastering"
+    assert update(client, s, {"selected_track": None})["context"]["selected_track"] is None
+    assert_error(post(client, s, {"selected_track": "x" * 10_000}), 422, mentions="selected_track")
 
 
 def test_bad_session_id_and_body(client: FlaskClient) -> None:

@@ -111,7 +111,7 @@ def test_drums_and_bass_first_and_the_bus_last_read_bottom_up(
 ) -> None:
     assert client.get("/api/v1/sessions/flow/workflow", headers=headers(user)).status_code == 404
     for track in ("kick", "drums", "bass", "vox", "gtr", "keys", "master"):
-        for action in ("adjust_fader", "eq_change", "compressor_change"):
+        for action in ("adjust_fader", "adjust_eq", "adjust_compressor"):
             body = {"selected_track": track, "action": action}
             r = client.post("/api/v1/sessions/flow/context", json=body, headers=headers(user))
             assert r.status_code == 200, r.json

@@ -25,11 +25,11 @@ def test_actions_from_rest_and_socketio_turn_the_workflow_bottom_up_and_the_room
     try:
         assert client.call("subscribe", {"session_id": session_id}, timeout=10)["ok"]
         for track in ("kick", "drums", "bass"):  # REST, on one process
-            for action in ("adjust_fader", "eq_change"):
+            for action in ("adjust_fader", "adjust_eq"):
                 body = {"selected_track": track, "action": action}
                 assert requests.post(url, json=body, headers=auth(), timeout=10).status_code == 200
         for track in ("vox", "keys", "master"):  # Socket.IO, on the other
-            for action in ("adjust_fader", "eq_change"):
+            for action in ("adjust_fader", "adjust_eq"):
                 update = {"session_id": session_id, "selected_track": track, "action": action}
                 assert client.call("context.update", update, timeout=10)["ok"]
         last = wait_for(received, lambda e, d: e == "workflow.changed" and d["pattern"] == "bottom_up")

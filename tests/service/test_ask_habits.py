@@ -72,7 +72,7 @@ def test_how_could_i_work_faster_reads_the_workflow(ports: Ports, answerer: Answ
     for k in range(24):
         data = {
             "selected_track": ["vox", "gtr", "keys", "pad"][k % 4],
-            "action": "solo" if k % 2 else "eq_change",
+            "action": "solo" if k % 2 else "adjust_eq",
         }
         update_context(ports, owner="alice", session_id="w", data=data, now_s=100.0 + 5 * k)
     out = answerer.answer(

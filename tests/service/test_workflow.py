@@ -36,7 +36,7 @@ def test_drums_and_bass_first_and_the_bus_last_read_bottom_up_announced_on_chang
     t = 1000.0
     for track in ("kick", "bass", "vox", "gtr", "bus"):  # the bus is named by its name, not its id
         for _ in range(5):
-            act(ports, "s", track if track != "bus" else "Bus", "eq_change", t)
+            act(ports, "s", track if track != "bus" else "Bus", "adjust_eq", t)
             t += 10.0
     workflow = session_workflow(ports, owner="alice", session_id="s")
     assert workflow["pattern"] == "bottom_up", workflow["reasons"]
@@ -47,7 +47,7 @@ def test_drums_and_bass_first_and_the_bus_last_read_bottom_up_announced_on_chang
     assert events[-1].pattern == "bottom_up" and events[-1].session_id == "s"
     assert len(events) < 25  # only when the pattern or the tips change
     for _ in range(3):
-        act(ports, "s", "Bus", "eq_change", t)
+        act(ports, "s", "Bus", "adjust_eq", t)
         t += 10.0
     assert len(workflow_events(ports)) == len(events)  # same pattern, same tips: nothing new
 
@@ -55,7 +55,7 @@ def test_drums_and_bass_first_and_the_bus_last_read_bottom_up_announced_on_chang
 def test_solo_heavy_hopping_gets_its_tips_and_another_user_sees_nothing(ports: Ports) -> None:
     t = 0.0
     for k in range(24):
-        act(ports, "hop", ["vox", "gtr", "keys", "pad"][k % 4], "solo" if k % 2 else "eq_change", t)
+        act(ports, "hop", ["vox", "gtr", "keys", "pad"][k % 4], "solo" if k % 2 else "adjust_eq", t)
         t += 5.0
     workflow = session_workflow(ports, owner="alice", session_id="hop")  # context alone makes a session
     assert workflow["pattern"] == "scattered" and workflow["efficiency"] < 1.0

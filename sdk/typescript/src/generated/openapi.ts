@@ -2450,11 +2450,15 @@ export interface components {
         };
         /** @description What the DAW is doing; fields not sent keep their value, null clears a name */
         ContextUpdate: {
-            /** @description adjust_fader, cut, record, open_help, ... (core.context) */
-            action?: string;
+            /**
+             * @description what the user just did (service.context.DAW_ACTIONS)
+             * @enum {string}
+             */
+            action?: "add_clip" | "add_instrument" | "add_plugin" | "add_track" | "adjust_compressor" | "adjust_eq" | "adjust_fader" | "adjust_pan" | "adjust_plugin" | "adjust_send" | "arm_track" | "ask_codette" | "audition_preset" | "automate" | "browse_presets" | "browse_samples" | "bypass_plugin" | "crossfade" | "cut" | "delete_clip" | "draw_notes" | "duplicate" | "edit_notes" | "fade" | "load_sample" | "move_clip" | "mute" | "nudge" | "open_help" | "quantize" | "read_tip" | "record" | "redo" | "remove_plugin" | "select_track" | "solo" | "solo_on" | "solo_toggle" | "split" | "switch_view" | "trim" | "undo" | "view_tutorial" | "zoom";
             armed_tracks?: string[];
             focused?: string | null;
             position_s?: number;
+            /** @description a track_id or name of the session once it is stored (PUT), or the master bus */
             selected_track?: string | null;
             session_id?: string;
             /** @enum {string} */
