@@ -140,7 +140,11 @@ def cut_to_release(share: float, m: float) -> float:
     """The bell gain (dB) that takes a part holding ``share`` of a one-octave band under ``m``, the
     line the cut is judged by: the band power must fall by
     10 log10(m (1 - s) / ((1 - m) s)); a Q 1 bell at the part's loudest third takes the whole band
-    down by about 1/BELL_REACH of its gain, and RELEASE_MARGIN_DB keeps it clear of the line."""
+    down by about 1/BELL_REACH of its gain, and RELEASE_MARGIN_DB keeps it clear of the line.
+    A part holding the whole band (nothing else sounds there) keeps it whatever the cut: -inf, which
+    the caller's limits (carrier_gain) turn into its deepest cut."""
+    if share >= 1.0:
+        return float("-inf")
     band_db = 10.0 * float(np.log10(m * (1.0 - share) / ((1.0 - m) * share)))
     return band_db * BELL_REACH - RELEASE_MARGIN_DB
 

@@ -111,3 +111,12 @@ def test_a_low_end_the_mud_cut_already_clears_gets_no_second_cut(
         # the mud bell, applied, leaves the keys under the line in the bass band
         after = {**analyses, "keys": cut_applied("keys", _muddy_keys(lo_hz, hi_hz, bass_db), mud)}
         assert carrier_share(tracks, after, "keys", "bass") <= CARRIER_MAX_SHARE
+
+
+def test_a_part_alone_in_its_band_is_cut_to_the_deepest_limit_without_a_numpy_warning() -> None:
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # numpy's divide-by-zero in log10(0) was one
+        assert cut_to_release(1.0, 0.5) == float("-inf")
+        assert cut_to_release(0.9, 0.5) < cut_to_release(0.6, 0.5) < 0.0
