@@ -75,10 +75,19 @@ def _tonal(issue: Issue, problem: Problem) -> bool:
     if issue.code != "tonal_balance":
         return True
     dev = issue.evidence.get("deviation_db")
-    band = issue.evidence.get("band")
-    return (
-        band in problem.tonal_bands and isinstance(dev, int | float) and problem.tonal_sign * float(dev) > 0
-    )
+    if not isinstance(dev, int | float):
+        return False
+    sign = problem.tonal_sign * float(dev)
+    region = issue.evidence.get("bands")
+    if not region:  # one band off
+        return issue.evidence.get("band") in problem.tonal_bands and sign > 0
+    # adjacent bands off the same way (core.suggestions.mastering.tonal_findings): the region shows a
+    # problem of its own bands in its direction, and one of the other bands in the other direction
+    # (a dark mix, 60 Hz-2 kHz over the rest, is a dull one)
+    inside = set(str(region).split(","))
+    if inside & set(problem.tonal_bands):
+        return sign > 0
+    return sign < 0
 
 
 def _fixes(problem: Problem, facts: SessionFacts, focus: set[str], bands: Sequence[str]) -> list[Advice]:

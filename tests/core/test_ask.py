@@ -326,3 +326,18 @@ def test_joined_evidence_reads_as_one_sentence(
         for q in ("why is my mix muddy", "is my mix too loud?", "is my mix boomy?"):
             text = lexical.ask(q, facts=facts).text
             assert not re.search(r";( and)? (The|Sub|A) ", text), text
+
+
+def test_a_tonal_region_shows_the_problems_of_its_bands_and_the_opposite_of_the_rest() -> None:
+    """A dark mix, 60 Hz-2 kHz 6.5-8.3 dB over the rest, is one region issue: it shows mud and boom
+    (its own bands, too loud) and dullness (the rest, too quiet), not harshness or thinness."""
+    from core.ask.facts import Issue
+    from core.ask.grounding import _tonal
+    from core.ask.vocabulary import PROBLEM_BY_KEY
+
+    dark = Issue("tonal_balance", "a dark mix", {"band": "low_mid", "deviation_db": 8.3,
+                                                  "bands": "bass,low_mid,mid"})  # fmt: skip
+    shown = {key for key in ("mud", "boom", "dull", "harsh", "thin") if _tonal(dark, PROBLEM_BY_KEY[key])}
+    assert shown == {"mud", "boom", "dull"}
+    one = Issue("tonal_balance", "low mids", {"band": "low_mid", "deviation_db": 5.0})
+    assert _tonal(one, PROBLEM_BY_KEY["mud"]) and not _tonal(one, PROBLEM_BY_KEY["dull"])
