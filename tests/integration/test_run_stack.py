@@ -51,13 +51,19 @@ def test_a_killed_worker_is_restarted_and_the_service_keeps_serving(tmp_path: Pa
         os.environ, PORT=str(port), CODETTE_DATA_DIR=str(tmp_path), CODETTE_API_TOKENS="tester:t0ken-x"
     )
     env.pop("REDIS_URL", None)  # make run's own Redis, as a new user gets it
+    # Into a file, not a pipe nobody reads until the end: a stack that logs more than the pipe's
+    # 64 KB would block on its next line.
+    log_path = tmp_path / "stack.log"
+    log = log_path.open("wb")
     stack = subprocess.Popen(
         [sys.executable, "-m", "scripts.run_stack"], cwd=ROOT, env=env,
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True,
+        stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
     )  # fmt: skip
     url = f"http://127.0.0.1:{port}"
     try:
-        wait(lambda: (h := health(url)) and h["workers"] >= 1, what="the stack to come up")
+        # Redis, a worker and the API (which loads Ask's model): a minute on an idle machine is
+        # plenty; the suite's own load on 2 cores has taken it past that.
+        wait(lambda: (h := health(url)) and h["workers"] >= 1, what="the stack to come up", timeout_s=180)
         worker = next(pid for pid, args in children_of(stack.pid).items() if "celery" in args)
         os.kill(worker, signal.SIGKILL)
         # The API keeps answering while the supervisor brings a new worker up.
@@ -83,7 +89,9 @@ def test_a_killed_worker_is_restarted_and_the_service_keeps_serving(tmp_path: Pa
         assert done["status"] == "done", done
     finally:
         stack.send_signal(signal.SIGINT)
-        output = stack.communicate(timeout=60)[0].decode(errors="replace")
+        stack.wait(timeout=60)
+        log.close()
+        output = log_path.read_text(errors="replace")
     assert stack.returncode == 0, output
     assert "worker exited with status -9; restarting it" in output
     assert "codette: stopped" in output
