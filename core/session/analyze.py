@@ -180,13 +180,20 @@ def _issues(
             MixIssue(
                 "loudness_estimate",
                 "info",
-                f"The stems sum to about {mix.integrated_lufs:.1f} LUFS (estimate); {tgt.name} plays at "
-                f"{tgt.integrated_lufs:g} LUFS, {tgt.integrated_lufs - mix.integrated_lufs:+.1f} dB "
-                f"away, for mastering to make up or leave.",
+                f"The stems sum to about {mix.integrated_lufs:.1f} LUFS (estimate), "
+                f"{_versus(mix.integrated_lufs - tgt.integrated_lufs)} the {tgt.integrated_lufs:g} LUFS "
+                f"{tgt.name} plays at: for mastering to make up or leave.",
                 {"estimate_lufs": round(mix.integrated_lufs, 2), "target_lufs": tgt.integrated_lufs},
             )
         )
     return out
+
+
+def _versus(diff_db: float) -> str:
+    """ "2.0 dB under", "1.5 dB over", "level with": a level against a reference, in words."""
+    if abs(diff_db) < 0.05:
+        return "level with"
+    return f"{abs(diff_db):.1f} dB {'over' if diff_db > 0 else 'under'}"
 
 
 def _live_tracks(

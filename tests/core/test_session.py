@@ -281,6 +281,10 @@ def test_analyze_session_end_to_end_is_json_clean():
     assert [t["track_id"] for t in doc["tracks"]] == ["vox", "kick", "bass", "gtr", "pad", "hats"]
     assert doc["platform"] == "spotify" and doc["bpm"] == 120
     assert {i["code"] for i in doc["issues"]} >= {"loudness_estimate"}
+    (loud,) = [i for i in doc["issues"] if i["code"] == "loudness_estimate"]
+    diff = loud["evidence"]["estimate_lufs"] - loud["evidence"]["target_lufs"]
+    side = "over" if diff > 0 else "under"  # the direction in words, never a bare signed "away"
+    assert f"{abs(diff):.1f} dB {side} the -14 LUFS Spotify plays at" in loud["message"], loud
     for t in out.tracks:
         assert all(s.target.track_id == t.track_id and s.track_type == t.track_type for s in t.suggestions)
 
