@@ -22,7 +22,7 @@ import numpy as np
 from core.frames import FrameFeatures
 from core.quantiles import percentile
 from core.results import DynamicsResult, PatternsResult, RhythmResult, TonalResult
-from core.rhythm import ENVELOPE_LAG_FRAMES
+from core.rhythm_events import ENVELOPE_LAG_FRAMES
 
 GRID_TOLERANCE_S = 0.035
 PERCUSSIVE_FULL_DB = 20.0

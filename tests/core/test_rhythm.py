@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 
 from core.results import to_dict
-from core.rhythm import MIN_BPM, estimate_rhythm, heard
+from core.rhythm import estimate_rhythm, heard
+from core.rhythm_period import MIN_BPM
 from tests.core.music import (
     band_mix,
     clicks,
