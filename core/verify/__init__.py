@@ -1,5 +1,6 @@
 """Verification of advice: render it, re-measure, report before/after (see docs/suggestions.md)."""
 
+from core.verify.in_session import judge_in_session, session_measures, verify_in_session
 from core.verify.measures import cited_measures
 from core.verify.session import (
     SessionVerification,
@@ -8,15 +9,11 @@ from core.verify.session import (
     verify_session_moves,
     vet_session,
 )
+from core.verify.side_effects import SIDE_EFFECT_LIMITS, SideEffect
 from core.verify.verdict import (
-    SIDE_EFFECT_LIMITS,
-    SideEffect,
     Verification,
     compare_analyses,
-    judge_in_session,
     not_renderable,
-    session_measures,
-    verify_in_session,
     verify_suggestion,
     vet_suggestions,
 )

@@ -15,17 +15,9 @@ from core.results import TrackAnalysis, to_dict
 from core.session.analyze import SessionAnalysis, analyze_session
 from core.session.spec import SessionSpec
 from core.suggestions.model import Suggestion
-from core.verify.verdict import (
-    SideEffect,
-    Verification,
-    advice_keys,
-    compare_analyses,
-    judge_in_session,
-    new_advice,
-    new_masking,
-    verify_in_session,
-    vet_suggestions,
-)
+from core.verify.in_session import judge_in_session, verify_in_session
+from core.verify.side_effects import SideEffect, advice_keys, new_advice, new_masking
+from core.verify.verdict import Verification, compare_analyses, vet_suggestions
 
 #: Suggestions that come from the session step (cross-track) rather than the track's own rules:
 #: their verdict comes from re-running the session step with the rendered stem in place.
@@ -94,7 +86,7 @@ class SessionVerification:
 
     before / after : the session's measures (``session_moves_measures``), keyed by name.
     resolved : by suggestion id, judged as the move alone would be (session advice in the session
-        step with every rendered stem in place, core.verify.verdict.judge_in_session; track advice
+        step with every rendered stem in place, core.verify.in_session.judge_in_session; track advice
         on its own track, compare_analyses) but with all the moves made.
     improved : by suggestion id, not resolved but most of the way there (IMPROVE_FRACTION).
     side_effects : new first-rank advice on any track of the session.
