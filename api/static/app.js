@@ -200,7 +200,7 @@ function addTrack(t) {
   t.result = null;
   t.error = null;
   state.tracks.set(t.job_id, t);
-  const typeSelect = h("select", { "aria-label": `Type of ${t.name}`, onchange: (e) => { t.type = e.target.value; } },
+  const typeSelect = h("select", { "aria-label": `Type of ${t.name}`, onchange: (e) => { t.type = e.target.value; typeChanged(); } },
     state.config.track_types.map((ty) => h("option", { value: ty, selected: ty === t.type }, ty.replace("_", " "))));
   const bar = h("progress", { max: "1", value: "0", "aria-label": `Progress of ${t.name}` });
   t.row = h("tr", { "data-job": t.job_id },
@@ -212,6 +212,12 @@ function addTrack(t) {
   $("tracks").tBodies[0].append(t.row);
   $("tracks").hidden = false;
   renderRow(t);
+}
+
+// The session's advice depends on each track's type: once it has been analysed, a changed type
+// analyses it again (a change while the uploads are still running is picked up when they finish).
+function typeChanged() {
+  if (state.session.id && [...state.batches.values()].every((x) => x.done)) analyseSession();
 }
 
 function update(t, patch) {

@@ -278,3 +278,23 @@ def test_a_dropped_reference_overlays_the_band_chart_and_the_panels_show(page: A
     sync_api.expect(page.locator("#workflow-view")).to_contain_text("No DAW actions yet")
     sync_api.expect(page.locator("#style-view")).to_contain_text("How you usually mix")
     page.locator("#track-view").screenshot(path=str(ARTIFACTS / "e2e-reference.png"))
+
+
+def test_a_changed_track_type_analyses_the_session_again(page: Any, api_url: str) -> None:
+    """The session's advice depends on each track's type: changing one after the session was
+    analysed stores the new type and analyses the session again (it used to change nothing)."""
+    status = page.locator("#session-status")
+    sync_api.expect(status).to_have_text("Session of 2 track(s) analysed.", timeout=WAIT_MS)
+    before = page.locator("#tracks tbody tr").nth(1)
+    with page.expect_request(lambda r: r.method == "PUT" and "/api/v1/sessions/" in r.url) as put:
+        before.locator("select").select_option("synth")
+    sent = put.value.post_data_json
+    assert [t["type"] for t in sent["tracks"]] == ["kick", "synth"]
+    session_id = put.value.url.rsplit("/", 1)[1]
+    sync_api.expect(status).to_have_text("Session of 2 track(s) analysed.", timeout=WAIT_MS)
+    r = requests.get(f"{api_url}/api/v1/sessions/{session_id}/analysis", headers=auth(USER), timeout=10)
+    assert r.status_code == 200, r.text
+    latest = r.json()
+    assert latest["status"] == "done"
+    types = {t["track_id"]: t["track_type"] for t in latest["result"]["session_analysis"]["tracks"]}
+    assert types[sent["tracks"][1]["track_id"]] == "synth"
