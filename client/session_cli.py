@@ -31,6 +31,16 @@ def _bpm(bpm: float) -> str:
     return f"{bpm:.1f}".removesuffix(".0")
 
 
+def _genre_source(analysis: dict[str, Any]) -> str:
+    """Where the genre that judges the mix came from, in words (core.session's ``genre_source``)."""
+    source = analysis.get("genre_source", "?")
+    if source == "style":
+        return "your usual genre; none detected with confidence"
+    if source == "default":
+        return "the default; no genre detected with confidence"
+    return str(source)  # declared, detected
+
+
 def safe_id(text: str, *, fallback: str) -> str:
     """``text`` made into an id the server accepts: unsafe runs become '-', at most 128 characters."""
     cleaned = _UNSAFE.sub("-", text).strip("-.")[:128]
@@ -78,7 +88,7 @@ def report(job: dict[str, Any], suggestions: dict[str, Any]) -> str:
         f"session {result.get('session_id', '?')}: {summary.get('analysed', 0)} of "
         f"{summary.get('track_count', 0)} tracks analysed; "
         + (f"{_bpm(bpm)} BPM ({analysis.get('bpm_source')})" if isinstance(bpm, int | float) else "no tempo")
-        + f"; genre {analysis.get('genre_used', '?')} ({analysis.get('genre_source', '?')}); "
+        + f"; genre {analysis.get('genre_used', '?')} ({_genre_source(analysis)}); "
         + (f"the stems sum to about {lufs:.1f} LUFS" if isinstance(lufs, int | float) else "no mix estimate")
     )
     for t in summary.get("tracks") or []:

@@ -384,7 +384,7 @@ function renderSession(result) {
   const g = sa.genre;
   const mixLufs = sa.mix && sa.mix.integrated_lufs;
   $("session-metrics").replaceChildren(
-    metric("Genre", sa.genre_used, sa.genre_source === "detected" ? `detected, confidence ${fmt(g.confidence, 2)}` : sa.genre_source),
+    metric("Genre", sa.genre_used, genreNote(sa.genre_source, g)),
     metric("Tempo", fmt(sa.bpm, 1, " BPM"), ""),
     metric("Structure", (sa.arrangement.structure || "—").replace(/_/g, " "), `${sa.arrangement.sections.length} section(s)`),
     metric("Mix estimate", fmt(mixLufs, 1, " LUFS"), "sum of the stems"),
@@ -396,6 +396,14 @@ function renderSession(result) {
   $("mix-issues").replaceChildren(...(sa.issues.length ? sa.issues.map((i) => h("li", { class: `issue ${i.severity}` },
     h("span", { class: "sev" }, i.severity), " ", i.message)) : [h("li", { class: "issue none" }, "No mix issues found.")]));
   renderSuggestions(sa.tracks);
+}
+
+// Where the genre whose target judges the mix came from (core/session/analyze.py genre_source).
+function genreNote(source, g) {
+  if (source === "detected") return `detected, confidence ${fmt(g.confidence, 2)}`;
+  if (source === "style") return "your usual genre (none detected with confidence)";
+  if (source === "default") return `default target: no genre detected with confidence (best guess ${g.genre}, ${fmt(g.confidence, 2)})`;
+  return source; // "declared"
 }
 
 function renderMasking(m) {

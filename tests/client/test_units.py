@@ -10,6 +10,7 @@ import pytest
 
 from client.files import NoAudioFiles, collect_audio
 from client.progress import ProgressView, bar
+from client.session_cli import report
 from client.summary import Row, row_from_result, table, top_issue
 from client.tracker import Tracker
 
@@ -138,3 +139,17 @@ def test_track_types_are_guessed_from_file_names_with_the_servers_hints() -> Non
     assert [guess_type(n, hints) for n in names] == [
         "kick", "snare", "drums", "bass", "keys", "vocals", "backing_vocals", "mix_bus", "",
     ]  # fmt: skip
+
+
+def test_the_session_headline_says_where_its_genre_came_from() -> None:
+    """'default' and 'style' are codes; the headline says what they mean."""
+
+    def head(source: str) -> str:
+        analysis = {"bpm": 120.0, "bpm_source": "declared", "genre_used": "Pop", "genre_source": source}
+        summary = {"analysed": 1, "track_count": 1}
+        job = {"result": {"session_id": "s", "summary": summary, "session_analysis": analysis}}
+        return report(job, {}).splitlines()[0]
+
+    assert "genre Pop (the default; no genre detected with confidence)" in head("default")
+    assert "genre Pop (your usual genre; none detected with confidence)" in head("style")
+    assert "genre Pop (detected)" in head("detected") and "genre Pop (declared)" in head("declared")
