@@ -17,7 +17,11 @@ import sys
 from pathlib import Path
 
 #: Benchmarks kept in modules not named bench_NAME.py (a harness split over several files).
-MODULES = {"advice": "bench.advice", "advice_issue": "bench.advice_issue"}
+MODULES = {
+    "advice": "bench.advice",
+    "advice_issue": "bench.advice_issue",
+    "advice_service": "bench.advice_service",
+}
 
 
 def available() -> list[str]:

@@ -48,7 +48,7 @@ class TrackPreview:
     scope: Literal["track", "session"]
     resolved: bool
     #: Not resolved, but each cited measure moved at least half the way to its threshold
-    #: (core.verify.IMPROVE_FRACTION): a move capped in depth that does most of the job.
+    #: (core.verify.thresholds.IMPROVE_FRACTION): a move capped in depth that does most of the job.
     improved: bool
     before: dict[str, float | None]
     after: dict[str, float | None]
