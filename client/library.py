@@ -119,7 +119,12 @@ class Codette:
                 sent.reused += 1
                 continue
             note(f"uploading {path.name}")
-            stored = self._put(path, sha256)
+            try:
+                stored = self._put(path, sha256)
+            except ClientError as exc:  # name the file: a direct upload's answer only knows its size
+                if path.name in exc.message:
+                    raise
+                raise ClientError(exc.code, f"{path.name}: {exc.message}", status=exc.status) from exc
             if stored != sha256:
                 raise ClientError("hash_mismatch", f"{path}: the server stored {stored}, not {sha256}")
             missing.discard(sha256)

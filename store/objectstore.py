@@ -226,7 +226,7 @@ class ObjectBlobStore:
         """
         check_sha256(sha256)
         if not 0 < size <= max_bytes:
-            raise BlobTooLarge(f"upload of {size} bytes is outside 1..{max_bytes}")
+            raise BlobTooLarge(f"a file of {size} bytes is outside the limit of 1 to {max_bytes} bytes")
         if not all(c.isalnum() or c == "-" for c in tag):
             raise InvalidParameter(f"upload tag {tag!r} may hold only letters, digits and '-'")
         part_bytes = max(self.settings.part_bytes, math.ceil(size / MAX_PARTS))

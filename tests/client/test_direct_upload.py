@@ -18,7 +18,7 @@ from werkzeug.serving import make_server
 
 from api.app import create_app
 from client import Codette
-from client.rest import sha256_file
+from client.rest import ClientError, sha256_file
 from config import Settings
 from tests.client.test_upload_by_hash import CountingProxy
 from tests.conftest import TOKENS, wav_bytes
@@ -84,3 +84,20 @@ def test_without_an_object_store_the_client_uploads_through_the_api(local_api: s
         assert codette.upload([path]).uploaded == 1
         assert codette.direct_upload_bytes is None  # learnt from the 409: no second attempt
         assert codette.api.missing([sha256_file(path)]) == []
+
+
+def test_a_file_over_the_limit_is_refused_by_name_before_any_byte_is_sent(
+    s3_api: str, tmp_path: Path
+) -> None:
+    """A direct upload announces only a hash and a size: the client names the file in the 413."""
+    big = tmp_path / "whole album.wav"
+    with open(big, "wb") as f:
+        f.truncate((64 << 20) + 1)
+    with (
+        Codette(s3_api, TOKENS["alice"], direct_upload_bytes=1 << 20) as codette,
+        pytest.raises(ClientError) as refused,
+    ):
+        codette.upload([big])
+    assert refused.value.code == "file_too_large" and refused.value.status == 413
+    message = refused.value.message
+    assert message.startswith("whole album.wav: ") and f"limit of 1 to {64 << 20} bytes" in message, message

@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 import requests
 
+from tests.client.test_direct_upload import s3, s3_api  # noqa: F401 (fixtures: SeaweedFS and an API on it)
 from tests.conftest import ROOT, TOKENS, wav_bytes
 
 pytestmark = [pytest.mark.integration]
@@ -117,3 +118,29 @@ def test_the_readme_example_works_as_written(
         shutil.rmtree(check, ignore_errors=True)
     assert done.returncode == 0 and not done.stderr, done.stdout + done.stderr
     assert done.stdout.count("LUFS") == 2 and "2 sent, 0 already on the server" in done.stdout, done.stdout
+
+
+def test_a_file_over_the_limit_is_refused_by_name_on_a_direct_upload(
+    sdk: Path,
+    s3_api: str,  # noqa: F811 (the fixture)
+    tmp_path: Path,
+) -> None:
+    """Against an API on S3 (direct uploads announce only a hash and a size), the 413 names the file."""
+    big = tmp_path / "whole album.wav"
+    with open(big, "wb") as f:
+        f.truncate((64 << 20) + 1)
+    _run(str(NPM), "run", "build")
+    script = tmp_path / "refused.mjs"
+    script.write_text(
+        f"import {{ Codette }} from {json.dumps(str(sdk / 'dist' / 'src' / 'index.js'))};\n"
+        f"const codette = new Codette({json.dumps({'url': s3_api, 'token': TOKENS['alice']})});\n"
+        f"await codette.submit([{json.dumps(str(big))}]).then(\n"
+        "  () => console.log(JSON.stringify({ ok: true })),\n"
+        "  (e) => console.log(JSON.stringify({ status: e.status, code: e.code, message: e.message })),\n"
+        ");\n"
+    )
+    done = subprocess.run([str(NODE), str(script)], capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr
+    error = json.loads(done.stdout)
+    assert error["status"] == 413 and error["code"] == "file_too_large", error
+    assert error["message"].startswith("whole album.wav: "), error

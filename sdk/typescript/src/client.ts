@@ -284,7 +284,13 @@ export class Codette {
       const sha = hashes[index] as string;
       if (!missing.has(sha)) continue;
       report({ phase: "upload", file: file.name, index, bytes: 0, total: file.blob.size });
-      const stored = await this.upload(file, sha);
+      const stored = await this.upload(file, sha).catch((err: unknown) => {
+        // Name the file: a direct upload's answer (413 file_too_large, say) only knows its size.
+        if (err instanceof CodetteError && !err.message.includes(file.name)) {
+          throw new CodetteError(err.status, err.code, `${file.name}: ${err.message}`);
+        }
+        throw err;
+      });
       if (stored !== sha) {
         throw new CodetteError(0, "hash_mismatch", `${file.name}: server stored ${stored}, expected ${sha}`);
       }
