@@ -13,9 +13,11 @@ or authentication errors.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from client import session_cli
 from client.files import NoAudioFiles, collect_audio
@@ -69,21 +71,31 @@ def _common(a: argparse.ArgumentParser) -> None:
     )
 
 
-def rows_of(tracker: Tracker) -> list[Row]:
+def labels_of(files: Sequence[Path], batches: Sequence[dict[str, Any]]) -> dict[str, str]:
+    """Each job's name in the summary where file names repeat (a folder of sessions holds a dozen
+    01_kick.ogg): its path under the files' common folder. Empty when every name is unique."""
+    names = [p.name for p in files]
+    jobs = [j["job_id"] for batch in batches for j in batch["jobs"]]
+    if len(set(names)) == len(names) or len(jobs) != len(files):
+        return {}
+    root = Path(os.path.commonpath([p.parent for p in files]))
+    return {job: p.relative_to(root).as_posix() for job, p in zip(jobs, files, strict=True)}
+
+
+def rows_of(tracker: Tracker, labels: dict[str, str] | None = None) -> list[Row]:
     rows = []
     for job in tracker.snapshot():
+        name = (labels or {}).get(job.job_id, job.name)
         if job.status == "done" and job.result is not None:
-            rows.append(row_from_result(job.name, job.result, job_id=job.job_id))
+            rows.append(row_from_result(name, job.result, job_id=job.job_id))
         elif job.status == "failed":
             rows.append(
-                Row(
-                    job.name, "failed", job.job_id, error=job.error or {"code": "failed", "message": "failed"}
-                )
+                Row(name, "failed", job.job_id, error=job.error or {"code": "failed", "message": "failed"})
             )
         else:
             rows.append(
                 Row(
-                    job.name,
+                    name,
                     "timeout",
                     job.job_id,
                     error={"code": "timeout", "message": f"still {job.status}"},
@@ -102,6 +114,7 @@ def analyze(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     codette = Codette(args.url, token)
     tracker = Tracker()
+    labels: dict[str, str] = {}
     try:
         types = None if args.no_guess_types else codette.guess_types(files)
         if types is not None:
@@ -112,6 +125,7 @@ def analyze(args: argparse.Namespace) -> int:
             f"{sent.uploaded} file(s) uploaded to {codette.api.base_url}, "
             f"{sent.reused} already there (sha256)"
         )
+        labels = labels_of(files, sent.batches)
         for batch in sent.batches:
             tracker.add_batch(batch)
         finished = wait(codette.api, tracker, view, live=not args.no_live, timeout_s=args.timeout)
@@ -120,7 +134,7 @@ def analyze(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     finally:
         codette.close()
-    rows = rows_of(tracker)
+    rows = rows_of(tracker, labels)
     if args.json:
         for row in rows:
             print(row.to_json())

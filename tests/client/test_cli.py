@@ -59,6 +59,19 @@ def test_analyze_json_lines_and_failure_exit(stems: Path, api_url: str, workers:
     assert "polling for progress over REST" in done.stderr
 
 
+def test_files_of_the_same_name_in_several_folders_are_told_apart(
+    api_url: str, workers: list[str], tmp_path: Path
+) -> None:
+    """A folder of sessions holds a 01_kick.wav in each: the summary names each by its folder."""
+    for i, song in enumerate(("song a", "song b")):
+        (tmp_path / "sessions" / song).mkdir(parents=True)
+        (tmp_path / "sessions" / song / "01_kick.wav").write_bytes(wav_bytes(seconds=2.0, seed=7111 + i))
+    done = run_client(str(tmp_path / "sessions"), "--url", api_url, "--token", TOKENS["alice"], "--json")
+    assert done.returncode == 0, done.stderr
+    names = [json.loads(line)["name"] for line in done.stdout.splitlines()]
+    assert names == ["song a/01_kick.wav", "song b/01_kick.wav"]
+
+
 def test_bad_token_and_missing_path_exit_2(stems: Path, api_url: str) -> None:
     done = run_client(str(stems), "--url", api_url, "--token", "not-a-token")
     assert done.returncode == 2 and "unauthorized" in done.stderr
