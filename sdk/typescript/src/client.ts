@@ -179,6 +179,16 @@ export class Codette {
     return this.http.request("GET", "/api/v1/users/me/learning-report");
   }
 
+  /** Your learning data (feedback log, profile, style sessions): a backup, or a move to another server. */
+  exportLearning(): Promise<Schemas["LearningData"]> {
+    return this.http.request("GET", "/api/v1/users/me/learning-data");
+  }
+
+  /** Replace your learning data with an export of your own (validated; 422 naming what is wrong). */
+  importLearning(data: Schemas["LearningData"]): Promise<Schemas["LearningData"]> {
+    return this.http.request("PUT", "/api/v1/users/me/learning-data", { json: data });
+  }
+
   /** The production style learnt from your analysed sessions. */
   style(): Promise<Schemas["UserStyle"]> {
     return this.http.request("GET", "/api/v1/users/me/style");
