@@ -1,3 +1,5 @@
+import { CodetteError } from "./errors.js";
+
 /** A file to analyse: a browser File, any Blob with a name, or (in Node) a path on disk. */
 export type FileInput = File | { name: string; data: Blob } | string;
 
@@ -13,6 +15,12 @@ export async function toNamedBlob(input: FileInput): Promise<NamedBlob> {
   if (typeof input === "string") {
     const fs = await import("node:fs");
     const path = await import("node:path");
+    // Checked here, so a bad path is a CodetteError naming it (openAsBlob says only "Unable to open file as blob").
+    const stat = await fs.promises.stat(input).catch((err: NodeJS.ErrnoException) => {
+      const why = err.code === "ENOENT" ? "no such file" : err.message;
+      throw new CodetteError(0, "invalid_file", `${input}: ${why}`);
+    });
+    if (!stat.isFile()) throw new CodetteError(0, "invalid_file", `${input}: not a file (pass each file of a folder)`);
     return { name: path.basename(input), blob: await fs.openAsBlob(input) };
   }
   if ("data" in input) return { name: input.name, blob: input.data };

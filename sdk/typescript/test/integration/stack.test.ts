@@ -95,3 +95,29 @@ test("learning data: export, import, export gives the same document; a bad impor
     codette.close();
   }
 });
+
+test("a path that is no file is a CodetteError naming it, before anything is sent", { skip }, async () => {
+  const sent: string[] = [];
+  const codette = new Codette({
+    url: url as string,
+    token: token as string,
+    fetch: (input, init) => {
+      sent.push(input);
+      return globalThis.fetch(input, init);
+    },
+  });
+  try {
+    const [stem] = await stems("pair-");
+    for (const [bad, why] of [[join(stemsDir as string, "no such take.wav"), "no such file"], [stemsDir as string, "not a file"]]) {
+      await assert.rejects(codette.analyze([stem as string, bad as string]), (err: unknown) => {
+        assert.ok(err instanceof CodetteError, `a ${(err as Error).constructor.name}, not a CodetteError`);
+        assert.equal(err.code, "invalid_file");
+        assert.ok(err.message.startsWith(`${bad}: ${why}`), err.message);
+        return true;
+      });
+    }
+    assert.deepEqual(sent, []);
+  } finally {
+    codette.close();
+  }
+});
