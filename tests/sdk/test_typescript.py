@@ -86,7 +86,7 @@ def test_integration_against_the_real_stack(
         (tmp_path / f"batch-{i}.wav").write_bytes(wav_bytes(seconds=6.0, seed=9200 + i))
     env = {"CODETTE_URL": api_url, "CODETTE_TOKEN": TOKENS["alice"], "CODETTE_STEMS": str(tmp_path)}
     out = _run(str(NPM), "run", "test:integration", env=env, timeout=400)
-    assert "# pass 4" in out and "# fail 0" in out and "# skipped 0" in out
+    assert "# pass 5" in out and "# fail 0" in out and "# skipped 0" in out
 
 
 def test_the_readme_example_works_as_written(

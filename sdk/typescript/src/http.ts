@@ -9,6 +9,13 @@ export interface RequestOptions {
   auth?: boolean;
 }
 
+/** No answer: the message names the URL tried and why (Node's fetch says only "fetch failed"; the cause has the rest). */
+function networkError(method: string, url: string, err: unknown): CodetteError {
+  const cause = (err as { cause?: { message?: string } }).cause?.message;
+  const why = `${(err as Error).message}${cause ? ` (${cause})` : ""}`;
+  return new CodetteError(0, "network_error", `${method} ${url}: ${why}`);
+}
+
 /** REST calls with the bearer token; errors become CodetteError carrying the API's code. */
 export class Http {
   constructor(
@@ -31,7 +38,7 @@ export class Http {
     try {
       response = await this.fetchImpl(this.url(path), { headers: { Authorization: `Bearer ${this.token}` } });
     } catch (err) {
-      throw new CodetteError(0, "network_error", `GET ${path}: ${(err as Error).message}`);
+      throw networkError("GET", this.url(path), err);
     }
     if (!response.ok) {
       const data = (await response.json().catch(() => null)) as { error?: { code?: string; message?: string } } | null;
@@ -56,7 +63,7 @@ export class Http {
     try {
       response = await this.fetchImpl(this.url(path, options.query), { method, headers, body });
     } catch (err) {
-      throw new CodetteError(0, "network_error", `${method} ${path}: ${(err as Error).message}`);
+      throw networkError(method, this.url(path, options.query), err);
     }
     const text = await response.text();
     let data: unknown = null;

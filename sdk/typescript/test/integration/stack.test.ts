@@ -2,6 +2,7 @@
 // which passes CODETTE_URL, CODETTE_TOKEN and CODETTE_STEMS (a directory of WAV files) in the environment.
 import assert from "node:assert/strict";
 import { readdir } from "node:fs/promises";
+import { type AddressInfo, createServer } from "node:net";
 import { join } from "node:path";
 import { test } from "node:test";
 import { Codette, CodetteError, type AnalyzeProgress, type EventMap } from "../../src/index.js";
@@ -120,4 +121,22 @@ test("a path that is no file is a CodetteError naming it, before anything is sen
   } finally {
     codette.close();
   }
+});
+
+test("a server that does not answer: network_error naming the URL tried and why", { skip }, async () => {
+  const port = await new Promise<number>((resolve) => {
+    const probe = createServer().listen(0, "127.0.0.1", () => {
+      const { port: free } = probe.address() as AddressInfo;
+      probe.close(() => resolve(free)); // nothing listens there now
+    });
+  });
+  const codette = new Codette({ url: `http://127.0.0.1:${port}`, token: token as string });
+  await assert.rejects(codette.job("j1"), (err: unknown) => {
+    assert.ok(err instanceof CodetteError);
+    assert.equal(err.status, 0);
+    assert.equal(err.code, "network_error");
+    assert.ok(err.message.startsWith(`GET http://127.0.0.1:${port}/api/v1/jobs/j1: `), err.message);
+    assert.match(err.message, /ECONNREFUSED/);
+    return true;
+  });
 });
