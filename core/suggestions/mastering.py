@@ -14,7 +14,7 @@ from core.results import TrackAnalysis
 from core.suggestions import tempo
 from core.suggestions.model import ParamValue, Suggestion, make_suggestion
 from core.suggestions.rules import THRESHOLDS
-from core.suggestions.wording import TILT_WORDS, band_verb, band_words, capitalised, span_words
+from core.suggestions.wording import TILT_AGAIN, TILT_WORDS, band_verb, band_words, capitalised, span_words
 from core.targets import (
     DEFAULT_PLATFORM,
     GENRE_TARGETS,
@@ -108,6 +108,7 @@ def tonal_findings(
     """
     out: list[tuple[str, dict[str, float | int | str | None]]] = []
     judged = [d for d in deviations if d.deviation_db is not None]
+    said: set[str] = set()  # a low region up and a high region down are one dark tilt, named once
     for group in deviation_groups(deviations):
         d = max(group, key=lambda g: abs(g.deviation_db or 0.0))
         dev = d.deviation_db or 0.0
@@ -135,11 +136,13 @@ def tonal_findings(
         spans = [span_words(b[0].low_hz, b[-1].high_hz) for b in (below, above) if b]
         # the rest lies above the region, below it, or around it (read by its larger side)
         where = "above" if len(above) > len(below) else "below" if len(below) > len(above) else "around"
+        tilt = TILT_WORDS[(sign, where)]
         message = (
             f"The mix's {span_words(first.low_hz, last.high_hz)} sits {size} "
             f"{'above' if sign > 0 else 'below'} its {' and '.join(spans)} against {target}: "
-            f"{TILT_WORDS[(sign, where)]}."
+            f"{TILT_AGAIN if tilt in said else tilt}."
         )
+        said.add(tilt)
         evidence.update(
             {
                 "bands": ",".join(g.band for g in group),

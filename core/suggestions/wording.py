@@ -95,6 +95,8 @@ TILT_WORDS: dict[tuple[int, str], str] = {
     (1, "around"): "the mix bulges there",
     (-1, "around"): "a scooped mix; that region is what is missing",
 }
+#: A second region read the same way (the low end up, then the top end down: one dark tilt).
+TILT_AGAIN = "the other side of the same tilt"
 
 
 def move_words(suggestion_type: str) -> str:

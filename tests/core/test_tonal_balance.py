@@ -151,3 +151,13 @@ def test_one_band_off_is_still_worded_as_that_band():
     assert msg.startswith("The mix's mids (500 Hz-2 kHz) are -")
     assert msg.endswith("dB against the Pop target.")
     assert issues[0].evidence["band"] == "mid" and "bands" not in issues[0].evidence
+
+
+def test_a_low_region_up_and_a_top_region_down_name_the_dark_tilt_once():
+    # the low end up and the top end down are two regions off the target but one tilt
+    up, down = ("sub", "bass", "low_mid"), ("upper_mid", "presence", "brilliance")
+    issues = tonal_issues(pop_noise({**dict.fromkeys(up, 7.0), **dict.fromkeys(down, -7.0)}))
+    regions = [i.message for i in issues if "bands" in i.evidence]
+    assert len(regions) == 2, [i.message for i in issues]
+    assert sum("a dark mix; the top end is what is missing" in m for m in regions) == 1, regions
+    assert sum("the other side of the same tilt" in m for m in regions) == 1, regions
