@@ -33,6 +33,14 @@ PRIVATE_UMASK = 0o077
 LOCAL_USER = "local"
 
 
+def blob_store_words(settings: Settings) -> str:
+    """Where this stack keeps audio, as the start-up banner names it."""
+    if settings.blob_backend == "s3":
+        where = settings.s3_endpoint or "AWS's endpoint for the region"
+        return f"S3 bucket {settings.s3_bucket!r} at {where}"
+    return f"local directory {settings.blob_dir}"
+
+
 def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind(("127.0.0.1", 0))
@@ -232,6 +240,7 @@ def main(environ: Mapping[str, str] | None = None) -> int:
         url = f"http://{settings.host}:{settings.port}"
         shown = redis_url(redis_port) + " (password in " + PASSWORD_FILE + ")" if redis_port else "REDIS_URL"
         print(f"\nCodette is starting on {url}  (Redis: {shown}; data: {data_dir})", flush=True)
+        print(f"Audio blobs: {blob_store_words(settings)}", flush=True)
         if token:
             print(f"API token (user {LOCAL_USER!r}, kept in {data_dir / TOKEN_FILE}): {token}", flush=True)
         print(

@@ -13,7 +13,8 @@ import pytest
 import redis
 import requests
 
-from scripts.run_stack import free_port
+from config import Settings
+from scripts.run_stack import blob_store_words, free_port
 from tests.conftest import wav_bytes
 
 pytestmark = pytest.mark.integration
@@ -95,6 +96,7 @@ def test_a_killed_worker_is_restarted_and_the_service_keeps_serving(tmp_path: Pa
     assert stack.returncode == 0, output
     assert "worker exited with status -9; restarting it" in output
     assert "codette: stopped" in output
+    assert f"Audio blobs: local directory {tmp_path / 'blobs'}" in output
     # Nothing is left behind: the API and make run's own Redis are gone with it.
     assert health(url) is None
     redis_url = output.split("(Redis: ", 1)[1].split(";", 1)[0]
@@ -119,3 +121,9 @@ def test_a_setting_it_cannot_use_stops_make_run_with_its_name_not_a_traceback(
     assert named in done.stderr and "Traceback" not in done.stderr, done.stderr
     assert "secret" not in done.stderr  # the URL, which may hold the password, is never echoed
     assert not (tmp_path / "data").exists()  # nothing started, nothing written
+
+
+def test_the_banner_names_the_object_store_a_stack_keeps_audio_in(tmp_path: Path) -> None:
+    s3 = Settings(data_dir=tmp_path, blob_backend="s3", s3_endpoint="http://minio:9000", s3_bucket="mixes")
+    assert blob_store_words(s3) == "S3 bucket 'mixes' at http://minio:9000"
+    assert blob_store_words(Settings(data_dir=tmp_path)) == f"local directory {tmp_path / 'blobs'}"
