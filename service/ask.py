@@ -25,8 +25,8 @@ from core.ask.habits import (
     topic_of,
 )
 from core.errors import NotFound, shown
-from core.results import TrackAnalysis
 from core.session.style_profile import usual_bpm, usual_genre
+from service.cached import readable_analysis
 from service.messages import JobStatus
 from service.ports import Ports
 from service.snapshots import track_result
@@ -120,8 +120,9 @@ class Answerer:
             if child.status is JobStatus.DONE and child.result_key and child.track_id:
                 # the quality its owner reads: a stem judged as a stem (service.snapshots)
                 value = track_result(ports.cache.load(child.result_key), child)
-                if value is not None:
-                    analyses[child.track_id] = TrackAnalysis.from_dict(value)
+                analysis = readable_analysis(value, key=child.result_key)
+                if analysis is not None:
+                    analyses[child.track_id] = analysis
         facts = SessionFacts.from_result(result, session=doc, analyses=analyses)
         with self._lock:
             self._facts[job.job_id] = facts

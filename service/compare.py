@@ -17,6 +17,7 @@ from core.compare import compare_tracks
 from core.errors import BlobNotFound, CodetteError
 from core.results import TrackAnalysis
 from core.session.reference import ReferenceTarget, reference_target
+from service.cached import readable_analysis
 from service.messages import JobKind, JobProgress, JobStatus
 from service.model import Job, new_id
 from service.ports import Ports
@@ -66,9 +67,10 @@ def analysis_for(
     """``owner``'s analysis of a blob: from the cache, else computed now and cached (the track job's
     key, service.track_job.analysis_key)."""
     params = analysis_params(ports.settings)
-    cached = ports.cache.load(analysis_key(owner, sha256, params))
+    key = analysis_key(owner, sha256, params)
+    cached = readable_analysis(ports.cache.load(key), key=key)
     if cached is not None:  # cached by content: its name is whoever's upload computed it first
-        return replace(TrackAnalysis.from_dict(cached), name=name or sha256[:12])
+        return replace(cached, name=name or sha256[:12])
     analysis = analyze(
         ports.blobs.open_path(sha256),
         name=name or sha256[:12],

@@ -32,6 +32,7 @@ from core.render import NotRenderable, is_renderable, render_suggestion
 from core.results import TrackAnalysis
 from core.suggestions import Suggestion
 from core.verify import is_session_advice, verify_in_session, verify_suggestion
+from service.cached import readable_analysis
 from service.messages import JobKind, JobProgress, JobStatus
 from service.model import Job, new_id, suggestion_from_dict
 from service.ports import Ports
@@ -152,8 +153,7 @@ def decode(ports: Ports, sha256: str) -> tuple[np.ndarray, int]:
 
 
 def cached_analysis(ports: Ports, key: str) -> TrackAnalysis | None:
-    value = ports.cache.load(key) if key else None
-    return None if value is None else TrackAnalysis.from_dict(value)
+    return readable_analysis(ports.cache.load(key), key=key) if key else None
 
 
 def session_analyses(ports: Ports, session_job_id: str) -> tuple[dict[str, Any], dict[str, TrackAnalysis]]:

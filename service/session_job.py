@@ -30,6 +30,7 @@ from core.session.tempo import TempoVote, mix_tempo
 from core.session_summary import SessionTrack, summarize_session
 from core.suggestions.model import BUS_TYPES
 from core.verify import vet_session
+from service.cached import readable_analysis
 from service.compare import session_reference
 from service.messages import JobProgress, JobStatus
 from service.model import Job
@@ -213,7 +214,7 @@ def run_session_job(ports: Ports, *, job_id: str) -> dict[str, str]:
     for track in doc["tracks"]:
         child = children.get(track["track_id"])
         value = ports.cache.load(child.result_key) if child and child.status is JobStatus.DONE else None
-        analyses[track["track_id"]] = TrackAnalysis.from_dict(value) if value is not None else None
+        analyses[track["track_id"]] = readable_analysis(value, key=child.result_key if child else "")
         error = child.error if child else None
         track_error = TrackError(str(error.get("code", "")), str(error.get("message", ""))) if error else None
         statuses.append(

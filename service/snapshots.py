@@ -7,6 +7,7 @@ from typing import Any
 from core.errors import NotFound
 from core.quality import for_track_type
 from core.results import QualityResult, from_dict, to_dict
+from service.cached import UNREADABLE
 from service.context import has_context
 from service.messages import (
     BatchDone,
@@ -35,7 +36,10 @@ def track_result(result: dict[str, Any] | None, job: Job) -> dict[str, Any] | No
     result = {**result, "name": job.name}
     if not job.track_type or not isinstance(result.get("quality"), dict):
         return result
-    quality = for_track_type(from_dict(QualityResult, result["quality"]), job.track_type)
+    try:
+        quality = for_track_type(from_dict(QualityResult, result["quality"]), job.track_type)
+    except UNREADABLE:  # an entry of another shape (service.cached): shown as stored, never a 500
+        return result
     return {**result, "quality": to_dict(quality)}
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from service.admission import enqueue_tracks, reserve
+from service.cached import readable_analysis
 from service.messages import BatchDone, JobKind, JobStatus, batch_room
 from service.model import Batch, Job, Upload, new_id
 from service.ports import Ports
@@ -41,7 +42,14 @@ def _track_job(
         track_id=track_id,
     )
     key = analysis_key(owner, sha256, analysis_params(ports.settings, bpm_hint=bpm_hint))
-    if ports.cache.contains(key):
+    # A typed track's suggestions are computed from its cached analysis at once, so read it now and
+    # count an entry that does not parse as the miss it is (service.cached); untyped, one EXISTS.
+    hit = (
+        readable_analysis(ports.cache.get(key), key=key) is not None
+        if track_type
+        else ports.cache.contains(key)
+    )
+    if hit:
         return replace(
             job,
             status=JobStatus.DONE,

@@ -11,9 +11,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from core.results import TrackAnalysis
 from core.suggestions import suggest_for_track
 from core.suggestions.model import in_scope
+from service.cached import readable_analysis
 from service.messages import JobKind
 from service.model import Job
 from service.ports import Ports
@@ -29,7 +29,9 @@ def track_suggestions(job: Job, result: Mapping[str, Any] | None) -> list[dict[s
     """A track job's own suggestions, from its analysis and declared type (none without a type)."""
     if not result or job.kind is not JobKind.TRACK or not job.track_type:
         return []
-    analysis = TrackAnalysis.from_dict(dict(result))
+    analysis = readable_analysis(result, key=job.result_key)
+    if analysis is None:
+        return []
     found = suggest_for_track(analysis, track_id=job.track_id or job.job_id, track_type=job.track_type)
     if job.session_id:  # a session's track: its ids are the session's, as its session step's are
         found = tuple(in_scope(s, session_scope(job.session_id)) for s in found)

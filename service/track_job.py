@@ -17,6 +17,7 @@ from config import Settings
 from core.analysis import AnalysisParams, analyze, cache_key
 from core.errors import CodetteError
 from service.admission import release
+from service.cached import readable_analysis
 from service.messages import (
     BatchDone,
     JobDone,
@@ -267,7 +268,7 @@ def run_track_job(ports: Ports, *, job_id: str, sha256: str, hostname: str) -> d
     params = analysis_params(ports.settings, bpm_hint=declared_bpm(ports, job))
     key = analysis_key(job.owner, sha256, params)
     cached = ports.cache.load(key)  # submit_batch made (and counted) this job's cache decision
-    if cached is not None:
+    if cached is not None and readable_analysis(cached, key=key) is not None:
         finish_done(ports, job, result_key=key, result=cached, cached=True)
         return {"job_id": job_id, "status": JobStatus.DONE.value}
     job = ports.jobs.update_job(job_id, status=JobStatus.RUNNING, stage="starting", worker=hostname)

@@ -4,18 +4,20 @@ from __future__ import annotations
 
 import io
 import threading
+from dataclasses import replace
 
 import numpy as np
 import soundfile as sf
 from scipy import signal
 
 from core.analysis import cache_key
+from service.cached import readable_analysis
 from service.messages import Event, JobStatus
 from service.model import Upload
 from service.ports import Ports
 from service.snapshots import job_snapshot, subscription_snapshot
 from service.submit import submit_batch
-from service.track_job import analysis_params, run_track_job
+from service.track_job import analysis_key, analysis_params, run_track_job
 from tests.conftest import wav_bytes
 
 
@@ -148,3 +150,36 @@ def test_a_cached_analysis_is_the_owners_own_and_carries_the_name_this_upload_ga
     (own,) = [m for m, _ in sent if m.event is Event.JOB_DONE and m.job_id == queued.job_id]
     assert own.result["name"] == "mine.wav"
     assert ports.cache.stats().puts == 2  # alice's analysis and bob's: one each
+
+
+def test_a_cached_analysis_that_does_not_parse_is_analysed_again_not_an_error(ports: Ports) -> None:
+    """An entry of another shape under the same version (a deploy that kept ANALYZER_VERSION, a
+    damaged value) is a miss: the track is queued, analysed again and the entry overwritten."""
+    sha = ports.blobs.put_bytes(wav_bytes(seconds=1.0, seed=21))
+    upload = [Upload("v.wav", sha, track_type="vocals")]
+    submit_batch(ports, owner="alice", uploads=upload)
+    run_queued(ports)
+    key = analysis_key("alice", sha, analysis_params(ports.settings))
+    ports.cache.put(key, {"name": "v.wav", "loudness": None})  # no field of today's shape
+
+    _, (job,) = submit_batch(ports, owner="alice", uploads=upload)  # raised TypeError before
+    assert not job.cached and job.status is JobStatus.QUEUED
+    assert job_snapshot(ports, job)["status"] == "queued"
+    run_queued(ports)
+    done = ports.jobs.job(job.job_id)
+    assert done is not None and done.status is JobStatus.DONE and not done.cached
+    assert readable_analysis(ports.cache.load(key), key=key) is not None  # overwritten
+    assert ports.jobs.track_suggestions(job.job_id)
+
+
+def test_an_untyped_track_whose_cached_quality_does_not_parse_still_reads(ports: Ports) -> None:
+    sha = ports.blobs.put_bytes(wav_bytes(seconds=0.5, seed=22))
+    submit_batch(ports, owner="alice", uploads=[Upload("x.wav", sha)])
+    run_queued(ports)
+    key = analysis_key("alice", sha, analysis_params(ports.settings))
+    ports.cache.put(key, {"name": "x.wav", "quality": {"score": "high"}})
+    _, (job,) = submit_batch(ports, owner="alice", uploads=[Upload("x.wav", sha, track_type="kick")])
+    assert not job.cached  # typed: read and found unreadable, analysed again
+    _, (untyped,) = submit_batch(ports, owner="alice", uploads=[Upload("x.wav", sha)])
+    assert untyped.cached  # untyped: one EXISTS decides, and the snapshot still answers
+    assert job_snapshot(ports, replace(untyped, track_type="kick"))["result"]["quality"] == {"score": "high"}
