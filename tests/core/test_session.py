@@ -473,3 +473,22 @@ def test_a_dominance_cut_is_verified_in_the_session_by_its_louder_fraction():
     assert verdict.before["louder_fraction"] == 1.0
     assert verdict.after["louder_fraction"] == 0.0
     assert verdict.resolved
+
+
+def test_a_stem_too_loud_gets_the_fader_move_not_also_the_cuts_its_level_causes():
+    # The vocal 10 dB over its place masks the kick and the pad in its low end; once the fader move
+    # is made those conflicts are gone, so cutting them as well would take the bands down twice.
+    spec, analyses = band_session()
+    doc = spec.to_dict()
+    doc["tracks"][0]["volume_db"] = 10.0
+    vox = next(t for t in analyze_session(doc, analyses).tracks if t.track_id == "vox")
+    assert [s.parameters["gain_db"] < -6.0 for s in vox.suggestions if s.type == "gain"] == [True]
+    band_cuts = [s for s in vox.suggestions if "overlap" in s.evidence or "louder_fraction" in s.evidence]
+    assert not band_cuts, [(s.target.band, s.reason) for s in band_cuts]
+    # a conflict the fader move leaves in place is still advised, at its own size
+    doc = spec.to_dict()
+    doc["tracks"][4]["volume_db"] = 10.0
+    pad = next(t for t in analyze_session(doc, analyses).tracks if t.track_id == "pad")
+    assert [s.parameters["gain_db"] < -6.0 for s in pad.suggestions if s.type == "gain"] == [True]
+    mid = [s for s in pad.suggestions if s.type == "eq_cut" and s.target.band == "mid"]
+    assert len(mid) == 1 and mid[0].parameters["gain_db"] <= -8.0
