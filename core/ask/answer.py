@@ -11,11 +11,15 @@ from core.ask.embedding import Embedder, VectorCache
 from core.ask.facts import SessionFacts
 from core.ask.grounding import Evidence, ground
 from core.ask.knowledge import KnowledgeBase
-from core.ask.retrieve import Retriever
+from core.ask.retrieve import Hit, Retriever
 from core.ask.understand import Question, understand
 
 #: Knowledge entries returned as sources with an answer.
 TOP_K = 3
+#: With a session, this many entries are retrieved and those about the measurements the answer
+#: rests on come first ("is the snare too loud?" answered from the level balance reads the entry on
+#: level balance, not the snare's boxiness that shares its words).
+GROUNDED_POOL = 10
 
 
 @dataclass(frozen=True)
@@ -63,8 +67,14 @@ class Asker:
     ) -> Answer:
         """Answer ``text``; ``facts`` are the session's latest analysis (None: knowledge only)."""
         question = understand(text, tracks=facts.tracks if facts is not None else ())
-        hits = self.retriever.search(question, k=k)
         grounding = ground(question, facts, track_id=track_id) if facts is not None else None
+        if grounding is None:
+            hits = self.retriever.search(question, k=k)
+        else:
+            fields = [e.field for f in grounding.findings for e in f.evidence] + [
+                e.field for e in grounding.evidence
+            ]
+            hits = about_first(self.retriever.search(question, k=max(k, GROUNDED_POOL)), fields, question)[:k]
         body = compose(question, hits, grounding=grounding, facts=facts, session_note=session_note)
         evidence: tuple[Evidence, ...] = ()
         suggestion_ids: tuple[str, ...] = ()
@@ -87,3 +97,19 @@ class Asker:
             grounded=grounding is not None,
             retrieval=self.retriever.method,
         )
+
+
+def about_first(hits: list[Hit], fields: list[str], question: Question) -> list[Hit]:
+    """``hits`` reordered for a grounded answer, each group in retrieval order: first by how well an
+    entry fits, counting an entry about one of ``fields`` (its ``measurements`` name a field or its
+    parent: "session.balance" for "session.balance.level_error_db") 1, one for the asked part's type
+    2 and a general one 1 (one for another part 0), and one for the asked problem 1."""
+    types, problems = set(question.entities.track_types), set(question.entities.problems)
+
+    def fit(h: Hit) -> int:
+        e = h.entry
+        about = any(f == m or f.startswith(m + ".") for f in fields for m in e.measurements)
+        part = 2 if types & set(e.track_types) else 1 if not e.track_types else 0
+        return about + part + bool(problems & set(e.problems))
+
+    return sorted(hits, key=lambda h: -fit(h))

@@ -341,3 +341,20 @@ def test_a_tonal_region_shows_the_problems_of_its_bands_and_the_opposite_of_the_
     assert shown == {"mud", "boom", "dull"}
     one = Issue("tonal_balance", "low mids", {"band": "low_mid", "deviation_db": 5.0})
     assert _tonal(one, PROBLEM_BY_KEY["mud"]) and not _tonal(one, PROBLEM_BY_KEY["dull"])
+
+
+def test_a_level_question_reads_the_knowledge_on_level_balance(
+    lexical: Asker, snare_over: SessionFacts
+) -> None:
+    # "snare" and "too" retrieve the snare's boxiness first; the answer rests on the level balance,
+    # so the general advice is the entry on level balance
+    answer = lexical.ask("is the snare too loud?", facts=snare_over, track_id="snare")
+    assert answer.sources[0]["id"] == "session.level_balance", [s["id"] for s in answer.sources]
+    assert "boxy" not in answer.text and "usual level relative to the lead" in answer.text
+
+
+def test_a_grounded_answer_keeps_the_entry_for_the_asked_part(
+    lexical: Asker, snare_over: SessionFacts
+) -> None:
+    answer = lexical.ask("why does my vocal sound harsh?", facts=snare_over)
+    assert answer.sources[0]["id"] == "fix.vocals.harsh", [s["id"] for s in answer.sources]
