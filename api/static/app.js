@@ -2,8 +2,10 @@
 
 import { api, ApiError, connectLive, POLL_MS, subscribe, token } from "./api.js";
 import { barChart, empty, heatMap, lineChart, timeline } from "./charts.js";
+import { JobStalled, waitForJob, watchJob } from "./jobs.js";
 import { guessType } from "./tracktypes.js";
 import { initReference, referenceDoc, showReference } from "./reference.js";
+import { citedLines, lineText, verdict } from "./verdict.js";
 import { showStyle, showWorkflow } from "./workflow.js";
 
 const AUDIO_EXT = /\.(wav|wave|aif|aiff|flac|ogg|oga|mp3)$/i;
@@ -20,7 +22,8 @@ const state = {
   live: false,
   pollTimer: null,
   selected: null,
-  session: { id: null, jobId: null, result: null, busy: false, pending: false },
+  // late: the job passed a deadline (jobs.js) and the page stopped waiting; stopWatch ends its watch.
+  session: { id: null, jobId: null, result: null, busy: false, pending: false, late: false, stopWatch: null },
   given: new Map(), // suggestion_id -> kind sent
 };
 
@@ -70,7 +73,7 @@ function setLive(on) {
   $("live").classList.toggle("on", on);
   if (on) {
     for (const [id, b] of state.batches) if (!b.done) watchBatch(id);
-    if (state.session.jobId && !state.session.result) watchSessionJob(state.session.jobId);
+    if (state.session.jobId && !state.session.result && !state.session.late) watchSessionJob(state.session.jobId);
   }
   schedulePoll();
 }
@@ -124,7 +127,7 @@ async function fetchResult(t) {
 function schedulePoll() {
   clearTimeout(state.pollTimer);
   const pending = [...state.batches].filter(([, b]) => !b.done);
-  const sessionPending = state.session.jobId && !state.session.result;
+  const sessionPending = state.session.jobId && !state.session.result && !state.session.late;
   if (state.live || (!pending.length && !sessionPending)) return;
   state.pollTimer = setTimeout(async () => {
     for (const [id] of pending) {
@@ -325,12 +328,36 @@ async function analyseSession() {
     await api.putSession(state.session.id, { tracks, ...referenceDoc() });
     const { job_id } = await api.analyzeSession(state.session.id);
     state.session.jobId = job_id;
-    if (state.live) watchSessionJob(job_id);
-    else schedulePoll();
+    followSessionJob(job_id);
   } catch (err) {
     sessionStatus(`Session analysis could not start: ${err.message}`);
     state.session.busy = false;
   }
+}
+
+// Follow the session job live (or by polling), and give up, saying why, past a deadline (jobs.js).
+function followSessionJob(jobId) {
+  if (state.session.stopWatch) state.session.stopWatch();
+  state.session.late = false;
+  state.session.stopWatch = watchJob(jobId, { what: "session analysis",
+    onFinished: (job) => { if (jobId === state.session.jobId) applySessionJob(job); },
+    onLate: (message) => { if (jobId === state.session.jobId) sessionLate(jobId, message); } });
+  if (state.live) watchSessionJob(jobId);
+  else schedulePoll();
+}
+
+// The page stops waiting (a live event still shows the result if a worker takes the job later);
+// Retry waits for the same job again, a new analysis (a changed type, a reference) starts one.
+function sessionLate(jobId, message) {
+  state.session.late = true;
+  const retry = h("button", { type: "button", class: "retry ghost", onclick: () => {
+    if (jobId !== state.session.jobId || state.session.busy) return; // a new analysis since
+    sessionStatus("Waiting for the session analysis again…");
+    state.session.busy = true;
+    followSessionJob(jobId);
+  } }, "Retry");
+  $("session-status").replaceChildren(`Session analysis: ${message} `, retry);
+  finishSession();
 }
 
 async function watchSessionJob(jobId) {
@@ -356,6 +383,7 @@ function applySessionJob(job) {
 }
 
 function finishSession() {
+  if (state.session.stopWatch) { state.session.stopWatch(); state.session.stopWatch = null; }
   state.session.busy = false;
   if (state.session.pending) { state.session.pending = false; analyseSession(); }
 }
@@ -488,13 +516,7 @@ const RENDERABLE = new Set(["gain", "eq_cut", "eq_boost", "high_pass", "low_pass
 const renderable = (s) => RENDERABLE.has(s.type)
   || (s.type === "cleanup" && ["dc_removal", "gate"].includes(s.parameters && s.parameters.process));
 
-async function waitForJob(jobId) {
-  for (;;) {
-    const job = await api.job(jobId);
-    if (job.status === "done" || job.status === "failed") return job;
-    await new Promise((resolve) => setTimeout(resolve, 400));
-  }
-}
+const PREVIEW_POLL_MS = 400; // a preview takes about a second
 
 // The excerpts need the bearer token, which an <audio src> cannot send: fetched, then played from a blob URL.
 async function audioUrl(path) {
@@ -514,12 +536,25 @@ function measureName(key) {
   return [base, ...where].join(" · ");
 }
 
-function previewPanel(result, urls) {
+// The verdict, then each cited measure with a line: back on the right side of it, or still past it.
+function verdictBlock(result, evidence) {
+  const v = verdict(result, evidence);
+  const item = (l) => h("li", { class: l.back ? "back" : "past", "data-measure": l.key },
+    `${measureName(l.key)}: ${fmt(l.before, 2)} → ${fmt(l.after, 2)}, ${lineText(l)}`);
+  return h("div", { class: "verdict-block" },
+    h("p", { class: `verdict ${v.cls}` }, v.headline),
+    v.back.length || v.past.length ? h("ul", { class: "lines" }, ...v.back.map(item), ...v.past.map(item)) : null);
+}
+
+function previewPanel(result, urls, evidence) {
+  const lines = new Map(citedLines(result, evidence).map((l) => [l.key, l]));
   const rows = Object.keys(result.before).map((k) => {
     const a = result.before[k], b = result.after[k];
     const delta = a === null || b === null || b === undefined ? "" : `${b - a >= 0 ? "+" : ""}${(b - a).toFixed(2)}`;
-    return h("tr", { "data-measure": k }, h("th", { scope: "row" }, measureName(k)),
-      h("td", { class: "before" }, fmt(a, 2)), h("td", { class: "after" }, fmt(b, 2)), h("td", { class: "delta" }, delta));
+    const line = lines.get(k);
+    return h("tr", { "data-measure": k, class: line ? (line.back ? "back" : "past") : "" }, h("th", { scope: "row" }, measureName(k)),
+      h("td", { class: "before" }, fmt(a, 2)), h("td", { class: "after" }, fmt(b, 2)), h("td", { class: "delta" }, delta),
+      lines.size ? h("td", { class: "line" }, line ? lineText(line) : "") : null);
   });
   const player = h("audio", { controls: true, preload: "auto", src: urls.before, "aria-label": "Preview audio" });
   let side = "before";
@@ -538,13 +573,11 @@ function previewPanel(result, urls) {
     ? h("ul", { class: "side-effects" }, ...result.side_effects.map((e) => h("li", {}, e.message)))
     : h("p", { class: "no-effects" }, "No side effects past the thresholds.");
   return h("div", { class: "preview-panel" },
-    h("p", { class: `verdict ${result.resolved ? "resolved" : result.improved ? "improved" : "unresolved"}` },
-      result.resolved ? "Resolved: the measures it cites are back in range."
-        : result.improved ? "Improved: the measures it cites moved more than half way back; not resolved by this move alone."
-          : "Not resolved by this move alone."),
+    verdictBlock(result, evidence),
     h("table", { class: "before-after" },
       h("thead", {}, h("tr", {}, h("th", { scope: "col" }, "Measure"), h("th", { scope: "col" }, "Before"),
-        h("th", { scope: "col" }, "After"), h("th", { scope: "col" }, "Change"))),
+        h("th", { scope: "col" }, "After"), h("th", { scope: "col" }, "Change"),
+        lines.size ? h("th", { scope: "col", title: "the line the advice fired at (its evidence)" }, "Line") : null)),
       h("tbody", {}, ...rows)),
     effects,
     h("div", { class: "ab-row" }, player, toggle, label),
@@ -555,18 +588,26 @@ function previewControl(s) {
   if (!renderable(s)) return h("p", { class: "help no-preview" }, "No preview: this move is not rendered (a repair or a send effect).");
   const box = h("div", { class: "preview" });
   const status = h("span", { class: "preview-status", role: "status" });
+  let stalled = null; // the job the page stopped waiting for: Retry waits for it again (jobs.js)
   const button = h("button", { type: "button", class: "preview-btn", onclick: async () => {
     button.disabled = true;
-    status.textContent = "rendering…";
+    status.textContent = stalled ? "waiting for the preview again…" : "rendering…";
     try {
-      const created = await api.preview(s.id);
-      const job = created.status === "done" ? await api.job(created.job_id) : await waitForJob(created.job_id);
+      const created = stalled || await api.preview(s.id);
+      stalled = null;
+      const job = created.status === "done" ? await api.job(created.job_id)
+        : await waitForJob(created.job_id, { what: "preview", pollMs: PREVIEW_POLL_MS, onUpdate: (j) => {
+          if (j.status === "running") status.textContent = `rendering… (${j.stage})`;
+        } });
       if (job.status !== "done") throw new Error((job.error && job.error.message) || "the preview failed");
       const urls = { before: await audioUrl(job.result.audio.before), after: await audioUrl(job.result.audio.after) };
-      box.replaceChildren(previewPanel(job.result, urls));
+      box.replaceChildren(previewPanel(job.result, urls, s.evidence));
       status.textContent = created.cached ? "ready (cached)" : "ready";
+      button.textContent = "Preview";
     } catch (err) {
+      if (err instanceof JobStalled) stalled = { job_id: err.job.job_id, status: err.job.status, cached: false };
       status.textContent = `no preview: ${err.message}`;
+      button.textContent = stalled ? "Retry" : "Preview";
     } finally {
       button.disabled = false;
     }

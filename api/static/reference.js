@@ -3,11 +3,11 @@
 // session analysis compares the estimated mix with it ("references" in PUT /api/v1/sessions/<id>).
 // Mounted by app.js with initReference(); the page's only hooks are referenceDoc() and showReference().
 
-import { api, POLL_MS } from "./api.js";
+import { api } from "./api.js";
+import { waitForJob } from "./jobs.js";
 
 const $ = (id) => document.getElementById(id);
 const NS = "http://www.w3.org/2000/svg";
-const COMPARE_TIMEOUT_MS = 180_000;
 const state = { ref: null, track: null, onChange: () => {}, drawn: null };
 
 // A JSON request with the page's bearer token (the SDK's); rejects with CodetteError {status, code, message}.
@@ -73,14 +73,9 @@ export function showReference(track) {
 
 async function compare(a, b) {
   const { job_id } = await request("POST", "/api/v1/compare", { a, b });
-  const deadline = Date.now() + COMPARE_TIMEOUT_MS;
-  for (;;) {
-    const job = await request("GET", `/api/v1/jobs/${encodeURIComponent(job_id)}`);
-    if (job.status === "done") return job.result;
-    if (job.status === "failed") throw new Error((job.error && job.error.message) || "the comparison failed");
-    if (Date.now() > deadline) throw new Error("the comparison is taking too long");
-    await new Promise((resolve) => setTimeout(resolve, POLL_MS));
-  }
+  const job = await waitForJob(job_id, { what: "comparison" }); // gives up past its deadlines (jobs.js)
+  if (job.status === "failed") throw new Error((job.error && job.error.message) || "the comparison failed");
+  return job.result;
 }
 
 async function draw() {
