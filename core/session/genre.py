@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from core.session.spec import TrackSpec
 from core.suggestions.mastering import BandDeviation
+from core.suggestions.wording import bpm_words
 from core.targets import GENRE_TARGETS, GENRES
 
 
@@ -265,7 +266,7 @@ def detect_genre(
         reasons = []
         parts = {"tempo": _tempo_score(bpm, tr.tempo_ranges)}
         if bpm is not None and parts["tempo"] > 0.99:
-            reasons.append(f"{bpm:g} BPM is typical")
+            reasons.append(f"{bpm_words(bpm)} is typical")
         type_hits = [t for t in tr.types if t in types]
         parts["types"] = len(type_hits) / len(tr.types)
         if type_hits:

@@ -35,9 +35,14 @@ from core.suggestions.spectral import (
     check_translation,
 )
 from core.suggestions.track_context import MIN_TEMPO_CONFIDENCE, TrackContext, emit, sounding_dynamics
-from core.suggestions.wording import a_track, type_noun
+from core.suggestions.wording import a_track, bpm_words, type_noun
 from core.targets import DEFAULT_GENRE, GENRE_TARGETS, canonical_genre
 
+#: A crest factor this close (dB) to its type's usual is the part's own dynamics, not a reason to
+#: compress: the crest moves this much between takes and verses of one part, and sessions-dev leads
+#: and pads read 0.1-1.9 dB over their usual with nothing to fix (a 1.5:1 "tame the peaks" move
+#: for 0.1 dB had been advised).
+COMPRESSION_MARGIN_DB = 2.0
 #: How far (dB) a vocal's or a bass's crest factor must stand over its type's usual before taming
 #: the peaks is a defect (priority 3) rather than polish (4): half a severity step (SEVERITY_STEPS
 #: sounding_crest_db, 6 dB), more than a take's crest moves between verses.
@@ -50,7 +55,7 @@ def _compression(a: TrackAnalysis, ctx: TrackContext) -> Suggestion | None:
     low_share = sum(b.share for b in a.spectrum.bands if b.high_hz <= 250.0)
     if ctx.track_type == "drums" and low_share < CYMBALS_LOW_SHARE:
         cmax += CYMBALS_EXTRA_CREST_DB
-    if ctx.track_type in BUS_TYPES or crest is None or rms is None or crest <= cmax:
+    if ctx.track_type in BUS_TYPES or crest is None or rms is None or crest <= cmax + COMPRESSION_MARGIN_DB:
         return None
     threshold = rms + 0.5 * cmax
     ratio = min(max((crest - 0.5 * cmax) / (0.5 * cmax), 1.5), 8.0)
@@ -66,7 +71,7 @@ def _compression(a: TrackAnalysis, ctx: TrackContext) -> Suggestion | None:
         f"above the body than "
         f"the {cmax:g} dB usual for {a_track(ctx.track_type)}; threshold between RMS and peaks, "
         f"ratio {ratio:.1f}:1 to bring the peaks to about {cmax:g} dB"
-        + (f", release {release:.0f} ms timed to {ctx.bpm:.4g} BPM" if ctx.bpm else "")
+        + (f", release {release:.0f} ms timed to {bpm_words(ctx.bpm)}" if ctx.bpm else "")
         + (" (a compressor is already inserted: check its settings)" if has_comp else "")
         + "."
     )
@@ -354,7 +359,7 @@ def _ambience(a: TrackAnalysis, ctx: TrackContext) -> list[Suggestion]:
                 f"The {type_noun(ctx.track_type)} track is dry "
                 f"(no reverb insert, {'mono' if st is None else f'width < {DRY_WIDTH:g}'}); "
                 + (
-                    f"pre-delay 1/64 note and decay {g.reverb_decay_beats:g} beats at {ctx.bpm:.4g} BPM."
+                    f"pre-delay 1/64 note and decay {g.reverb_decay_beats:g} beats at {bpm_words(ctx.bpm)}."
                     if ctx.bpm
                     else "no tempo, so default times."
                 ),
@@ -372,7 +377,7 @@ def _ambience(a: TrackAnalysis, ctx: TrackContext) -> list[Suggestion]:
                 {"time_ms": t, "note": label, "feedback_pct": 20.0, "send_db": -20.0},
                 5,
                 0.4,
-                f"A tempo-synced {label} delay ({t:.0f} ms at {ctx.bpm:.4g} BPM, the {ctx.genre} default) "
+                f"A tempo-synced {label} delay ({t:.0f} ms at {bpm_words(ctx.bpm)}, the {ctx.genre} default) "
                 f"adds depth to a dry {type_noun(ctx.track_type)} track without washing it out.",
                 {**_narrow_evidence(st, DRY_WIDTH), "bpm": ctx.bpm},
             )

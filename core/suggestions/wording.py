@@ -80,6 +80,11 @@ def _hz(value: float) -> str:
     return f"{value / 1000:g} kHz" if value >= 1000 else f"{value:g} Hz"
 
 
+def bpm_words(bpm: float) -> str:
+    """ "94 BPM", "115.9 BPM": a tempo to 0.1 BPM as an engineer reads it, a whole number without ".0"."""
+    return f"{bpm:.1f}".removesuffix(".0") + " BPM"
+
+
 def span_words(low_hz: float, high_hz: float) -> str:
     """ "60 Hz-2 kHz": a frequency region as a message names it."""
     return f"{_hz(low_hz)}-{_hz(high_hz)}"
