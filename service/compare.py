@@ -23,6 +23,7 @@ from service.model import Job, new_id
 from service.ports import Ports
 from service.track_job import (
     PROGRESS_STEP,
+    TRANSIENT_STORE_ERRORS,
     analysis_key,
     analysis_params,
     cache_analysis,
@@ -115,6 +116,8 @@ def run_compare_job(ports: Ports, *, job_id: str) -> dict[str, str]:
                     ports.publisher.publish(JobProgress(job_id, overall, f"{side}: {stage}"), rooms=rooms)
 
             analyses.append(analysis_for(ports, sha256, owner=job.owner, on_progress=report))
+    except TRANSIENT_STORE_ERRORS:
+        raise
     except CodetteError as exc:
         finish_failed(ports, job, exc.to_dict())
         return {"job_id": job_id, "status": JobStatus.FAILED.value}

@@ -38,7 +38,14 @@ from service.ports import Ports
 from service.preview import MAX_RENDER_S, decode
 from service.style import habits_for, record_session_style
 from service.suggestions import session_scope, source_of
-from service.track_job import SESSION_TRACKS_SHARE, finish_done, finish_failed, reannounce, rooms_for
+from service.track_job import (
+    SESSION_TRACKS_SHARE,
+    TRANSIENT_STORE_ERRORS,
+    finish_done,
+    finish_failed,
+    reannounce,
+    rooms_for,
+)
 
 log = logging.getLogger(__name__)
 
@@ -251,6 +258,8 @@ def run_session_job(ports: Ports, *, job_id: str) -> dict[str, str]:
         analysis = analyze_session(
             spec, done, reference=reference, usual_genre=genre, usual_bpm=bpm, heard_tempo=heard
         )
+    except TRANSIENT_STORE_ERRORS:
+        raise
     except CodetteError as exc:
         finish_failed(ports, job, exc.to_dict())
         return {"job_id": job_id, "status": JobStatus.FAILED.value}

@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 
 from config import Settings
 from core.analysis import AnalysisParams, analyze, cache_key
-from core.errors import CodetteError
+from core.errors import CodetteError, StorageUnavailable
 from service.admission import release
 from service.cached import readable_analysis
 from service.messages import (
@@ -43,6 +43,11 @@ T = TypeVar("T")
 PROGRESS_STEP = 0.05
 #: Share of a session job's progress taken by its tracks; the session step is the rest.
 SESSION_TRACKS_SHARE = 0.9
+
+
+#: Errors of the store behind a port, not of the audio: a job runner lets them through so the task
+#: retries them (worker.tasks) instead of failing the job at the first object-store blip.
+TRANSIENT_STORE_ERRORS: tuple[type[Exception], ...] = (StorageUnavailable,)
 
 
 def analysis_params(settings: Settings, *, bpm_hint: float | None = None) -> AnalysisParams:
@@ -283,6 +288,8 @@ def run_track_job(ports: Ports, *, job_id: str, sha256: str, hostname: str) -> d
             on_progress=_progress_reporter(ports, job),
         )
         value = analysis.to_dict()
+    except TRANSIENT_STORE_ERRORS:
+        raise
     except CodetteError as exc:
         finish_failed(ports, job, exc.to_dict())
         return {"job_id": job_id, "status": JobStatus.FAILED.value}

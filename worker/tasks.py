@@ -1,9 +1,9 @@
 """The Celery tasks: each one line into service/, wrapped in the retry policy.
 
 Bad audio (core.errors.CodetteError) fails the job once, clearly, inside the service. Only
-infrastructure hiccups (Redis or the network briefly away) are retried, with exponential backoff;
-when retries run out the job is marked failed, so a session's chord still reaches its last step.
-A task past its soft time limit fails its job with code "timeout".
+infrastructure hiccups (Redis, the network or the object store briefly away or refusing) are retried,
+with exponential backoff; when retries run out the job is marked failed, so a session's chord still
+reaches its last step. A task past its soft time limit fails its job with code "timeout".
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ from service.messages import (
 from service.ports import Ports
 from service.preview_job import run_preview_job
 from service.session_job import run_session_job
-from service.track_job import fail_job, run_track_job
+from service.track_job import TRANSIENT_STORE_ERRORS, fail_job, run_track_job
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +39,7 @@ TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
     redis.TimeoutError,
     ConnectionError,
     TimeoutError,
+    *TRANSIENT_STORE_ERRORS,  # the object store away or refusing (storage_unavailable)
 )
 BACKOFF_MAX_S = 60.0
 
