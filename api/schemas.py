@@ -33,6 +33,12 @@ MAX_ITEMS = 1024
 #: Feedback events in one learning import (an export of a busy user's log; the body limit also applies).
 MAX_IMPORT_EVENTS = 10_000
 
+#: The tempo a session may declare, as the session model enforces it (core.suggestions.tempo MIN_BPM,
+#: MAX_BPM: 422 outside). Written here because api may import no core module but core.errors
+#: (tests/test_architecture.py) and service does not re-export them yet; tests/api/test_http.py
+#: fails when these and core's differ.
+SESSION_BPM_RANGE = (20, 400)
+
 SHA256: Schema = {"type": "string", "pattern": "^[0-9a-f]{64}$", "description": "content hash of a blob"}
 ID_PATTERN = "^[A-Za-z0-9._-]{1,128}$"
 
@@ -57,7 +63,13 @@ SESSION: Schema = {
     "additionalProperties": False,
     "required": ["tracks"],
     "properties": {
-        "bpm": {"type": ["number", "null"], "exclusiveMinimum": 0, "maximum": 999},
+        "bpm": {
+            "type": ["number", "null"],
+            "minimum": SESSION_BPM_RANGE[0],
+            "maximum": SESSION_BPM_RANGE[1],
+            "description": f"the session's tempo, {SESSION_BPM_RANGE[0]}-{SESSION_BPM_RANGE[1]} BPM "
+            "(422 outside); null or absent: estimated",
+        },
         "genre": {
             "type": ["string", "null"],
             "maxLength": 64,

@@ -11,11 +11,13 @@ from dataclasses import replace
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from jsonschema import Draft202012Validator
 
 from api.app import create_app
 from api.openapi import OPERATIONS, build_openapi
 from api.schemas import validate
 from config import Settings
+from core.suggestions.tempo import MAX_BPM, MIN_BPM
 from tests.conftest import auth, wav_bytes
 
 
@@ -178,6 +180,21 @@ def test_sessions_are_validated_strictly(client: FlaskClient) -> None:
     assert_error(client.post(url + "/analyze", headers=auth("bob")), 404)
     assert_error(client.get(url + "/analysis", headers=auth()), 404)
     assert_error(client.put("/api/v1/sessions/bad id!", json=session_doc(sha), headers=auth()), 422)
+
+
+def test_the_openapi_bpm_range_is_the_one_the_server_enforces(client: FlaskClient) -> None:
+    """The served document's Session.bpm accepts exactly what PUT accepts: core's tempo range (it
+    allowed up to 999 while the server refused anything past 400 with a 422)."""
+    doc = client.get("/api/v1/openapi.json", headers=auth()).json
+    schema = Draft202012Validator({"$ref": "#/components/schemas/Session", "components": doc["components"]})
+    sha = put_blob(client, wav_bytes(seed=9))
+    url = f"/api/v1/sessions/s-{uuid.uuid4().hex}"
+    for bpm in (MIN_BPM - 10, MIN_BPM - 0.01, MIN_BPM, 120, MAX_BPM, MAX_BPM + 0.01, 500, 999):
+        body = session_doc(sha, bpm=bpm)
+        documented = schema.is_valid(body)
+        status = client.put(url, json=body, headers=auth()).status_code
+        assert documented == (status in (200, 201)), (bpm, documented, status)
+        assert documented == (MIN_BPM <= bpm <= MAX_BPM), bpm
 
 
 def test_a_session_is_validated_once_at_put_against_the_one_session_model(client: FlaskClient) -> None:

@@ -2749,6 +2749,7 @@ export interface components {
             start_s: number;
         };
         Session: {
+            /** @description the session's tempo, 20-400 BPM (422 outside); null or absent: estimated */
             bpm?: number | null;
             /** @description a genre or alias (core.targets) */
             genre?: string | null;
@@ -2872,6 +2873,7 @@ export interface components {
         };
         /** @description a session as stored and returned: the document plus its id */
         StoredSession: {
+            /** @description the session's tempo, 20-400 BPM (422 outside); null or absent: estimated */
             bpm?: number | null;
             /** @description a genre or alias (core.targets) */
             genre?: string | null;
