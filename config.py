@@ -113,6 +113,15 @@ class Settings:
         """Where a worker keeps its local copies of object-store blobs."""
         return self.blob_cache_dir or self.data_dir / "blob-cache"
 
+    def require_api_tokens(self) -> Mapping[str, str]:
+        """The tokens, for a server's entry point: without any, every request would be a bare 401."""
+        if not self.api_tokens:
+            raise SettingsError(
+                "CODETTE_API_TOKENS is not set: every API request would be refused (401); give"
+                " name:token,name:token (make run generates one)"
+            )
+        return self.api_tokens
+
     def require_redis_url(self) -> str:
         if not self.redis_url:
             raise SettingsError("REDIS_URL is not set (make run starts a Redis and sets it)")

@@ -7,6 +7,7 @@ from werkzeug.serving import WSGIRequestHandler
 from api.app import create_app
 from config import load_settings
 from service.logs import configure_logging
+from store.wiring import check_blob_store
 
 
 class QuietRequestHandler(WSGIRequestHandler):
@@ -18,7 +19,9 @@ class QuietRequestHandler(WSGIRequestHandler):
 
 def main() -> None:
     settings = load_settings()
+    settings.require_api_tokens()
     configure_logging(json_lines=settings.log_json)
+    check_blob_store(settings)
     app = create_app(settings)
     socketio = app.extensions["socketio"]
     # Threading mode on Werkzeug with simple-websocket; run several of these behind a load balancer

@@ -9,7 +9,7 @@ from api.app import create_app
 from config import load_settings
 from service.ask import answerer_for
 from service.logs import configure_logging
-from store.wiring import ask_sources
+from store.wiring import ask_sources, check_blob_store
 
 
 def native_spawn(target: Callable[[], None]) -> None:
@@ -29,5 +29,7 @@ def native_spawn(target: Callable[[], None]) -> None:
 
 
 settings = load_settings()
+settings.require_api_tokens()
 configure_logging(json_lines=settings.log_json)
+check_blob_store(settings)  # a wrong endpoint, bucket or key stops the replica here, naming the setting
 app = create_app(settings, answerer=answerer_for(*ask_sources(settings), spawn=native_spawn))

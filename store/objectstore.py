@@ -113,6 +113,12 @@ class ObjectBlobStore:
             with storage_errors(f"bucket {self.bucket}"):
                 self._s3.create_bucket(Bucket=self.bucket)
 
+    def check_access(self) -> None:
+        """List one key under the prefix (what retention does): StorageUnavailable when the endpoint is
+        unreachable, the bucket missing or the credentials refused (a process's start-up check)."""
+        with storage_errors(f"bucket {self.bucket!r} at {self.settings.endpoint_url or 'AWS'}"):
+            self._s3.list_objects_v2(Bucket=self.bucket, Prefix=self.settings.prefix, MaxKeys=1)
+
     # --- the BlobStore contract ----------------------------------------------------------------
 
     def exists(self, sha256: str) -> bool:

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 
 import redis
+from botocore.exceptions import ClientError
 
-from config import Settings
+from config import Settings, SettingsError
 from core.ask import KnowledgeBase
+from core.errors import StorageUnavailable
 from service.ports import Ports, Publisher, TaskQueue, Unwired
 from store.admission import RedisAdmission
 from store.blobs import LocalBlobStore
@@ -18,7 +21,7 @@ from store.jobs import RedisJobStore
 from store.knowledge import FileVectorCache, read_knowledge
 from store.learning import RedisLearningStore
 from store.objectstore import ObjectBlobStore
-from store.s3 import ObjectStoreSettings
+from store.s3 import ObjectStoreSettings, error_code
 from store.workers import RedisHealth, probe_client
 
 
@@ -38,6 +41,33 @@ def blob_store(settings: Settings) -> LocalBlobStore | ObjectBlobStore:
     if settings.blob_backend == "s3":
         return ObjectBlobStore(ObjectStoreSettings.from_settings(settings))
     return LocalBlobStore(settings.blob_dir)
+
+
+#: What the object store's refusal at start-up says about the settings (S3 error codes).
+_S3_SETTING_AT_FAULT = {
+    "NoSuchBucket": "CODETTE_S3_BUCKET (no such bucket)",
+    "InvalidAccessKeyId": "AWS_ACCESS_KEY_ID (unknown to the store)",
+    "SignatureDoesNotMatch": "AWS_SECRET_ACCESS_KEY (it does not match AWS_ACCESS_KEY_ID)",
+    "AccessDenied": "AWS_ACCESS_KEY_ID (not allowed to list the bucket)",
+}
+
+
+def check_blob_store(settings: Settings) -> None:
+    """At an entry point's start: with CODETTE_BLOB_BACKEND=s3, one listing of the bucket, so a host with
+    a wrong endpoint, bucket or credentials stops at once, naming the setting, instead of joining the
+    pool and failing every job it takes. No-op for the local backend."""
+    if settings.blob_backend != "s3":
+        return
+    store = ObjectBlobStore(replace(ObjectStoreSettings.from_settings(settings), max_attempts=1))
+    try:
+        store.check_access()
+    except StorageUnavailable as exc:
+        cause = exc.__cause__
+        code = error_code(cause) if isinstance(cause, ClientError) else ""
+        culprit = _S3_SETTING_AT_FAULT.get(code) or (
+            "CODETTE_S3_ENDPOINT (unreachable)" if not code else "CODETTE_S3_* and AWS_* settings"
+        )
+        raise SettingsError(f"CODETTE_BLOB_BACKEND=s3 is unusable: {exc.message}; check {culprit}") from exc
 
 
 def build_stores(

@@ -1,15 +1,22 @@
-"""Blob settings from the environment, and the backend build_stores chooses with them."""
+"""Blob settings from the environment, the backend build_stores chooses with them, and the start-up
+check that stops a process whose object-store settings a real server refuses."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
 from config import SettingsError, load_settings
+from scripts.run_stack import free_port
 from store.blobs import LocalBlobStore
 from store.objectstore import ObjectBlobStore
-from store.wiring import blob_store
+from store.wiring import blob_store, check_blob_store
+from tests.conftest import ROOT
+from tests.s3_server import S3Server
 
 S3_ENV = {
     "CODETTE_BLOB_BACKEND": "s3",
@@ -54,3 +61,52 @@ def test_s3_settings_reach_the_object_store_and_secrets_stay_out_of_repr() -> No
 def test_bad_blob_settings_name_the_variable(name: str, value: str) -> None:
     with pytest.raises(SettingsError, match=name):
         load_settings({**S3_ENV, name: value})
+
+
+def _s3_env(s3: S3Server, tmp_path: Path, **changes: str) -> dict[str, str]:
+    env = {
+        "CODETTE_BLOB_BACKEND": "s3",
+        "CODETTE_S3_ENDPOINT": s3.endpoint_url,
+        "CODETTE_S3_BUCKET": s3.bucket,
+        "CODETTE_S3_REGION": s3.region,
+        "AWS_ACCESS_KEY_ID": s3.access_key_id,
+        "AWS_SECRET_ACCESS_KEY": s3.secret_access_key,
+        "CODETTE_DATA_DIR": str(tmp_path),
+    }
+    return {**env, **changes}
+
+
+@pytest.mark.parametrize(
+    ("change", "named"),
+    [
+        ({"AWS_SECRET_ACCESS_KEY": "not-the-secret"}, "check AWS_SECRET_ACCESS_KEY"),
+        ({"AWS_ACCESS_KEY_ID": "nobody"}, "check AWS_ACCESS_KEY_ID"),
+        ({"CODETTE_S3_BUCKET": "no-such-bucket"}, "check CODETTE_S3_BUCKET"),
+        ({"CODETTE_S3_ENDPOINT": f"http://127.0.0.1:{free_port()}"}, "check CODETTE_S3_ENDPOINT"),
+    ],
+)
+def test_a_wrong_object_store_setting_stops_a_process_at_start_naming_it(
+    s3: S3Server, tmp_path: Path, change: dict[str, str], named: str
+) -> None:
+    """The real server's refusal (SeaweedFS), turned into the setting an operator has to fix."""
+    check_blob_store(load_settings(_s3_env(s3, tmp_path)))  # the right settings pass
+    with pytest.raises(SettingsError, match=named) as raised:
+        check_blob_store(load_settings(_s3_env(s3, tmp_path, **change)))
+    assert s3.secret_access_key not in str(raised.value)
+
+
+def test_a_worker_with_a_wrong_secret_exits_instead_of_joining_the_pool(s3: S3Server, tmp_path: Path) -> None:
+    """`celery -A worker.celery_app worker` itself: it exits before it connects to Redis (none is given)."""
+    env = {**os.environ, **_s3_env(s3, tmp_path, AWS_SECRET_ACCESS_KEY="not-the-secret")}
+    env.update(REDIS_URL=f"redis://127.0.0.1:{free_port()}/0", CODETTE_LOG_FORMAT="text")
+    cmd = [sys.executable, "-m", "celery", "-A", "worker.celery_app", "worker", "-Q", "analysis", "-c", "1"]
+    done = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode != 0
+    assert "SettingsError: CODETTE_BLOB_BACKEND=s3 is unusable" in done.stderr + done.stdout
+    assert "check AWS_SECRET_ACCESS_KEY" in done.stderr + done.stdout
+
+
+def test_an_api_server_without_tokens_refuses_to_start() -> None:
+    with pytest.raises(SettingsError, match="CODETTE_API_TOKENS is not set"):
+        load_settings({}).require_api_tokens()
+    assert load_settings({"CODETTE_API_TOKENS": "alice:t0k"}).require_api_tokens() == {"alice": "t0k"}
