@@ -19,7 +19,7 @@ from jsonschema.exceptions import ValidationError, best_match
 
 from api.errors import MalformedJson, PayloadTooLarge, UnsupportedMediaType, ValidationFailed
 from core.errors import shown
-from service.catalog import MAX_REFERENCES
+from service.catalog import MAX_BPM, MAX_REFERENCES, MIN_BPM
 from service.catalog import TRACK_TYPES as CORE_TRACK_TYPES
 from service.context import DAW_ACTIONS
 from service.contract import schemas as contract_schemas
@@ -33,11 +33,8 @@ MAX_ITEMS = 1024
 #: Feedback events in one learning import (an export of a busy user's log; the body limit also applies).
 MAX_IMPORT_EVENTS = 10_000
 
-#: The tempo a session may declare, as the session model enforces it (core.suggestions.tempo MIN_BPM,
-#: MAX_BPM: 422 outside). Written here because api may import no core module but core.errors
-#: (tests/test_architecture.py) and service does not re-export them yet; tests/api/test_http.py
-#: fails when these and core's differ.
-SESSION_BPM_RANGE = (20, 400)
+#: The tempo a session may declare, as the session model enforces it (422 outside).
+SESSION_BPM_RANGE = (MIN_BPM, MAX_BPM)
 
 SHA256: Schema = {"type": "string", "pattern": "^[0-9a-f]{64}$", "description": "content hash of a blob"}
 ID_PATTERN = "^[A-Za-z0-9._-]{1,128}$"
@@ -67,7 +64,7 @@ SESSION: Schema = {
             "type": ["number", "null"],
             "minimum": SESSION_BPM_RANGE[0],
             "maximum": SESSION_BPM_RANGE[1],
-            "description": f"the session's tempo, {SESSION_BPM_RANGE[0]}-{SESSION_BPM_RANGE[1]} BPM "
+            "description": f"the session's tempo, {SESSION_BPM_RANGE[0]:g}-{SESSION_BPM_RANGE[1]:g} BPM "
             "(422 outside); null or absent: estimated",
         },
         "genre": {

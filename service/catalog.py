@@ -6,9 +6,10 @@ from typing import Any
 
 from core.session.reference import MAX_REFERENCES
 from core.suggestions.model import TRACK_TYPES
+from core.suggestions.tempo import MAX_BPM, MIN_BPM
 from core.targets import PLATFORM_TARGETS
 
-__all__ = ["MAX_REFERENCES", "TRACK_TYPES", "ui_config"]
+__all__ = ["MAX_BPM", "MAX_REFERENCES", "MIN_BPM", "TRACK_TYPES", "ui_config"]
 
 
 #: A first guess at a stem's type from its file name (case-insensitive regular expressions, tried in
