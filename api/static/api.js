@@ -29,6 +29,8 @@ export const api = {
   job: (id) => codette().job(id),
   putSession: (id, doc) => codette().session(id).put(doc),
   analyzeSession: (id) => codette().session(id).analyze(),
+  // The session's suggestions as GET /sessions/<id>/suggestions ranks them for this user and context.
+  rankedSuggestions: (sessionId, limit) => codette().session(sessionId).suggestions({ limit }),
   preview: (suggestionId) => codette().http.request("POST", `/api/v1/suggestions/${enc(suggestionId)}/preview`),
   feedback: (body) => codette().feedback(body),
   learningReport: () => codette().learningReport(),

@@ -454,11 +454,52 @@ function renderMasking(m) {
   draw();
 }
 
+// The analysis's own order first (priority, then confidence); rankSuggestions then puts them in the
+// order the server ranks them for this user, which feedback changes (docs/ui.md).
 function renderSuggestions(tracks) {
   const list = $("suggestions");
+  delete list.dataset.ranked;
   const all = tracks.flatMap((t) => t.suggestions).sort((a, b) => a.priority - b.priority || b.confidence - a.confidence);
   if (!all.length) { list.replaceChildren(h("li", { class: "help" }, "No suggestions: nothing to fix.")); return; }
   list.replaceChildren(...all.map(suggestionItem));
+  rankSuggestions();
+}
+
+const RANK_LIMIT = 50; // the route's maximum (core.ranking.MAX_LIMIT): every suggestion of a session
+// Why the ranking moved a suggestion (core/ranking.py reasons), in words.
+const RANK_REASONS = {
+  preferred: "you usually apply this kind of move",
+  held_back: "you usually pass on this kind of move",
+  selected_track: "on the track selected in your DAW",
+  mastering_first: "you are mastering: loudness moves first",
+  explored: "shown now and then to learn whether you want it",
+};
+
+// Reorder the listed suggestions as GET /sessions/<id>/suggestions ranks them now. The items are
+// moved, not rebuilt, so an open preview, a chosen rating or a feedback status stays as it is.
+async function rankSuggestions() {
+  const list = $("suggestions");
+  const sessionId = state.session && state.session.id;
+  if (!sessionId) return;
+  let ranked;
+  try {
+    ranked = await api.rankedSuggestions(sessionId, RANK_LIMIT);
+  } catch {
+    return; // the analysis's own order stays
+  }
+  if (!state.session || state.session.id !== sessionId || !Array.isArray(ranked.suggestions)) return;
+  const items = new Map([...list.querySelectorAll(":scope > li.suggestion")].map((li) => [li.dataset.id, li]));
+  const order = ranked.suggestions.map((s) => s.id).filter((id) => items.has(id));
+  for (const id of order) list.appendChild(items.get(id));
+  for (const [id, li] of items) if (!order.includes(id)) list.appendChild(li);
+  for (const s of ranked.suggestions) {
+    const li = items.get(s.id);
+    if (!li) continue;
+    li.querySelector(".why")?.remove();
+    if (s.reasons && s.reasons.length) li.querySelector(".reason").after(h("p", { class: "why" }, `Ranked here: ${s.reasons.map((r) => RANK_REASONS[r] || r.replace(/_/g, " ")).join("; ")}.`));
+  }
+  list.dataset.ranked = "server";
+  list.dataset.session = sessionId;
 }
 
 function params(p) {
@@ -479,6 +520,7 @@ function suggestionItem(s) {
       state.given.set(s.id, kind);
       status.textContent = `sent: ${kind}${body.rating ? `, ${body.rating} ★` : ""}`;
       refreshLearning();
+      rankSuggestions(); // feedback changes what comes first
     } catch (err) {
       const noRoute = err.status === 404 && /requested URL was not found/i.test(err.message);
       status.textContent = noRoute

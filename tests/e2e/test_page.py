@@ -298,3 +298,29 @@ def test_a_changed_track_type_analyses_the_session_again(page: Any, api_url: str
     assert latest["status"] == "done"
     types = {t["track_id"]: t["track_type"] for t in latest["result"]["session_analysis"]["tracks"]}
     assert types[sent["tracks"][1]["track_id"]] == "synth"
+
+
+def test_the_suggestions_are_listed_as_the_api_ranks_them_for_this_user(page: Any, api_url: str) -> None:
+    """The page shows the order GET /sessions/<id>/suggestions ranks (feedback and context move it),
+    not the analysis's own priority order, and ranks again after feedback."""
+    listed = page.locator("#suggestions")
+    sync_api.expect(listed).to_have_attribute("data-ranked", "server", timeout=15_000)
+
+    def api_order() -> list[str]:
+        session_id = page.evaluate("() => document.querySelector('#suggestions').dataset.session")
+        r = requests.get(
+            f"{api_url}/api/v1/sessions/{session_id}/suggestions", params={"limit": 50},
+            headers={"Authorization": f"Bearer {TOKENS[USER]}"}, timeout=10,
+        )  # fmt: skip
+        r.raise_for_status()
+        return [s["id"] for s in r.json()["suggestions"]]
+
+    def page_order() -> list[str]:
+        return [li.get_attribute("data-id") for li in listed.locator(":scope > li.suggestion").all()]
+
+    assert page_order() == api_order()
+    last = listed.locator(":scope > li.suggestion").last
+    last.locator("button[data-kind=applied]").click()
+    sync_api.expect(last.locator(".fb-status")).to_contain_text("sent: applied", timeout=15_000)
+    listed_ids = "[...document.querySelectorAll('#suggestions > li.suggestion')].map(li => li.dataset.id)"
+    page.wait_for_function(f"ids => {listed_ids}.join() === ids.join()", arg=api_order(), timeout=15_000)
