@@ -261,6 +261,32 @@ class Admission(Protocol):
     def waiting_owners(self) -> list[str]: ...
 
 
+class LostMessages(Protocol):
+    """What the broker holds, for service.recovery (store.lost_messages over kombu's Redis transport)."""
+
+    def queues_empty(self, queues: tuple[str, ...]) -> bool: ...
+    def held_job_ids(self) -> set[str]:
+        """Job ids of the messages delivered to a worker and not acknowledged yet."""
+        ...
+
+    def sent_track_jobs(self, *, before_s: float) -> list[tuple[str, str]]:
+        """(owner, job id) of the unfinished track jobs whose message was sent before ``before_s``."""
+        ...
+
+
+class NothingLost:
+    """A broker that never loses a message (in-memory ports, eager mode): nothing is sent again."""
+
+    def queues_empty(self, queues: tuple[str, ...]) -> bool:
+        return False
+
+    def held_job_ids(self) -> set[str]:
+        return set()
+
+    def sent_track_jobs(self, *, before_s: float) -> list[tuple[str, str]]:
+        return []
+
+
 class Unlimited:
     """Admission without limits or turns, in memory (tests on fakes; processes that never submit)."""
 
@@ -329,3 +355,4 @@ class Ports:
     health: Health
     queue: TaskQueue
     admission: Admission = field(default_factory=Unlimited)
+    lost: LostMessages = field(default_factory=NothingLost)

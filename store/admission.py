@@ -58,6 +58,7 @@ class RedisAdmission:
                     pipe.multi()
                     if job_ids:
                         pipe.zadd(key, dict.fromkeys(job_ids, now))
+                        pipe.sadd(keys.ACTIVE_USERS, owner)
                     pipe.expire(key, self.ttl_s)
                     pipe.execute()
                     return None

@@ -18,6 +18,8 @@ WORKERS = KEY_PREFIX + "workers"
 WORKER_INSTANCES = KEY_PREFIX + "worker-instances"
 #: kombu's Redis transport: delivered, unacknowledged messages by delivery tag (its default key).
 KOMBU_UNACKED = "unacked"
+#: Users who have had queued or running jobs (a set; store/lost_messages.py reads their active jobs).
+ACTIVE_USERS = KEY_PREFIX + "active-users"
 #: Users with track jobs waiting for admission to the broker (a set; store/admission.py).
 WAITING_USERS = KEY_PREFIX + "waiting-users"
 #: Blob retention: held by the worker that sweeps, for one sweep interval (store/leases.py).

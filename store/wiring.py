@@ -20,6 +20,7 @@ from store.events import RedisPublisher
 from store.jobs import RedisJobStore
 from store.knowledge import FileVectorCache, read_knowledge
 from store.learning import RedisLearningStore
+from store.lost_messages import RedisLostMessages
 from store.objectstore import ObjectBlobStore
 from store.s3 import ObjectStoreSettings, error_code
 from store.workers import RedisHealth, probe_client
@@ -87,6 +88,7 @@ def build_stores(
         health=RedisHealth(client, probe=probe_client(settings)),
         queue=queue or Unwired(),
         admission=RedisAdmission(client, ttl_s=settings.result_ttl_s),
+        lost=RedisLostMessages(client),
     )
 
 

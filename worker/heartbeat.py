@@ -21,6 +21,7 @@ from __future__ import annotations
 import logging
 import os
 import secrets
+import time
 from typing import Any, ClassVar
 
 from celery import bootsteps
@@ -28,6 +29,7 @@ from celery.signals import task_received
 
 from service.admission import admit_all
 from service.ports import Health
+from service.recovery import resend_lost
 from store.workers import DEAD_AFTER_S, HEARTBEAT_S
 
 log = logging.getLogger(__name__)
@@ -67,6 +69,7 @@ class Heartbeat(bootsteps.StartStopStep):
         self.instance = ""
         self._claim: Any = None
         self._restarts: int | None = None
+        self._suspects: dict[str, float] = {}  # service.recovery's memory between ticks
 
     def start(self, worker: Any) -> None:
         health: Health = worker.app.ports.health
@@ -88,6 +91,7 @@ class Heartbeat(bootsteps.StartStopStep):
                 health.prune_claims(self.instance)
                 give_back(worker.app, health)
                 admit_all(worker.app.ports)  # a user's line whose turn was missed moves on
+                resend_lost(worker.app.ports, now_s=time.time(), suspects=self._suspects)
             except Exception:  # the next tick tries again; the visibility timeout is the backstop
                 log.exception("checking for dead workers or waiting jobs failed")
 

@@ -1,0 +1,69 @@
+"""What the broker holds, read for service.recovery: are the queues empty, which jobs' messages are
+delivered and not acknowledged, and which track jobs have been sent for a while.
+
+kombu's Redis transport keeps a queue as a list under its name and a delivered, unacknowledged
+message in the ``unacked`` hash (delivery tag -> JSON ``[message, exchange, routing_key]``, the
+message's body base64-encoded JSON ``[args, kwargs, embed]`` as Celery's protocol 2 writes it).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import logging
+from typing import Any, cast
+
+import redis
+
+from store import keys
+
+log = logging.getLogger(__name__)
+
+
+def _job_id(raw: str) -> str | None:
+    """The first task argument (a job id) of one ``unacked`` entry; None when it does not decode."""
+    try:
+        message = json.loads(raw)[0]
+        args = json.loads(base64.b64decode(message["body"]))[0]
+    except (ValueError, KeyError, IndexError, TypeError, binascii.Error):
+        return None
+    return str(args[0]) if args and isinstance(args[0], str) else None
+
+
+class RedisLostMessages:
+    """service.ports.LostMessages over Redis."""
+
+    def __init__(self, client: redis.Redis) -> None:
+        self.redis = client
+
+    def queues_empty(self, queues: tuple[str, ...]) -> bool:
+        pipe = self.redis.pipeline(transaction=False)
+        for queue in queues:
+            pipe.llen(queue)
+        return not any(int(n) for n in pipe.execute())
+
+    def held_job_ids(self) -> set[str]:
+        raw = cast(list[Any], self.redis.hvals(keys.KOMBU_UNACKED))
+        return {j for j in (_job_id(r if isinstance(r, str) else r.decode()) for r in raw) if j}
+
+    def sent_track_jobs(self, *, before_s: float) -> list[tuple[str, str]]:
+        """(owner, job id) of every unfinished track job sent to the broker before ``before_s``:
+        admitted from its user's line then, or a session's track (sent at once, counted active)."""
+        out: list[tuple[str, str]] = []
+        for owner in sorted(cast(set[str], self.redis.smembers(keys.ACTIVE_USERS))):
+            key = keys.active_jobs(owner)
+            admitted = cast(list[str], self.redis.zrangebyscore(keys.admitted_jobs(owner), "-inf", before_s))
+            out.extend((owner, str(j)) for j in admitted)
+            active = [
+                j
+                for j in cast(list[str], self.redis.zrangebyscore(key, "-inf", before_s))
+                if j not in admitted
+            ]
+            if not active:
+                continue
+            pipe = self.redis.pipeline(transaction=False)
+            for job_id in active:
+                pipe.hget(keys.job(job_id), "session_id")
+            out.extend((owner, str(j)) for j, session in zip(active, pipe.execute(), strict=True) if session)
+        return out
