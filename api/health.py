@@ -17,6 +17,11 @@ def health() -> tuple[Response, int]:
     answerer = context.answerer
     try:
         body = health_status(context.ports, ask_ready=answerer.ready, ask_retrieval=answerer.retrieval)
+    except redis.AuthenticationError:
+        # Redis answers but refuses this process's password: an operator's setting, not an outage
+        body = {"status": "unavailable", "redis": "authentication refused: check the password in REDIS_URL",
+                "workers": 0, "queues": {}}  # fmt: skip
+        return jsonify(body), 503
     except redis.RedisError:
         body = {"status": "unavailable", "redis": "unavailable", "workers": 0, "queues": {}}
         return jsonify(body), 503
