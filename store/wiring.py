@@ -71,6 +71,24 @@ def check_blob_store(settings: Settings) -> None:
         raise SettingsError(f"CODETTE_BLOB_BACKEND=s3 is unusable: {exc.message}; check {culprit}") from exc
 
 
+def check_redis_auth(settings: Settings) -> None:
+    """At a worker's start: a Redis that answers but refuses REDIS_URL's password stops the process,
+    naming the setting (the broker connection would otherwise retry a refused password 100 times).
+    A Redis that is not reachable yet is no error here: it may be starting, and the worker waits."""
+    client = probe_client(settings)
+    try:
+        client.ping()
+    except redis.AuthenticationError as exc:
+        raise SettingsError(
+            "REDIS_URL: Redis refused the password (none given, or a wrong one); "
+            "give the one its requirepass sets"
+        ) from exc
+    except redis.RedisError:
+        return
+    finally:
+        client.close()
+
+
 def build_stores(
     settings: Settings, *, queue: TaskQueue | None = None, publisher: Publisher | None = None
 ) -> Ports:

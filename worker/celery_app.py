@@ -19,10 +19,11 @@ if "worker" in sys.argv[1:] and not os.environ.setdefault("PROMETHEUS_MULTIPROC_
     atexit.register(lambda: os.getpid() == _creator and shutil.rmtree(_metrics_dir, ignore_errors=True))
 
 from config import load_settings
-from store.wiring import check_blob_store
+from store.wiring import check_blob_store, check_redis_auth
 from worker.app import create_celery
 
 settings = load_settings()
 if "worker" in sys.argv[1:]:  # a worker that cannot read the blobs stops here, naming the setting
+    check_redis_auth(settings)
     check_blob_store(settings)
 app = create_celery(settings)

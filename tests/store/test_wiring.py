@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from config import SettingsError, load_settings
-from scripts.run_stack import free_port
+from config import Settings, SettingsError, load_settings
+from scripts.run_stack import free_port, redis_url, start_redis, stop
 from store.blobs import LocalBlobStore
 from store.objectstore import ObjectBlobStore
-from store.wiring import blob_store, check_blob_store
+from store.wiring import blob_store, check_blob_store, check_redis_auth
 from tests.conftest import ROOT
 from tests.s3_server import S3Server
 
@@ -110,3 +110,19 @@ def test_an_api_server_without_tokens_refuses_to_start() -> None:
     with pytest.raises(SettingsError, match="CODETTE_API_TOKENS is not set"):
         load_settings({}).require_api_tokens()
     assert load_settings({"CODETTE_API_TOKENS": "alice:t0k"}).require_api_tokens() == {"alice": "t0k"}
+
+
+def test_a_worker_stops_on_a_redis_that_refuses_its_password_but_waits_for_one_not_up(tmp_path: Path) -> None:
+    """check_redis_auth, at a worker's start: a refused password names REDIS_URL (never the password);
+    the right password passes; a Redis not reachable yet is left to the broker's own retries."""
+    port = free_port()
+    proc = start_redis(tmp_path / "redis", port=port, appendonly=False, password="right-pass")
+    try:
+        for given in (None, "wrong-pass"):
+            with pytest.raises(SettingsError, match="REDIS_URL: Redis refused the password") as err:
+                check_redis_auth(Settings(redis_url=redis_url(port, given), data_dir=tmp_path))
+            assert "right-pass" not in str(err.value) and "wrong-pass" not in str(err.value)
+        check_redis_auth(Settings(redis_url=redis_url(port, "right-pass"), data_dir=tmp_path))
+    finally:
+        stop(proc)
+    check_redis_auth(Settings(redis_url=redis_url(free_port(), "right-pass"), data_dir=tmp_path))
