@@ -18,7 +18,7 @@ from core.session.mud import mud_cut
 from core.session.presence import presence_cut
 from core.session.reference import ReferenceTarget, carrier_of, label, reference_deviations, reference_move
 from core.session.spec import SessionSpec, TrackSpec
-from core.session.static_mix import faded_grid, fader_moves, still_advised
+from core.session.static_mix import static_mix_first
 from core.session.tempo import TempoVote, session_tempo
 from core.suggestions.mastering import tonal_deviations, tonal_findings
 from core.suggestions.model import BUS_TYPES, Suggestion, in_scope, resolve
@@ -283,18 +283,9 @@ def analyze_session(
     balance = measure_balance(stems, analyses, mix_lufs=mix.integrated_lufs)
     arrangement = detect_arrangement(grid, bpm=bpm, genre=used)
     extra: dict[str, list[Suggestion]] = {}
-    dominance = detect_dominance(grid, analyses)
-    conflicts = masking.conflicts
-    gains = fader_moves(balance.suggestions)  # the static mix first (core.session.static_mix)
-    if gains:
-        fgrid = faded_grid(grid, gains)
-        # still advised by either rule (a dominance may read as a plain overlap once faded)
-        after = [
-            *detect_dominance(fgrid, analyses),
-            *(c.remedy for c in detect_masking(fgrid, analyses).conflicts),
-        ]
-        dominance = still_advised(dominance, after)
-        conflicts = tuple(c for c in conflicts if still_advised((c.remedy,), after))
+    dominance, conflicts = static_mix_first(
+        grid, analyses, balance.suggestions, detect_dominance(grid, analyses), masking.conflicts
+    )
     for s in dominance:
         extra.setdefault(s.target.track_id, []).append(s)
     # a stem louder than a band's owner gets the dominance cut there, not a second, milder one

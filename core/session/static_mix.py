@@ -18,6 +18,8 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
+from core.results import TrackAnalysis
+from core.session.masking import MaskingConflict, detect_dominance, detect_masking
 from core.session.mixdown import StemGrid
 from core.suggestions.model import Suggestion
 
@@ -41,7 +43,22 @@ def band_key(s: Suggestion) -> tuple[str, str | None]:
     return (s.target.track_id, s.target.band)
 
 
-def still_advised(moves: Sequence[Suggestion], after: Sequence[Suggestion]) -> tuple[Suggestion, ...]:
-    """The ``moves`` whose track and band are among ``after`` (the same rule on the faded mix)."""
-    kept = {band_key(s) for s in after}
-    return tuple(s for s in moves if band_key(s) in kept)
+def static_mix_first(
+    grid: StemGrid,
+    analyses: Mapping[str, TrackAnalysis],
+    levels: Sequence[Suggestion],
+    dominance: Sequence[Suggestion],
+    conflicts: Sequence[MaskingConflict],
+) -> tuple[tuple[Suggestion, ...], tuple[MaskingConflict, ...]]:
+    """The dominance cuts and masking conflicts still advised once the fader moves among ``levels``
+    are made: by either rule on the faded grid (a dominance may read as a plain overlap once faded)."""
+    gains = fader_moves(levels)
+    if not gains:
+        return tuple(dominance), tuple(conflicts)
+    faded = faded_grid(grid, gains)
+    kept = {band_key(s) for s in detect_dominance(faded, analyses)}
+    kept |= {band_key(c.remedy) for c in detect_masking(faded, analyses).conflicts}
+    return (
+        tuple(s for s in dominance if band_key(s) in kept),
+        tuple(c for c in conflicts if band_key(c.remedy) in kept),
+    )
