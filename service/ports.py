@@ -269,8 +269,8 @@ class LostMessages(Protocol):
         """Job ids of the messages delivered to a worker and not acknowledged yet."""
         ...
 
-    def sent_track_jobs(self, *, before_s: float) -> list[tuple[str, str]]:
-        """(owner, job id) of the unfinished track jobs whose message was sent before ``before_s``."""
+    def sent_track_jobs(self, *, before_s: float) -> list[str]:
+        """The unfinished track jobs whose message was sent before ``before_s``."""
         ...
 
 
@@ -283,7 +283,7 @@ class NothingLost:
     def held_job_ids(self) -> set[str]:
         return set()
 
-    def sent_track_jobs(self, *, before_s: float) -> list[tuple[str, str]]:
+    def sent_track_jobs(self, *, before_s: float) -> list[str]:
         return []
 
 

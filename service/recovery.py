@@ -41,7 +41,7 @@ def resend_lost(ports: Ports, *, now_s: float, suspects: dict[str, float]) -> in
         return 0
     held = lost.held_job_ids()
     missing: dict[str, Job] = {}
-    for _, job_id in lost.sent_track_jobs(before_s=now_s - LOST_AFTER_S):
+    for job_id in lost.sent_track_jobs(before_s=now_s - LOST_AFTER_S):
         if job_id in held:
             continue
         job = ports.jobs.job(job_id)

@@ -47,23 +47,18 @@ class RedisLostMessages:
         raw = cast(list[Any], self.redis.hvals(keys.KOMBU_UNACKED))
         return {j for j in (_job_id(r if isinstance(r, str) else r.decode()) for r in raw) if j}
 
-    def sent_track_jobs(self, *, before_s: float) -> list[tuple[str, str]]:
-        """(owner, job id) of every unfinished track job sent to the broker before ``before_s``:
-        admitted from its user's line then, or a session's track (sent at once, counted active)."""
-        out: list[tuple[str, str]] = []
+    def sent_track_jobs(self, *, before_s: float) -> list[str]:
+        """Every unfinished track job sent to the broker before ``before_s``: admitted from its
+        user's line then, or counted active then and neither admitted nor in a line (a session's
+        track, sent at once)."""
+        out: list[str] = []
         for owner in sorted(cast(set[str], self.redis.smembers(keys.ACTIVE_USERS))):
-            key = keys.active_jobs(owner)
-            admitted = cast(list[str], self.redis.zrangebyscore(keys.admitted_jobs(owner), "-inf", before_s))
-            out.extend((owner, str(j)) for j in admitted)
-            active = [
-                j
-                for j in cast(list[str], self.redis.zrangebyscore(key, "-inf", before_s))
-                if j not in admitted
-            ]
-            if not active:
-                continue
             pipe = self.redis.pipeline(transaction=False)
-            for job_id in active:
-                pipe.hget(keys.job(job_id), "session_id")
-            out.extend((owner, str(j)) for j, session in zip(active, pipe.execute(), strict=True) if session)
+            pipe.zrange(keys.admitted_jobs(owner), 0, -1, withscores=True)
+            pipe.lrange(keys.waiting_jobs(owner), 0, -1)
+            pipe.zrangebyscore(keys.active_jobs(owner), "-inf", before_s)
+            admitted, waiting, active = pipe.execute()
+            out.extend(str(j) for j, at in admitted if at <= before_s)
+            through_a_line = {str(j) for j, _ in admitted} | {str(j) for j in waiting}  # batch tracks
+            out.extend(str(j) for j in active if j not in through_a_line)
         return out

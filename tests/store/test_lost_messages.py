@@ -89,7 +89,8 @@ def test_nothing_is_judged_while_a_queue_holds_messages(ports: Any) -> None:
 def test_a_lost_session_track_is_sent_with_its_session_step(ports: Any) -> None:
     owner, session_job_id, batch_id = "carol", uuid.uuid4().hex, uuid.uuid4().hex
     child = track_job(ports, owner, session_id="s1", track_id="kick", batch_id=batch_id)
-    waiting_in_line = track_job(ports, owner)  # reserved, never admitted: it has no message by design
+    waiting_in_line = track_job(ports, owner)  # in its user's line, never admitted: no message by design
+    ports.admission.wait(owner, [waiting_in_line.job_id])
     batch = Batch(batch_id, owner, (child.job_id,), session_job_id=session_job_id)
     ports.jobs.create_batch(batch, finished=())
     suspects: dict[str, float] = {}
