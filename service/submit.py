@@ -8,6 +8,7 @@ suggestions stored and indexed then); the worker never counts a second lookup fo
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Any
 
 from service.admission import enqueue_tracks, reserve
 from service.cached import readable_analysis
@@ -29,8 +30,9 @@ def _track_job(
     session_id: str = "",
     track_id: str = "",
     bpm_hint: float | None = None,
-) -> Job:
-    """A new track job; already done when the cache holds this content's analysis (one lookup)."""
+) -> tuple[Job, dict[str, Any] | None]:
+    """A new track job, already done when the cache holds this content's analysis (one lookup), and
+    the cached analysis when it was read (a typed track's, for its suggestions)."""
     job = Job(
         new_id(),
         owner,
@@ -44,13 +46,10 @@ def _track_job(
     key = analysis_key(owner, sha256, analysis_params(ports.settings, bpm_hint=bpm_hint))
     # A typed track's suggestions are computed from its cached analysis at once, so read it now and
     # count an entry that does not parse as the miss it is (service.cached); untyped, one EXISTS.
-    hit = (
-        readable_analysis(ports.cache.get(key), key=key) is not None
-        if track_type
-        else ports.cache.contains(key)
-    )
+    value = ports.cache.get(key) if track_type else None
+    hit = readable_analysis(value, key=key) is not None if track_type else ports.cache.contains(key)
     if hit:
-        return replace(
+        done = replace(
             job,
             status=JobStatus.DONE,
             progress=1.0,
@@ -59,30 +58,31 @@ def _track_job(
             result_key=key,
             announced=True,
         )
-    return job
+        return done, value
+    return job, None
 
 
-def _store_cached_suggestions(ports: Ports, jobs: list[Job]) -> None:
-    for job in jobs:
-        if job.cached and job.track_type:
-            result = ports.cache.load(job.result_key)
-            if result is not None:
-                store_track_suggestions(ports, job, result)
+def _store_cached_suggestions(ports: Ports, made: list[tuple[Job, dict[str, Any] | None]]) -> None:
+    """Store the suggestions of the typed tracks done on arrival, from the analysis read to decide."""
+    for job, value in made:
+        if job.cached and value is not None:
+            store_track_suggestions(ports, job, value)
 
 
 def submit_batch(ports: Ports, *, owner: str, uploads: list[Upload]) -> tuple[Batch, list[Job]]:
     """Create one job per upload (cached ones done at once) and queue the others."""
     batch_id = new_id()
-    jobs = [
+    made = [
         _track_job(
             ports, owner=owner, batch_id=batch_id, name=u.name, sha256=u.sha256, track_type=u.track_type
         )
         for u in uploads
     ]
+    jobs = [job for job, _ in made]
     reserve(ports, owner=owner, jobs=jobs)  # TooManyJobs (429) before anything is created
     for job in jobs:
         ports.jobs.create_job(job)
-    _store_cached_suggestions(ports, jobs)
+    _store_cached_suggestions(ports, made)
     batch = ports.jobs.create_batch(
         Batch(batch_id, owner, tuple(j.job_id for j in jobs)),
         finished=tuple(j.job_id for j in jobs if j.status.finished),
@@ -98,7 +98,7 @@ def submit_session(ports: Ports, *, owner: str, session_id: str) -> Job:
     """Analyse every track of a stored session in parallel, then run the session step."""
     doc = ports.jobs.owned_session(owner, session_id)
     batch_id, session_job_id = new_id(), new_id()
-    children = [
+    made = [
         _track_job(
             ports, owner=owner, batch_id=batch_id, name=t.get("name") or t["track_id"], sha256=t["sha256"],
             session_id=session_id, track_id=t["track_id"], track_type=t.get("type", ""),
@@ -106,6 +106,7 @@ def submit_session(ports: Ports, *, owner: str, session_id: str) -> Job:
         )
         for t in doc["tracks"]
     ]  # fmt: skip
+    children = [job for job, _ in made]
     parent = Job(
         session_job_id, owner, kind=JobKind.SESSION, name=f"session {session_id}", session_id=session_id,
         batch_id=batch_id, children=tuple(c.job_id for c in children),
@@ -114,7 +115,7 @@ def submit_session(ports: Ports, *, owner: str, session_id: str) -> Job:
     ports.jobs.put_session_input(session_job_id, doc)
     for job in [*children, parent]:
         ports.jobs.create_job(job)
-    _store_cached_suggestions(ports, children)
+    _store_cached_suggestions(ports, made)
     ports.jobs.create_batch(
         Batch(batch_id, owner, parent.children, session_job_id=session_job_id),
         finished=tuple(c.job_id for c in children if c.status.finished),
