@@ -33,7 +33,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.advice_errors import KINDS, Injection, fraction_back, inject, plan  # noqa: E402
+from bench.advice_errors import KINDS, Injection, fraction_back, inject, seeded_plan  # noqa: E402
 from bench.advice_sessions import Session, dev_sessions, synthetic_session  # noqa: E402
 from core.analysis import analyze  # noqa: E402
 from core.bands import BANDS  # noqa: E402
@@ -285,8 +285,7 @@ def main() -> None:
             print(f"  {session.name} clean top-{TOP} {label}: {', '.join(text) or '(none)'}", flush=True)
         tracks = [(s.track_id, s.type) for s in session.stems]
         for kind in KINDS:
-            rng = np.random.default_rng(zlib.crc32(f"{session.name}:{kind}".encode()))
-            inj = plan(kind, index=index, tracks=tracks, rng=rng)
+            inj, rng = seeded_plan(session.name, kind, index=index, tracks=tracks)
             if inj is None:
                 continue
             o, ov, p = run_case(session, analyses, inj, rng)

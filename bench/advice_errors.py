@@ -8,6 +8,7 @@ says how much of it a repair undid (1.0: all, 0: nothing, negative: worse).
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -143,6 +144,15 @@ def fraction_back(
     if abs(m1 - m0) < 1e-6:
         return 1.0
     return float(1.0 - abs(m2 - m0) / abs(m1 - m0))
+
+
+def seeded_plan(
+    session_name: str, kind: str, *, index: int, tracks: list[tuple[str, str]]
+) -> tuple[Injection | None, np.random.Generator]:
+    """``plan`` seeded by the session and the kind, and the generator ``inject`` continues with: every
+    harness (bench.advice, bench.advice_service) injects the same error into the same stem."""
+    rng = np.random.default_rng(zlib.crc32(f"{session_name}:{kind}".encode()))
+    return plan(kind, index=index, tracks=tracks, rng=rng), rng
 
 
 def plan(

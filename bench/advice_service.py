@@ -20,7 +20,6 @@ import os
 import sys
 import tempfile
 import time
-import zlib
 from collections import defaultdict
 from pathlib import Path
 from typing import Any
@@ -32,7 +31,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.advice import TOP, answers, top_suggestions  # noqa: E402
-from bench.advice_errors import KINDS, Injection, inject, plan  # noqa: E402
+from bench.advice_errors import KINDS, Injection, inject, seeded_plan  # noqa: E402
 from bench.advice_sessions import Session, Stem, dev_sessions, synthetic_session  # noqa: E402
 from bench.bench_service import Stack  # noqa: E402
 from client.library import Codette  # noqa: E402
@@ -112,9 +111,7 @@ def main() -> None:
             for index, session in enumerate(sessions):
                 tracks = [(s.track_id, s.type) for s in session.stems]
                 for kind in kinds:
-                    # the seeds of python -m bench advice: the same injection on the same stem
-                    rng = np.random.default_rng(zlib.crc32(f"{session.name}:{kind}".encode()))
-                    inj = plan(kind, index=index, tracks=tracks, rng=rng)
+                    inj, rng = seeded_plan(session.name, kind, index=index, tracks=tracks)
                     if inj is None:
                         continue
                     paths = write_session(session, inj, rng, Path(tmp) / f"{session.name}-{kind}")
