@@ -17,10 +17,13 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import boto3
 import pytest
 from botocore.config import Config
+
+from store.s3 import ObjectStoreSettings
 
 #: The SeaweedFS release the tests were written against (pyproject's dev extra pins it).
 SEAWEEDFS_VERSION = "4.48"
@@ -79,6 +82,28 @@ class S3Server:
         for port in self.ports:  # weed puts gRPC sockets in /tmp whatever -dir says: remove them
             for sock in Path("/tmp").glob(f"seaweedfs-*-{port}.sock"):
                 sock.unlink(missing_ok=True)
+
+    def env(self) -> dict[str, str]:
+        """The environment that makes a Codette process keep its blobs here (config.load_settings)."""
+        return {
+            "CODETTE_BLOB_BACKEND": "s3",
+            "CODETTE_S3_ENDPOINT": self.endpoint_url,
+            "CODETTE_S3_BUCKET": self.bucket,
+            "CODETTE_S3_REGION": self.region,
+            "AWS_ACCESS_KEY_ID": self.access_key_id,
+            "AWS_SECRET_ACCESS_KEY": self.secret_access_key,
+        }
+
+    def store_settings(self, **changes: Any) -> ObjectStoreSettings:
+        """An object store's settings for this server, with ``changes`` (a prefix, a cache dir, ...)."""
+        return ObjectStoreSettings(
+            endpoint_url=self.endpoint_url,
+            bucket=self.bucket,
+            region=self.region,
+            access_key_id=self.access_key_id,
+            secret_access_key=self.secret_access_key,
+            **changes,
+        )
 
     def log_tail(self, n: int = 30) -> str:
         if self.log_path is None or not self.log_path.exists():

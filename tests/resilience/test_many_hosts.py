@@ -40,17 +40,6 @@ def s3(tmp_path_factory: pytest.TempPathFactory) -> Iterator[S3Server]:
     server.stop()
 
 
-def s3_env(s3: S3Server) -> dict[str, str]:
-    return {
-        "CODETTE_BLOB_BACKEND": "s3",
-        "CODETTE_S3_ENDPOINT": s3.endpoint_url,
-        "CODETTE_S3_BUCKET": s3.bucket,
-        "CODETTE_S3_REGION": s3.region,
-        "AWS_ACCESS_KEY_ID": s3.access_key_id,
-        "AWS_SECRET_ACCESS_KEY": s3.secret_access_key,
-    }
-
-
 def start_worker_on_host(
     stack: Stack, name: str, host_dir: Path, *, metrics_port: int
 ) -> subprocess.Popen[bytes]:
@@ -136,7 +125,7 @@ def analyse_session(url: str, session_id: str) -> dict[str, Any]:
 def test_workers_without_a_shared_filesystem_finish_everything_after_a_host_dies(
     make_stack: Callable[..., Stack], s3: S3Server, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    for name, value in s3_env(s3).items():
+    for name, value in s3.env().items():
         monkeypatch.setenv(name, value)  # reaches the API and worker processes through stack_env
     # A dead worker's message comes back after the visibility timeout: 10 s here (limits below it).
     stack = make_stack(task_soft_time_limit_s=7, task_time_limit_s=8, visibility_timeout_s=10)

@@ -13,23 +13,17 @@ import pytest
 import requests
 
 from core.errors import BlobHashMismatch, BlobTooLarge, InvalidParameter, NotFound
-from store.objectstore import MIN_PART_BYTES, ObjectBlobStore, ObjectStoreSettings
+from store.objectstore import MIN_PART_BYTES, ObjectBlobStore
 from tests.s3_server import S3Server
 
 
 @pytest.fixture
 def blobs(s3: S3Server, tmp_path: Path) -> ObjectBlobStore:
-    settings = ObjectStoreSettings(
-        endpoint_url=s3.endpoint_url,
-        bucket=s3.bucket,
-        region=s3.region,
-        access_key_id=s3.access_key_id,
-        secret_access_key=s3.secret_access_key,
-        prefix=f"t-{secrets.token_hex(4)}/",
-        cache_dir=tmp_path / "cache",
-        part_bytes=MIN_PART_BYTES,
+    return ObjectBlobStore(
+        s3.store_settings(
+            prefix=f"t-{secrets.token_hex(4)}/", cache_dir=tmp_path / "cache", part_bytes=MIN_PART_BYTES
+        )
     )
-    return ObjectBlobStore(settings)
 
 
 def _nothing(sha256: str) -> bool:
@@ -170,15 +164,8 @@ def test_retention_aborts_abandoned_uploads(blobs: ObjectBlobStore) -> None:
 
 
 def test_local_copies_for_decoding_stay_within_the_cache_bound(s3: S3Server, tmp_path: Path) -> None:
-    settings = ObjectStoreSettings(
-        endpoint_url=s3.endpoint_url,
-        bucket=s3.bucket,
-        region=s3.region,
-        access_key_id=s3.access_key_id,
-        secret_access_key=s3.secret_access_key,
-        prefix=f"t-{secrets.token_hex(4)}/",
-        cache_dir=tmp_path / "cache",
-        cache_max_bytes=250_000,
+    settings = s3.store_settings(
+        prefix=f"t-{secrets.token_hex(4)}/", cache_dir=tmp_path / "cache", cache_max_bytes=250_000
     )
     blobs = ObjectBlobStore(settings)
     hashes = [blobs.put_bytes(secrets.token_bytes(100_000)) for _ in range(4)]

@@ -18,7 +18,7 @@ from service.track_job import analysis_params, cache_analysis
 from store.blobs import LocalBlobStore
 from store.cache import RedisCache
 from store.jobs import RedisJobStore
-from store.objectstore import MIN_PART_BYTES, ObjectBlobStore, ObjectStoreSettings
+from store.objectstore import MIN_PART_BYTES, ObjectBlobStore
 from tests.fakes import memory_ports
 from tests.s3_server import S3Server
 
@@ -36,12 +36,10 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> Store:
         return LocalBlobStore(tmp_path / "blobs")
     s3: S3Server = request.getfixturevalue("s3")
     return ObjectBlobStore(
-        ObjectStoreSettings(
-            endpoint_url=s3.endpoint_url, bucket=s3.bucket, region=s3.region,
-            access_key_id=s3.access_key_id, secret_access_key=s3.secret_access_key,
-            prefix=f"t-{secrets.token_hex(4)}/", cache_dir=tmp_path / "cache", part_bytes=MIN_PART_BYTES,
+        s3.store_settings(
+            prefix=f"t-{secrets.token_hex(4)}/", cache_dir=tmp_path / "cache", part_bytes=MIN_PART_BYTES
         )
-    )  # fmt: skip
+    )
 
 
 def _put(store: Store, i: int) -> str:

@@ -64,16 +64,7 @@ def test_bad_blob_settings_name_the_variable(name: str, value: str) -> None:
 
 
 def _s3_env(s3: S3Server, tmp_path: Path, **changes: str) -> dict[str, str]:
-    env = {
-        "CODETTE_BLOB_BACKEND": "s3",
-        "CODETTE_S3_ENDPOINT": s3.endpoint_url,
-        "CODETTE_S3_BUCKET": s3.bucket,
-        "CODETTE_S3_REGION": s3.region,
-        "AWS_ACCESS_KEY_ID": s3.access_key_id,
-        "AWS_SECRET_ACCESS_KEY": s3.secret_access_key,
-        "CODETTE_DATA_DIR": str(tmp_path),
-    }
-    return {**env, **changes}
+    return {**s3.env(), "CODETTE_DATA_DIR": str(tmp_path), **changes}
 
 
 @pytest.mark.parametrize(

@@ -20,7 +20,6 @@ from service.messages import JobStatus
 from service.model import Upload
 from service.submit import submit_batch
 from store.objectstore import ObjectBlobStore
-from store.s3 import ObjectStoreSettings
 from store.wiring import build_stores
 from tests.conftest import wav_bytes
 from tests.fakes import RecordingPublisher
@@ -52,15 +51,7 @@ class RefusedFirst:
 
 
 def _stores(s3: S3Server, tmp_path: Path) -> tuple[ObjectBlobStore, ObjectBlobStore]:
-    base = ObjectStoreSettings(
-        endpoint_url=s3.endpoint_url,
-        bucket=s3.bucket,
-        region=s3.region,
-        access_key_id=s3.access_key_id,
-        secret_access_key=s3.secret_access_key,
-        prefix=f"t{uuid.uuid4().hex[:8]}/",
-        max_attempts=1,
-    )
+    base = s3.store_settings(prefix=f"t{uuid.uuid4().hex[:8]}/", max_attempts=1)
     good = ObjectBlobStore(replace(base, cache_dir=tmp_path / "good-cache"))
     bad = ObjectBlobStore(replace(base, secret_access_key="not-the-secret", cache_dir=tmp_path / "bad-cache"))
     return good, bad
