@@ -23,12 +23,11 @@ from service.model import Job, new_id
 from service.ports import Ports
 from service.track_job import (
     PROGRESS_STEP,
-    TRANSIENT_STORE_ERRORS,
     analysis_key,
     analysis_params,
     cache_analysis,
+    failed_by,
     finish_done,
-    finish_failed,
     reannounce,
     rooms_for,
 )
@@ -116,11 +115,8 @@ def run_compare_job(ports: Ports, *, job_id: str) -> dict[str, str]:
                     ports.publisher.publish(JobProgress(job_id, overall, f"{side}: {stage}"), rooms=rooms)
 
             analyses.append(analysis_for(ports, sha256, owner=job.owner, on_progress=report))
-    except TRANSIENT_STORE_ERRORS:
-        raise
     except CodetteError as exc:
-        finish_failed(ports, job, exc.to_dict())
-        return {"job_id": job_id, "status": JobStatus.FAILED.value}
+        return failed_by(ports, job, exc)
     value = compare_tracks(analyses[0], analyses[1]).to_dict()
     key = ports.jobs.put_session_result(job_id, value)
     finish_done(ports, job, result_key=key, result=value, cached=False)

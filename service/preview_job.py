@@ -12,7 +12,7 @@ from service.model import Job
 from service.ports import Ports
 from service.preview import cached_preview, compute_track_preview, for_job, with_excerpts
 from service.session_preview import compute_session_preview
-from service.track_job import TRANSIENT_STORE_ERRORS, finish_done, finish_failed, reannounce
+from service.track_job import failed_by, finish_done, reannounce
 
 
 def compute(ports: Ports, job: Job, doc: Mapping[str, Any]) -> dict[str, Any]:
@@ -41,11 +41,8 @@ def run_preview_job(ports: Ports, *, job_id: str, hostname: str) -> dict[str, st
         job = ports.jobs.update_job(job_id, status=JobStatus.RUNNING, stage="starting", worker=hostname)
         try:
             value = compute(ports, job, doc)
-        except TRANSIENT_STORE_ERRORS:
-            raise
         except CodetteError as exc:
-            finish_failed(ports, job, exc.to_dict())
-            return {"job_id": job_id, "status": JobStatus.FAILED.value}
+            return failed_by(ports, job, exc)
         ports.cache.put(doc["key"], value, compute_s=time.perf_counter() - started)
     ports.jobs.put_session_input(job_id, with_excerpts(doc, value))
     result = for_job(value, job_id, doc)

@@ -40,9 +40,8 @@ from service.style import habits_for, record_session_style
 from service.suggestions import session_scope, source_of
 from service.track_job import (
     SESSION_TRACKS_SHARE,
-    TRANSIENT_STORE_ERRORS,
+    failed_by,
     finish_done,
-    finish_failed,
     reannounce,
     rooms_for,
 )
@@ -258,11 +257,8 @@ def run_session_job(ports: Ports, *, job_id: str) -> dict[str, str]:
         analysis = analyze_session(
             spec, done, reference=reference, usual_genre=genre, usual_bpm=bpm, heard_tempo=heard
         )
-    except TRANSIENT_STORE_ERRORS:
-        raise
     except CodetteError as exc:
-        finish_failed(ports, job, exc.to_dict())
-        return {"job_id": job_id, "status": JobStatus.FAILED.value}
+        return failed_by(ports, job, exc)
     analysis = vetted(ports, job, spec, stems, done, analysis).in_scope(session_scope(job.session_id))
     result = SessionResult(
         session_id=job.session_id,

@@ -288,15 +288,22 @@ def run_track_job(ports: Ports, *, job_id: str, sha256: str, hostname: str) -> d
             on_progress=_progress_reporter(ports, job),
         )
         value = analysis.to_dict()
-    except TRANSIENT_STORE_ERRORS:
-        raise
     except CodetteError as exc:
-        finish_failed(ports, job, exc.to_dict())
-        return {"job_id": job_id, "status": JobStatus.FAILED.value}
+        return failed_by(ports, job, exc)
     elapsed = time.perf_counter() - started
     cache_analysis(ports, job.owner, sha256, params, value, compute_s=elapsed)
     finish_done(ports, job, result_key=key, result=value, cached=False, elapsed_s=round(elapsed, 3))
     return {"job_id": job_id, "status": JobStatus.DONE.value}
+
+
+def failed_by(ports: Ports, job: Job, exc: CodetteError) -> dict[str, str]:
+    """What a job runner returns when ``exc`` stopped ``job``: the job failed with its code (bad
+    audio, a bad request). A TRANSIENT_STORE_ERRORS one is raised again instead, so the task retries
+    the job (worker.tasks), maybe on a healthy worker, rather than fail it at an object-store blip."""
+    if isinstance(exc, TRANSIENT_STORE_ERRORS):
+        raise exc
+    finish_failed(ports, job, exc.to_dict())
+    return {"job_id": job.job_id, "status": JobStatus.FAILED.value}
 
 
 def fail_job(ports: Ports, job_id: str, error: dict[str, str]) -> dict[str, str]:
