@@ -1,4 +1,5 @@
-"""GET /health: Redis, live workers, queue depths, cache counters, Ask's model; 503 when Redis is down."""
+"""GET /health: Redis, the blob store, live workers, queue depths, cache counters, Ask's model; 503 when
+Redis is down."""
 
 from __future__ import annotations
 

@@ -31,8 +31,8 @@ class Operation:
 _UPLOAD = {"type": "string", "format": "binary"}
 
 OPERATIONS: tuple[Operation, ...] = (
-    Operation("get", "/health", "Redis, live workers and queue depths", {200: "Health", 503: "Health"},
-              public=True, errors=()),
+    Operation("get", "/health", "Redis, the blob store, live workers and queue depths",
+              {200: "Health", 503: "Health"}, public=True, errors=()),
     Operation("get", "/api/v1/openapi.json", "This document", {200: None}, errors=(401,)),
     Operation(
         "post", "/api/v1/analyses",

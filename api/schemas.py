@@ -283,7 +283,14 @@ HEALTH: Schema = {
     "required": ["status", "redis", "workers", "queues"],
     "properties": {
         "status": {"type": "string", "enum": ["ok", "degraded", "unavailable"]},
-        "redis": {"type": "string", "enum": ["ok", "unavailable"]},
+        "redis": {
+            "type": "string",
+            "description": '"ok", "unavailable", or "authentication refused: " and what to check',
+        },
+        "blobs": {
+            "type": "string",
+            "description": '"ok", or "unavailable: " and what the blob store answered (status degraded)',
+        },
         "workers": {"type": "integer", "minimum": 0},
         "stale_jobs": {
             "type": "integer",

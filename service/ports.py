@@ -94,6 +94,11 @@ class BlobStore(Protocol):
     """Content-addressed uploads, named by their sha256 (local directory or object storage)."""
 
     def exists(self, sha256: str) -> bool: ...
+    def check(self) -> None:
+        """Raise core.errors.StorageUnavailable when blobs cannot be stored or read now (/health's
+        probe: quick, one attempt, cheap enough to be polled)."""
+        ...
+
     def open_path(self, sha256: str) -> Path:
         """A local path of an existing blob (core.audio decodes files); NotFound when missing."""
         ...

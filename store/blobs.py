@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import IO
 
-from core.errors import BlobTooLarge, InvalidParameter, NotFound
+from core.errors import BlobTooLarge, InvalidParameter, NotFound, StorageUnavailable
 from service.ports import SweepReport
 from store.retention import mark_and_sweep
 from store.staging import StagedUpload
@@ -61,6 +61,15 @@ class LocalBlobStore:
         if not path.is_file():
             raise NotFound(f"blob {sha256} is not in the store")
         return path
+
+    def check(self) -> None:
+        """/health's probe: StorageUnavailable unless uploads can be written here (the directory, or
+        the nearest existing folder above it, which the first upload creates it in, is writable)."""
+        place = self.root
+        while not place.exists() and place != place.parent:
+            place = place.parent
+        if not place.is_dir() or not os.access(place, os.W_OK | os.X_OK):
+            raise StorageUnavailable(f"blob directory {str(self.root)!r} is not writable by this process")
 
     def stage(self, *, max_bytes: int, name: str = "file") -> StagedUpload:
         """A file in the store's directory for the multipart parser to write an upload into."""

@@ -23,7 +23,10 @@ import io
 import math
 import secrets
 import tempfile
+import threading
+import time
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import IO, Any
 from urllib.parse import quote
@@ -48,6 +51,10 @@ from store.staging import StagedUpload
 __all__ = ["MIN_PART_BYTES", "MultipartUpload", "ObjectBlobStore", "ObjectStoreSettings", "upload_key_prefix"]
 
 _CHUNK = 1 << 20
+#: /health's bucket probe (``check``): its timeouts (s, connect and read, one attempt), and how long
+#: its answer is kept (s). A frozen endpoint costs one probe that long per PROBE_TTL_S per process.
+PROBE_TIMEOUT_S = 1.0
+PROBE_TTL_S = 10.0
 
 
 def upload_key_prefix(prefix: str, sha256: str, tag: str = "") -> str:
@@ -66,6 +73,9 @@ class ObjectBlobStore:
         self.settings = settings
         self.bucket = settings.bucket
         self._s3 = s3_client(settings, settings.endpoint_url)
+        self._probe_s3: Any = None
+        self._probe: tuple[float, str | None] | None = None  # (monotonic s, failure message)
+        self._probe_lock = threading.Lock()
         self._presigner = (
             s3_client(settings, settings.public_endpoint_url) if settings.public_endpoint_url else self._s3
         )
@@ -118,6 +128,31 @@ class ObjectBlobStore:
         unreachable, the bucket missing or the credentials refused (a process's start-up check)."""
         with storage_errors(f"bucket {self.bucket!r} at {self.settings.endpoint_url or 'AWS'}"):
             self._s3.list_objects_v2(Bucket=self.bucket, Prefix=self.settings.prefix, MaxKeys=1)
+
+    def check(self) -> None:
+        """/health's probe: ``check_access`` with one attempt and PROBE_TIMEOUT_S timeouts, its answer
+        kept PROBE_TTL_S (load balancers poll /health; the bucket is listed at most that often)."""
+        now = time.monotonic()
+        with self._probe_lock:
+            if self._probe is None or now - self._probe[0] >= PROBE_TTL_S:
+                try:
+                    with storage_errors(f"bucket {self.bucket!r} at {self.settings.endpoint_url or 'AWS'}"):
+                        self._probe_client().list_objects_v2(
+                            Bucket=self.bucket, Prefix=self.settings.prefix, MaxKeys=1
+                        )
+                    self._probe = (now, None)
+                except StorageUnavailable as exc:
+                    self._probe = (now, exc.message)
+            failure = self._probe[1]
+        if failure is not None:
+            raise StorageUnavailable(failure)
+
+    def _probe_client(self) -> Any:
+        if self._probe_s3 is None:
+            t = PROBE_TIMEOUT_S
+            quick = replace(self.settings, max_attempts=1, connect_timeout_s=t, read_timeout_s=t)
+            self._probe_s3 = s3_client(quick, quick.endpoint_url)
+        return self._probe_s3
 
     # --- the BlobStore contract ----------------------------------------------------------------
 

@@ -18,7 +18,7 @@ from typing import IO, Any
 from config import Settings
 from core.cache import MemoryCache
 from core.context import ContextState, ContextUpdate, apply_update
-from core.errors import BlobTooLarge, NotFound
+from core.errors import BlobTooLarge, NotFound, StorageUnavailable
 from core.learning import (
     FeedbackEvent,
     Impression,
@@ -217,9 +217,15 @@ class MemoryBlobStore:
         self.root = root
         self._blobs: dict[str, bytes] = {}
         self.marked: dict[str, float] = {}
+        #: What ``check`` answers as StorageUnavailable (None: the store is usable).
+        self.unavailable: str | None = None
 
     def exists(self, sha256: str) -> bool:
         return check_sha256(sha256) in self._blobs
+
+    def check(self) -> None:
+        if self.unavailable is not None:
+            raise StorageUnavailable(self.unavailable)
 
     def open_path(self, sha256: str) -> Path:
         if not self.exists(sha256):

@@ -96,14 +96,14 @@ class S3Server:
 
     def store_settings(self, **changes: Any) -> ObjectStoreSettings:
         """An object store's settings for this server, with ``changes`` (a prefix, a cache dir, ...)."""
-        return ObjectStoreSettings(
-            endpoint_url=self.endpoint_url,
-            bucket=self.bucket,
-            region=self.region,
-            access_key_id=self.access_key_id,
-            secret_access_key=self.secret_access_key,
-            **changes,
-        )
+        own: dict[str, Any] = {
+            "endpoint_url": self.endpoint_url,
+            "bucket": self.bucket,
+            "region": self.region,
+            "access_key_id": self.access_key_id,
+            "secret_access_key": self.secret_access_key,
+        }
+        return ObjectStoreSettings(**{**own, **changes})
 
     def log_tail(self, n: int = 30) -> str:
         if self.log_path is None or not self.log_path.exists():

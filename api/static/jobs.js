@@ -40,6 +40,9 @@ async function workersNote() {
     return "is a worker running?";
   }
   if (!health.workers) return "the server reports no worker running: start one (`make run` starts one).";
+  if (health.blobs && health.blobs !== "ok") {
+    return "the server cannot reach its audio store, so workers cannot read the audio: tell its operator.";
+  }
   const waiting = Object.values(health.queues || {}).reduce((sum, n) => sum + (Number(n) || 0), 0);
   return `the server reports ${plural(health.workers, "worker")} and ${plural(waiting, "job")} waiting in its queues: ` +
     "they may all be busy.";

@@ -7,6 +7,7 @@ import json
 import re
 import uuid
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 from flask import Flask
@@ -57,6 +58,20 @@ def test_health_reports_redis_workers_and_queues(client: FlaskClient) -> None:
     assert r.status_code == 200
     validate("Health", r.json)
     assert r.json["redis"] == "ok" and set(r.json["queues"]) == {"analysis", "learning"}
+    assert r.json["blobs"] == "ok"
+
+
+def test_health_is_degraded_and_names_the_blob_store_when_it_cannot_take_uploads(
+    settings: Settings, tmp_path: Path
+) -> None:
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "blobs").write_bytes(b"")  # the blob directory's place is taken by a file
+    r = create_app(replace(settings, data_dir=data)).test_client().get("/health")
+    assert r.status_code == 200
+    validate("Health", r.json)
+    assert r.json["status"] == "degraded" and r.json["redis"] == "ok"
+    assert r.json["blobs"].startswith("unavailable: blob directory") and "blobs" in r.json["blobs"]
 
 
 def test_health_is_503_when_redis_is_down(settings: Settings) -> None:

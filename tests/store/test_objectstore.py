@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import io
 import secrets
+import socket
 import threading
 import time
 from pathlib import Path
@@ -12,7 +13,8 @@ from pathlib import Path
 import pytest
 import requests
 
-from core.errors import BlobHashMismatch, BlobTooLarge, InvalidParameter, NotFound
+from core.errors import BlobHashMismatch, BlobTooLarge, InvalidParameter, NotFound, StorageUnavailable
+from store import objectstore
 from store.objectstore import MIN_PART_BYTES, ObjectBlobStore
 from tests.s3_server import S3Server
 
@@ -200,3 +202,40 @@ def test_a_staged_upload_is_sent_as_written(blobs: ObjectBlobStore) -> None:
     with pytest.raises(BlobHashMismatch):
         blobs.put(other, max_bytes=len(data), sha256=sha256)  # type: ignore[arg-type]
     other.close()
+
+
+def test_the_health_probe_passes_on_the_bucket_and_names_what_a_wrong_setting_gets(
+    blobs: ObjectBlobStore, s3: S3Server
+) -> None:
+    blobs.check()
+    wrong_bucket = ObjectBlobStore(s3.store_settings(bucket="no-such-bucket-here"))
+    with pytest.raises(StorageUnavailable, match="no-such-bucket-here"):
+        wrong_bucket.check()
+    wrong_secret = ObjectBlobStore(s3.store_settings(secret_access_key="not-the-secret"))
+    with pytest.raises(StorageUnavailable, match="answered"):
+        wrong_secret.check()
+
+
+def test_the_health_probe_of_a_dead_endpoint_fails_and_is_kept_for_its_ttl(
+    s3: S3Server, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with socket.socket() as sock:  # a port nothing listens on
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    dead = ObjectBlobStore(s3.store_settings(endpoint_url=f"http://127.0.0.1:{port}"))
+    now = [1000.0]
+    monkeypatch.setattr(objectstore.time, "monotonic", lambda: now[0])
+    with pytest.raises(StorageUnavailable, match="unreachable"):
+        dead.check()
+    calls: list[dict[str, object]] = []
+    client = dead._probe_client()
+    real = client.list_objects_v2
+    monkeypatch.setattr(client, "list_objects_v2", lambda **kw: calls.append(kw) or real(**kw))
+    now[0] += objectstore.PROBE_TTL_S - 1
+    with pytest.raises(StorageUnavailable, match="unreachable"):
+        dead.check()  # the kept answer: no request
+    assert calls == []
+    now[0] += 1
+    with pytest.raises(StorageUnavailable, match="unreachable"):
+        dead.check()
+    assert len(calls) == 1

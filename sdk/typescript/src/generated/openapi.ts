@@ -2167,7 +2167,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Redis, live workers and queue depths */
+        /** Redis, the blob store, live workers and queue depths */
         get: {
             parameters: {
                 query?: never;
@@ -2532,12 +2532,14 @@ export interface components {
             reasons: string[];
         };
         Health: {
+            /** @description "ok", or "unavailable: " and what the blob store answered (status degraded) */
+            blobs?: string;
             cache?: Record<string, never>;
             queues: {
                 [key: string]: number;
             };
-            /** @enum {string} */
-            redis: "ok" | "unavailable";
+            /** @description "ok", "unavailable", or "authentication refused: " and what to check */
+            redis: string;
             /** @description jobs held by a dead worker, not yet given back to the queue (status degraded) */
             stale_jobs?: number;
             /** @enum {string} */
