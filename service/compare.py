@@ -21,6 +21,7 @@ from service.cached import readable_analysis
 from service.messages import JobKind, JobProgress, JobStatus
 from service.model import Job, new_id
 from service.ports import Ports
+from service.recovery import note_sent
 from service.track_job import (
     PROGRESS_STEP,
     analysis_key,
@@ -52,6 +53,7 @@ def submit_compare(ports: Ports, *, owner: str, a: str, b: str) -> Job:
     job = Job(new_id(), owner, kind=JobKind.COMPARE, name=f"compare {a[:12]} {b[:12]}", sha256=b)
     ports.jobs.put_session_input(job.job_id, {"a": a, "b": b})  # the job's frozen input document
     ports.jobs.create_job(job)
+    note_sent(ports, job.job_id)
     ports.queue.compare(job.job_id)
     return job
 

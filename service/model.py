@@ -42,6 +42,10 @@ class Job:
     worker: str = ""
     elapsed_s: float | None = None
     children: tuple[str, ...] = ()
+    #: A track job's analysis length limit (s), decided with its cache lookup where it was submitted:
+    #: the worker analyses and caches with it, so the two agree on the cache key even where hosts are
+    #: configured with different CODETTE_MAX_DURATION_S (None: the worker's own setting).
+    max_duration_s: float | None = None
     created_at: float = field(default_factory=time.time)
     #: True once the final event (job.done / job.failed) was published; a redelivered task re-announces
     #: a finished job whose worker died between storing the state and publishing it.
@@ -67,6 +71,7 @@ class Job:
             "worker": self.worker,
             "elapsed_s": "" if self.elapsed_s is None else repr(self.elapsed_s),
             "children": json.dumps(list(self.children)),
+            "max_duration_s": "" if self.max_duration_s is None else repr(self.max_duration_s),
             "created_at": repr(self.created_at),
             "announced": "1" if self.announced else "0",
         }
@@ -92,6 +97,7 @@ class Job:
             worker=h.get("worker", ""),
             elapsed_s=float(h["elapsed_s"]) if h.get("elapsed_s") else None,
             children=tuple(json.loads(h.get("children") or "[]")),
+            max_duration_s=float(h["max_duration_s"]) if h.get("max_duration_s") else None,
             created_at=float(h.get("created_at") or 0.0),
             announced=h.get("announced", "1") == "1",
         )

@@ -278,6 +278,18 @@ class LostMessages(Protocol):
         """The unfinished track jobs whose message was sent before ``before_s``."""
         ...
 
+    def record_sent(self, job_id: str, *, now_s: float, keep_s: float) -> None:
+        """Note that a session, compare or preview job's message is being sent (before it is)."""
+        ...
+
+    def sent_jobs(self, *, before_s: float) -> list[str]:
+        """The session, compare and preview jobs noted as sent before ``before_s`` and not forgotten."""
+        ...
+
+    def forget_sent(self, job_ids: list[str]) -> None:
+        """Finished jobs: no longer looked for."""
+        ...
+
 
 class NothingLost:
     """A broker that never loses a message (in-memory ports, eager mode): nothing is sent again."""
@@ -290,6 +302,15 @@ class NothingLost:
 
     def sent_track_jobs(self, *, before_s: float) -> list[str]:
         return []
+
+    def record_sent(self, job_id: str, *, now_s: float, keep_s: float) -> None:
+        return None
+
+    def sent_jobs(self, *, before_s: float) -> list[str]:
+        return []
+
+    def forget_sent(self, job_ids: list[str]) -> None:
+        return None
 
 
 class Unlimited:

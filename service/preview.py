@@ -37,6 +37,7 @@ from service.messages import JobKind, JobProgress, JobStatus
 from service.model import Job, new_id, suggestion_from_dict
 from service.ports import Ports
 from service.preview_result import PreviewAudio, TrackPreview
+from service.recovery import note_sent
 from service.track_job import rooms_for
 
 #: Part of every preview's cache key: bump it when the result's shape or method changes.
@@ -117,6 +118,7 @@ def create_preview_job(ports: Ports, job: Job, *, doc: dict[str, Any]) -> Job:
         )  # fmt: skip
         return ports.jobs.create_job(done)
     ports.jobs.create_job(job)
+    note_sent(ports, job.job_id)
     ports.queue.preview(job.job_id)
     return job
 

@@ -11,15 +11,22 @@ track as its own task, a session's tracks as a new chord of them and the session
 lost chord would never have run. Tasks are idempotent, so a message found lost by two workers at
 once costs a second look, never a second result. With the queues busy nothing is judged: a
 message in a queue is not lost, and a lost one is found once the queues drain.
+
+Session steps, compares and previews go out the same way and are lost the same way (a session step
+is the chord's last message, sent when its last track finishes). They are noted as sent
+(``note_sent``, keys.SENT_JOBS) and forgotten when they finish; one unfinished past LOST_AFTER_S whose
+message no worker holds is sent again the same way: a session step alone once all its tracks are
+finished (while a track is not, the track is what is looked for), a compare or preview as its task.
 """
 
 from __future__ import annotations
 
 import logging
+import time
 from collections import defaultdict
 
 from config import ANALYSIS_QUEUE, LEARNING_QUEUE
-from service.messages import JobStatus
+from service.messages import JobKind, JobStatus
 from service.model import Job
 from service.ports import Ports
 
@@ -32,21 +39,21 @@ CONFIRM_S = 10.0
 QUEUES = (ANALYSIS_QUEUE, LEARNING_QUEUE)
 
 
+def note_sent(ports: Ports, job_id: str) -> None:
+    """Before a session, compare or preview job's message is sent: a lost one is then found."""
+    ports.lost.record_sent(job_id, now_s=time.time(), keep_s=ports.settings.result_ttl_s)
+
+
 def resend_lost(ports: Ports, *, now_s: float, suspects: dict[str, float]) -> int:
-    """Send again the track jobs whose message is lost; how many. ``suspects`` (job id -> when first
-    seen without a message) is the caller's memory between checks, updated here."""
+    """Send again the jobs whose message is lost; how many. ``suspects`` (job id -> when first seen
+    without a message) is the caller's memory between checks, updated here."""
     lost = ports.lost
     if not lost.queues_empty(QUEUES):
         suspects.clear()
         return 0
     held = lost.held_job_ids()
-    missing: dict[str, Job] = {}
-    for job_id in lost.sent_track_jobs(before_s=now_s - LOST_AFTER_S):
-        if job_id in held:
-            continue
-        job = ports.jobs.job(job_id)
-        if job is not None and job.status is JobStatus.QUEUED:
-            missing[job_id] = job
+    missing = {job.job_id: job for job in _missing_tracks(ports, held, before_s=now_s - LOST_AFTER_S)}
+    missing.update((job.job_id, job) for job in _missing_others(ports, held, before_s=now_s - LOST_AFTER_S))
     for job_id in [j for j in suspects if j not in missing]:
         del suspects[job_id]
     confirmed = [job for job_id, job in missing.items() if now_s - suspects.get(job_id, now_s) >= CONFIRM_S]
@@ -54,13 +61,46 @@ def resend_lost(ports: Ports, *, now_s: float, suspects: dict[str, float]) -> in
         suspects.setdefault(job_id, now_s)
     sessions: dict[str, list[tuple[str, str]]] = defaultdict(list)
     for job in confirmed:
-        batch = ports.jobs.batch(job.batch_id) if job.session_id and job.batch_id else None
-        log.warning("job %s (%s) is queued and its message is lost: sending it again", job.job_id, job.name)
-        if batch is not None and batch.session_job_id:
-            sessions[batch.session_job_id].append((job.job_id, job.sha256))
-        else:
-            ports.queue.analyze_track(job.job_id, job.sha256)
+        log.warning("job %s (%s) is unfinished and its message lost: sending it again", job.job_id, job.name)
         del suspects[job.job_id]
+        if job.kind is JobKind.SESSION:
+            sessions.setdefault(job.job_id, [])  # its tracks are finished: the session step alone
+        elif job.kind is JobKind.COMPARE:
+            ports.queue.compare(job.job_id)
+        elif job.kind is JobKind.PREVIEW:
+            ports.queue.preview(job.job_id)
+        else:
+            batch = ports.jobs.batch(job.batch_id) if job.session_id and job.batch_id else None
+            if batch is not None and batch.session_job_id:
+                sessions[batch.session_job_id].append((job.job_id, job.sha256))
+            else:
+                ports.queue.analyze_track(job.job_id, job.sha256)
     for session_job_id, tracks in sessions.items():
         ports.queue.analyze_session(session_job_id, tracks=tracks)
     return len(confirmed)
+
+
+def _missing_tracks(ports: Ports, held: set[str], *, before_s: float) -> list[Job]:
+    """Track jobs sent before ``before_s``, still queued, whose message no worker holds."""
+    out = []
+    for job_id in ports.lost.sent_track_jobs(before_s=before_s):
+        if job_id in held:
+            continue
+        job = ports.jobs.job(job_id)
+        if job is not None and job.status is JobStatus.QUEUED:
+            out.append(job)
+    return out
+
+
+def _missing_others(ports: Ports, held: set[str], *, before_s: float) -> list[Job]:
+    """Session, compare and preview jobs sent before ``before_s``, unfinished, whose message no worker
+    holds (a session only once its tracks are finished); finished and expired ones are forgotten."""
+    out, gone = [], []
+    for job_id in ports.lost.sent_jobs(before_s=before_s):
+        job = ports.jobs.job(job_id)
+        if job is None or job.status.finished:
+            gone.append(job_id)
+        elif job_id not in held and all(c.status.finished for c in ports.jobs.jobs(job.children)):
+            out.append(job)
+    ports.lost.forget_sent(gone)
+    return out

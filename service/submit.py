@@ -15,6 +15,7 @@ from service.cached import readable_analysis
 from service.messages import BatchDone, JobKind, JobStatus, batch_room
 from service.model import Batch, Job, Upload, new_id
 from service.ports import Ports
+from service.recovery import note_sent
 from service.suggestions import store_track_suggestions
 from service.track_job import analysis_key, analysis_params
 
@@ -33,6 +34,7 @@ def _track_job(
 ) -> tuple[Job, dict[str, Any] | None]:
     """A new track job, already done when the cache holds this content's analysis (one lookup), and
     the cached analysis when it was read (a typed track's, for its suggestions)."""
+    params = analysis_params(ports.settings, bpm_hint=bpm_hint)
     job = Job(
         new_id(),
         owner,
@@ -42,8 +44,9 @@ def _track_job(
         track_type=track_type,
         session_id=session_id,
         track_id=track_id,
+        max_duration_s=params.max_duration_s,
     )
-    key = analysis_key(owner, sha256, analysis_params(ports.settings, bpm_hint=bpm_hint))
+    key = analysis_key(owner, sha256, params)
     # A typed track's suggestions are computed from its cached analysis at once, so read it now and
     # count an entry that does not parse as the miss it is (service.cached); untyped, one EXISTS.
     value = ports.cache.get(key) if track_type else None
@@ -122,5 +125,6 @@ def submit_session(ports: Ports, *, owner: str, session_id: str) -> Job:
     )
     ports.jobs.set_latest_session_job(owner, session_id, session_job_id)
     pending = [(c.job_id, c.sha256) for c in children if not c.status.finished]
+    note_sent(ports, session_job_id)
     ports.queue.analyze_session(session_job_id, tracks=pending)
     return parent

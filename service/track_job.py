@@ -50,10 +50,13 @@ SESSION_TRACKS_SHARE = 0.9
 TRANSIENT_STORE_ERRORS: tuple[type[Exception], ...] = (StorageUnavailable,)
 
 
-def analysis_params(settings: Settings, *, bpm_hint: float | None = None) -> AnalysisParams:
+def analysis_params(
+    settings: Settings, *, bpm_hint: float | None = None, max_duration_s: float | None = None
+) -> AnalysisParams:
     """The parameters every process derives from Settings (and the session's declared BPM, if any),
-    so API and workers agree on cache keys."""
-    return AnalysisParams(max_duration_s=settings.max_duration_s, bpm_hint=bpm_hint)
+    so API and workers agree on cache keys; a track job's own ``max_duration_s`` (Job) wins."""
+    limit = settings.max_duration_s if max_duration_s is None else max_duration_s
+    return AnalysisParams(max_duration_s=limit, bpm_hint=bpm_hint)
 
 
 def analysis_key(owner: str, sha256: str, params: AnalysisParams) -> str:
@@ -182,6 +185,8 @@ def _settle(ports: Ports, job: Job, *, progress: bool = True) -> None:
     _count_in_batch(ports, job, progress=progress)
     if job.kind is JobKind.TRACK:
         release(ports, job)  # no longer counts against its owner; their next waiting job goes in
+    else:
+        ports.lost.forget_sent([job.job_id])  # no longer looked for by service.recovery
 
 
 def _after_grace(value: T, read: Callable[[T], T], announced: Callable[[T], bool], grace_s: float) -> T:
@@ -270,7 +275,9 @@ def run_track_job(ports: Ports, *, job_id: str, sha256: str, hostname: str) -> d
     if job.status.finished:
         reannounce(ports, job)
         return {"job_id": job_id, "status": job.status.value}
-    params = analysis_params(ports.settings, bpm_hint=declared_bpm(ports, job))
+    params = analysis_params(
+        ports.settings, bpm_hint=declared_bpm(ports, job), max_duration_s=job.max_duration_s
+    )
     key = analysis_key(job.owner, sha256, params)
     cached = ports.cache.load(key)  # submit_batch made (and counted) this job's cache decision
     if cached is not None and readable_analysis(cached, key=key) is not None:

@@ -20,6 +20,10 @@ WORKER_INSTANCES = KEY_PREFIX + "worker-instances"
 KOMBU_UNACKED = "unacked"
 #: Users who have had queued or running jobs (a set; store/lost_messages.py reads their active jobs).
 ACTIVE_USERS = KEY_PREFIX + "active-users"
+#: Session, compare and preview jobs sent to the broker: a sorted set of job id -> when sent (unix
+#: seconds); a job leaves it when it finishes (store/lost_messages.py; track jobs are found through
+#: admission instead).
+SENT_JOBS = KEY_PREFIX + "sent-jobs"
 #: Users with track jobs waiting for admission to the broker (a set; store/admission.py).
 WAITING_USERS = KEY_PREFIX + "waiting-users"
 #: Blob retention: held by the worker that sweeps, for one sweep interval (store/leases.py).

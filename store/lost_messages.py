@@ -1,5 +1,6 @@
 """What the broker holds, read for service.recovery: are the queues empty, which jobs' messages are
-delivered and not acknowledged, and which track jobs have been sent for a while.
+delivered and not acknowledged, which track jobs have been sent for a while (through admission), and
+the session, compare and preview jobs sent and not finished (keys.SENT_JOBS).
 
 kombu's Redis transport keeps a queue as a list under its name and a delivered, unacknowledged
 message in the ``unacked`` hash (delivery tag -> JSON ``[message, exchange, routing_key]``, the
@@ -46,6 +47,21 @@ class RedisLostMessages:
     def held_job_ids(self) -> set[str]:
         raw = cast(list[Any], self.redis.hvals(keys.KOMBU_UNACKED))
         return {j for j in (_job_id(r if isinstance(r, str) else r.decode()) for r in raw) if j}
+
+    def record_sent(self, job_id: str, *, now_s: float, keep_s: float) -> None:
+        """Note a session, compare or preview job as sent; entries older than ``keep_s`` (the jobs'
+        own lifetime) are dropped on the way, so a job whose finish was never noted ages out."""
+        pipe = self.redis.pipeline(transaction=False)
+        pipe.zadd(keys.SENT_JOBS, {job_id: now_s})
+        pipe.zremrangebyscore(keys.SENT_JOBS, "-inf", now_s - keep_s)
+        pipe.execute()
+
+    def sent_jobs(self, *, before_s: float) -> list[str]:
+        return [str(j) for j in self.redis.zrangebyscore(keys.SENT_JOBS, "-inf", before_s)]
+
+    def forget_sent(self, job_ids: list[str]) -> None:
+        if job_ids:
+            self.redis.zrem(keys.SENT_JOBS, *job_ids)
 
     def sent_track_jobs(self, *, before_s: float) -> list[str]:
         """Every unfinished track job sent to the broker before ``before_s``: admitted from its

@@ -183,3 +183,21 @@ def test_an_untyped_track_whose_cached_quality_does_not_parse_still_reads(ports:
     _, (untyped,) = submit_batch(ports, owner="alice", uploads=[Upload("x.wav", sha)])
     assert untyped.cached  # untyped: one EXISTS decides, and the snapshot still answers
     assert job_snapshot(ports, replace(untyped, track_type="kick"))["result"]["quality"] == {"score": "high"}
+
+
+def test_a_worker_with_another_length_limit_analyses_and_caches_as_the_api_decided(ports: Ports) -> None:
+    """Hosts configured with different CODETTE_MAX_DURATION_S: the job carries the submitter's limit,
+    so the worker caches where the API looks, and a file over that limit fails as the API would say."""
+    short, long = (ports.blobs.put_bytes(wav_bytes(seconds=s, seed=6)) for s in (1.5, 3.0))
+    api = replace(ports, settings=replace(ports.settings, max_duration_s=2.0))
+    worker = replace(ports, settings=replace(ports.settings, max_duration_s=600.0))
+    uploads = [Upload("short.wav", short), Upload("long.wav", long)]
+    _, jobs = submit_batch(api, owner="alice", uploads=uploads)
+    assert [ports.jobs.job(j.job_id).max_duration_s for j in jobs] == [2.0, 2.0]  # type: ignore[union-attr]
+    run_queued(worker)
+    done, failed = (ports.jobs.job(j.job_id) for j in jobs)
+    assert done is not None and done.status is JobStatus.DONE
+    assert done.result_key == analysis_key("alice", short, analysis_params(api.settings))
+    assert failed is not None and failed.status is JobStatus.FAILED and "2 s" in failed.error["message"]  # type: ignore[index]
+    _, (again, _) = submit_batch(api, owner="alice", uploads=uploads)
+    assert again.cached

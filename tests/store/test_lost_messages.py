@@ -1,4 +1,4 @@
-"""A track job whose broker message was lost is sent again (service.recovery over store.lost_messages),
+"""A job whose broker message was lost is sent again (service.recovery over store.lost_messages),
 against a real Redis and real Celery messages; its own database, since it reads kombu's global keys."""
 
 from __future__ import annotations
@@ -13,9 +13,10 @@ import pytest
 import redis
 
 from config import Settings
-from service.messages import JobStatus
+from service.messages import JobKind, JobStatus
 from service.model import Batch, Job
-from service.recovery import CONFIRM_S, LOST_AFTER_S, resend_lost
+from service.recovery import CONFIRM_S, LOST_AFTER_S, note_sent, resend_lost
+from service.track_job import finish_failed
 from store import keys
 from store.wiring import build_stores
 from tests.fakes import RecordingQueue
@@ -44,7 +45,11 @@ def track_job(ports: Any, owner: str, **extra: Any) -> Job:
 def deliver(ports: Any, job: Job, tag: str) -> None:
     """Send ``job``'s real Celery message, then move it to kombu's ``unacked`` hash as a worker's
     BRPOP and QoS record would: delivered, not acknowledged."""
-    connect_queue(ports.settings).analyze_track(job.job_id, job.sha256)
+    queue = connect_queue(ports.settings)
+    if job.kind is JobKind.PREVIEW:
+        queue.preview(job.job_id)
+    else:
+        queue.analyze_track(job.job_id, job.sha256)
     client = redis.Redis.from_url(ports.settings.require_redis_url(), decode_responses=True)
     raw = client.rpop("analysis")
     assert raw is not None
@@ -99,3 +104,40 @@ def test_a_lost_session_track_is_sent_with_its_session_step(ports: Any) -> None:
     assert resend_lost(ports, now_s=later + CONFIRM_S, suspects=suspects) == 1
     assert ports.queue.named("analyze_session") == [(session_job_id, ((child.job_id, child.sha256),))]
     assert waiting_in_line.job_id not in {c[1][0] for c in ports.queue.calls}
+
+
+def noted_job(ports: Any, owner: str, kind: JobKind, **extra: Any) -> Job:
+    job = ports.jobs.create_job(Job(uuid.uuid4().hex, owner, kind=kind, name=kind.value, **extra))
+    note_sent(ports, job.job_id)
+    return job
+
+
+def test_a_lost_session_step_compare_or_preview_is_sent_again_a_finished_one_forgotten(ports: Any) -> None:
+    owner = "dave"
+    done_track = ports.jobs.create_job(Job(uuid.uuid4().hex, owner, status=JobStatus.DONE, session_id="s1"))
+    step = noted_job(ports, owner, JobKind.SESSION, session_id="s1", children=(done_track.job_id,))
+    open_track = ports.jobs.create_job(Job(uuid.uuid4().hex, owner, session_id="s2"))
+    waiting_step = noted_job(ports, owner, JobKind.SESSION, session_id="s2", children=(open_track.job_id,))
+    compare = noted_job(ports, owner, JobKind.COMPARE)
+    held_preview = noted_job(ports, owner, JobKind.PREVIEW)
+    deliver(ports, held_preview, "tag-9")
+    finished = noted_job(ports, owner, JobKind.PREVIEW)
+    ports.jobs.update_job(finished.job_id, status=JobStatus.DONE)
+
+    suspects: dict[str, float] = {}
+    later = time.time() + LOST_AFTER_S + 1
+    assert resend_lost(ports, now_s=later, suspects=suspects) == 0
+    assert set(suspects) == {step.job_id, compare.job_id}  # a track still open: the track is looked for
+    assert finished.job_id not in ports.lost.sent_jobs(before_s=later)
+    assert resend_lost(ports, now_s=later + CONFIRM_S, suspects=suspects) == 2
+    assert ports.queue.named("analyze_session") == [(step.job_id, ())]  # the step alone
+    assert ports.queue.named("compare") == [(compare.job_id,)]
+    assert ports.queue.named("preview") == []  # held by a worker
+    assert {waiting_step.job_id, held_preview.job_id} <= set(ports.lost.sent_jobs(before_s=later))
+
+
+def test_a_job_that_finishes_is_no_longer_looked_for(ports: Any) -> None:
+    compare = noted_job(ports, "erin", JobKind.COMPARE)
+    assert compare.job_id in ports.lost.sent_jobs(before_s=time.time() + 1)
+    finish_failed(ports, compare, {"code": "invalid_audio", "message": "b: not audio"})
+    assert compare.job_id not in ports.lost.sent_jobs(before_s=time.time() + 1)
