@@ -14,7 +14,7 @@ from core.session.masking import louder_fraction
 from core.session.mud import carrier_share
 from core.session.spec import SessionSpec
 from core.suggestions.model import Suggestion
-from core.verify.side_effects import advice_keys, new_advice, new_masking
+from core.verify.side_effects import advice_keys, band_changes_db, new_advice, new_masking
 from core.verify.thresholds import improved_enough, threshold_progress, thresholds_met
 from core.verify.verdict import Verification
 
@@ -59,7 +59,7 @@ def verify_in_session(
     resolved, improved, m0, m1 = judge_in_session(session, analyses, now, suggestion, s0, s1)
     all0 = [s for t in s0.tracks for s in t.suggestions]
     all1 = [s for t in s1.tracks for s in t.suggestions]
-    effects = new_masking(s0, s1, [tid])
+    effects = new_masking(s0, s1, {tid: band_changes_db(analyses.get(tid), after)})
     for t in s1.tracks:
         effects.extend(new_advice(all0, all1, t.track_id))
     return Verification(suggestion.id, tid, True, resolved, m0, m1, tuple(effects), improved)

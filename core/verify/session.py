@@ -16,7 +16,7 @@ from core.session.analyze import SessionAnalysis, analyze_session
 from core.session.spec import SessionSpec
 from core.suggestions.model import Suggestion
 from core.verify.in_session import judge_in_session, verify_in_session
-from core.verify.side_effects import SideEffect, advice_keys, new_advice, new_masking
+from core.verify.side_effects import SideEffect, advice_keys, band_changes_db, new_advice, new_masking
 from core.verify.verdict import Verification, compare_analyses, vet_suggestions
 
 #: Suggestions that come from the session step (cross-track) rather than the track's own rules:
@@ -153,7 +153,7 @@ def verify_session_moves(
         else:
             resolved[s.id] = (s.type, s.target.band) not in advice_keys(all1, tid)
             improved[s.id] = False
-    effects = new_masking(s0, s1, ids)
+    effects = new_masking(s0, s1, {t: band_changes_db(analyses.get(t), after.get(t)) for t in ids})
     for t in s1.tracks:
         effects.extend(new_advice(all0, all1, t.track_id))
     return SessionVerification(

@@ -7,7 +7,7 @@ or a masking clash the move created between two tracks of a session.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from core.quality import for_track_type
@@ -30,10 +30,14 @@ class SideEffectLimits:
     #: New advice at this priority or more urgent on the same track is a side effect.
     new_advice_priority: int = 2
     #: A masking conflict of a moved track that appears with at least this overlap, in a band where the
-    #: pair had none (under core.session.masking.MIN_OVERLAP), is a side effect: the move cleared
-    #: one band by pushing the pair together in another (a snare's 354 Hz cut that took its low-mid
-    #: clash with the keys from 0.69 to 0 while their mids went from none to 0.64).
+    #: pair had none (under core.session.masking.MIN_OVERLAP), is a side effect: the move pushed the
+    #: pair together there (a part raised 9 dB to within 6 dB of another).
     new_masking_overlap: float = 0.5
+    #: ...and only where a moved track of the pair got at least this much louder (dB) in that band. A
+    #: clash line crossed by a track that came down (a cut, a fader move) is the cut track now sharing
+    #: the band it dominated: the other track is less masked than before, not more (a keys part's mud
+    #: cut on sessions-dev "clashed" with the snare at 0.81 in the low mids it had just cleared).
+    new_masking_rise_db: float = 0.5
 
 
 SIDE_EFFECT_LIMITS = SideEffectLimits()
@@ -98,21 +102,40 @@ def level_effects(s: Suggestion, before: TrackAnalysis, after: TrackAnalysis) ->
 #: The code prefix of a new masking clash (``new_masking``): shown with a preview, but not held against
 #: a move in vetting. Overlap is judged against a 6 dB line, so a cut that clears one band often
 #: brings the pair within 6 dB in the next (0 -> 0.5-0.6) where nothing is heard to change: counted
-#: in vetting, it took a keys part's mud cut out of a clean dev session's top 3 (pop909_292).
+#: in vetting, it took a keys part's mud cut out of a clean dev session's top 3 (pop909_292). A crossing
+#: by a track that came down is no clash at all (SIDE_EFFECT_LIMITS.new_masking_rise_db).
 NEW_MASKING = "new_masking:"
 
 
+def band_changes_db(before: TrackAnalysis | None, after: TrackAnalysis | None) -> dict[str, float] | None:
+    """How much each band's energy moved (dB, after - before); None when either analysis is missing."""
+    if before is None or after is None:
+        return None
+    was = {b.name: b.energy_db for b in before.spectrum.bands}
+    return {
+        b.name: b.energy_db - e
+        for b in after.spectrum.bands
+        if b.energy_db is not None and (e := was.get(b.name)) is not None
+    }
+
+
 def new_masking(
-    before: SessionAnalysis, after: SessionAnalysis, track_ids: Iterable[str]
+    before: SessionAnalysis, after: SessionAnalysis, moved: Mapping[str, Mapping[str, float] | None]
 ) -> list[SideEffect]:
-    """Masking conflicts of the moved tracks that the move created (at least
-    SIDE_EFFECT_LIMITS.new_masking_overlap, none before)."""
-    moved = set(track_ids)
+    """Masking conflicts of the moved tracks that the move created: at least
+    SIDE_EFFECT_LIMITS.new_masking_overlap, none before, and a moved track of the pair louder in that
+    band by SIDE_EFFECT_LIMITS.new_masking_rise_db (``moved``: track id -> band_changes_db; None,
+    unknown, counts as louder)."""
     was = {(c.band, c.track_a, c.track_b) for c in before.masking.conflicts}
+
+    def louder(track_id: str, band: str) -> bool:
+        changes = moved[track_id]
+        return changes is None or changes.get(band, 0.0) >= SIDE_EFFECT_LIMITS.new_masking_rise_db
+
     out = []
     for c in after.masking.conflicts:
         if (
-            moved & {c.track_a, c.track_b}
+            any(louder(t, c.band) for t in (c.track_a, c.track_b) if t in moved)
             and (c.band, c.track_a, c.track_b) not in was
             and c.overlap >= SIDE_EFFECT_LIMITS.new_masking_overlap
         ):

@@ -178,9 +178,10 @@ def test_side_effects_judge_a_stem_as_the_user_reads_it() -> None:
     assert "quality_mud" in {e.code for e in on_mix.side_effects}
 
 
-def test_a_move_that_pushes_two_parts_together_in_a_band_reports_the_new_clash() -> None:
-    """Keys 12 dB over a pad everywhere: no clash. Cutting the keys' mids 10 dB brings the two within
-    6 dB there, a clash the move created (a side effect of the preview); a 3 dB cut does not."""
+def test_a_part_raised_into_another_reports_the_clash_and_a_part_cut_toward_it_does_not() -> None:
+    """Keys 12 dB over a pad everywhere: no clash. Raising the pad 9 dB brings the two within 6 dB, a
+    clash the move created (a side effect of the preview). Cutting the keys' mids 10 dB crosses the
+    same line, but by the keys coming down: the pad is less masked than before, so it is not one."""
     from core.render import render_suggestion
     from core.verify import verify_session_moves
 
@@ -194,15 +195,20 @@ def test_a_move_that_pushes_two_parts_together_in_a_band_reports_the_new_clash()
         audio[name] = np.stack([mono, mono]).astype(np.float32)
     analyses = {name: analyze((y, SR), name=name) for name, y in audio.items()}
     doc = {"bpm": 120.0, "tracks": [{"track_id": t, "name": t, "type": t} for t in levels]}
+    cut = make_suggestion("eq_cut", track_id="keys", track_type="keys", band="mid",
+                          parameters={"freq_hz": 1000.0, "gain_db": -10.0, "q": 0.7},
+                          priority=4, confidence=0.5, reason="test")  # fmt: skip
+    raise_pad = make_suggestion("gain", track_id="pad", track_type="pad", band=None,
+                                parameters={"gain_db": 9.0}, priority=4, confidence=0.5,
+                                reason="test")  # fmt: skip
     found = {}
-    for depth in (-10.0, -3.0):
-        cut = make_suggestion("eq_cut", track_id="keys", track_type="keys", band="mid",
-                              parameters={"freq_hz": 1000.0, "gain_db": depth, "q": 0.7},
-                              priority=4, confidence=0.5, reason="test")  # fmt: skip
-        after = {"keys": analyze((render_suggestion(audio["keys"], SR, cut), SR), name="keys")}
-        found[depth] = verify_session_moves(doc, analyses, [cut], after)
-    deep = found[-10.0]
-    assert deep.before["overlap:mid:keys/pad"] == 0.0 and deep.after["overlap:mid:keys/pad"] >= 0.5
-    (clash,) = [e for e in deep.side_effects if e.code.startswith("new_masking:")]
-    assert clash.code == "new_masking:mid:keys/pad" and "none before" in clash.message
-    assert not [e for e in found[-3.0].side_effects if e.code.startswith("new_masking:")]
+    for move in (cut, raise_pad):
+        tid = move.target.track_id
+        after = {tid: analyze((render_suggestion(audio[tid], SR, move), SR), name=tid)}
+        found[move.type] = verify_session_moves(doc, analyses, [move], after)
+    for v in found.values():
+        assert v.before["overlap:mid:keys/pad"] == 0.0 and v.after["overlap:mid:keys/pad"] >= 0.5
+    clashes = [e for e in found["gain"].side_effects if e.code.startswith("new_masking:")]
+    assert "new_masking:mid:keys/pad" in {e.code for e in clashes}
+    assert all("none before" in e.message for e in clashes)
+    assert not [e for e in found["eq_cut"].side_effects if e.code.startswith("new_masking:")]
