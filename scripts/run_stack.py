@@ -241,6 +241,12 @@ def main(environ: Mapping[str, str] | None = None) -> int:
         shown = redis_url(redis_port) + " (password in " + PASSWORD_FILE + ")" if redis_port else "REDIS_URL"
         print(f"\nCodette is starting on {url}  (Redis: {shown}; data: {data_dir})", flush=True)
         print(f"Audio blobs: {blob_store_words(settings)}", flush=True)
+        print(
+            "Web server: Werkzeug with a thread per request, for one machine (it warns below that it is "
+            "a development server); on servers the API runs on gunicorn behind nginx: docs/operations.md, "
+            '"Production server".',
+            flush=True,
+        )
         if token:
             print(f"API token (user {LOCAL_USER!r}, kept in {data_dir / TOKEN_FILE}): {token}", flush=True)
         print(
