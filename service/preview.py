@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from core.analysis import analyze
+from core.analysis import ANALYZER_VERSION, analyze
 from core.audio import read_all
 from core.errors import InvalidParameter, NotFound, shown
 from core.excerpt import EXCERPT_S, Excerpt, encode_wav, make_excerpt
@@ -40,8 +40,9 @@ from service.preview_result import PreviewAudio, TrackPreview
 from service.recovery import note_sent
 from service.track_job import rooms_for
 
-#: Part of every preview's cache key: bump it when the result's shape or method changes.
-PREVIEW_VERSION = "1"
+#: Part of every preview's cache key, with core's ANALYZER_VERSION: bump it when the result's shape or
+#: the verdict's method changes (2: a track cut down towards another is no new masking clash).
+PREVIEW_VERSION = "2"
 #: Longest track a preview (or the session job's vetting) decodes whole (s): the track and its
 #: rendering are both held in memory (2 x 127 MB for 12 min of 44.1 kHz stereo float32).
 MAX_RENDER_S = 12 * 60.0
@@ -51,7 +52,8 @@ AUDIO_NAMES = ("before", "after")
 
 def content_key(kind: str, parts: Mapping[str, Any]) -> str:
     """The cache key of a preview: a hash of everything its result depends on."""
-    payload = json.dumps({"v": PREVIEW_VERSION, "kind": kind, **parts}, sort_keys=True, default=str)
+    versions = {"v": PREVIEW_VERSION, "analyzer": ANALYZER_VERSION}
+    payload = json.dumps({**versions, "kind": kind, **parts}, sort_keys=True, default=str)
     return f"preview:v{PREVIEW_VERSION}:" + hashlib.sha256(payload.encode()).hexdigest()
 
 
