@@ -20,8 +20,13 @@ from core.verify.verdict import Verification
 
 
 def session_measures(session: SessionAnalysis, suggestion: Suggestion) -> dict[str, float | None]:
-    """The session-level evidence of a suggestion: masking overlap, level against the mix, loudness
-    (verify_in_session adds a dominance cut's ``louder_fraction``, which needs the stems' grid)."""
+    """The session-level evidence of a suggestion: masking overlap (where it cites one), level
+    against the mix, loudness (judge_in_session adds a dominance cut's ``louder_fraction`` and a
+    carrier's share, which need the stems).
+
+    A cut that does not cite an overlap (a carrier's mud cut, a dominance cut) is not shown one: it
+    brings its track down towards the others in the band, so the overlap rises as it works (a keys
+    mud cut on sessions-dev, 0.70 -> 0.84, read as the move making something worse)."""
     tid = suggestion.target.track_id
     out: dict[str, float | None] = {"mix_lufs": session.mix.integrated_lufs}
     pair = suggestion.evidence.get("masked_track")
@@ -32,7 +37,7 @@ def session_measures(session: SessionAnalysis, suggestion: Suggestion) -> dict[s
         and c.band == suggestion.target.band
         and (pair is None or pair in (c.track_a, c.track_b))
     ]
-    if suggestion.target.band is not None:
+    if suggestion.target.band is not None and "overlap" in suggestion.evidence:
         out["overlap"] = max(overlaps) if overlaps else 0.0
     level = next((lv for lv in session.balance.types if tid in lv.track_ids), None)
     if level is not None:
