@@ -1,7 +1,9 @@
 """python -m client analyze FOLDER_OR_FILES --url URL --token TOKEN [--json] [--no-live]
 python -m client session FOLDER --url URL --token TOKEN [--bpm N] [--genre G] [--limit 5] [--json]
+python -m client preview SUGGESTION_ID... --url URL --token TOKEN [--session ID] [--out DIR] [--json]
 
-``session`` analyses a folder of stems as one session (client/session_cli.py). ``analyze``:
+``session`` analyses a folder of stems as one session (client/session_cli.py); ``preview`` renders
+suggested moves and measures them before and after (client/preview_cli.py). ``analyze``:
 
 Hashes audio files, uploads only those the server does not have from you yet (sha256), queues their
 analyses on a running Codette server, shows a progress bar per file on stderr (live over
@@ -19,7 +21,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from client import session_cli
+from client import preview_cli, session_cli
 from client.files import NoAudioFiles, collect_audio
 from client.library import Codette
 from client.progress import ProgressView
@@ -54,11 +56,24 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--platform", help="the loudness target, e.g. spotify, apple_music (default: spotify)")
     s.add_argument("--limit", type=int, default=5, help="suggestions to print (default %(default)s)")
     s.add_argument("--json", action="store_true", help="print the session job and suggestions as JSON")
+    v = sub.add_parser(
+        "preview",
+        help="render suggested moves (ids from `session`) and measure them before and after",
+    )
+    v.add_argument("ids", nargs="+", metavar="SUGGESTION_ID")
+    _connection(v)
+    v.add_argument("--session", help="preview the moves together in this session (several ids)")
+    v.add_argument("--out", type=Path, help="save the before/after excerpts (WAV) in this folder")
+    v.add_argument("--json", action="store_true", help="print the preview job as JSON")
     return p
 
 
 def _common(a: argparse.ArgumentParser) -> None:
     a.add_argument("paths", nargs="+", metavar="FOLDER_OR_FILE")
+    _connection(a)
+
+
+def _connection(a: argparse.ArgumentParser) -> None:
     a.add_argument("--url", default="http://127.0.0.1:5000", help="the server (default %(default)s)")
     tok = a.add_mutually_exclusive_group(required=True)
     tok.add_argument("--token", help="bearer token (visible to other local users in the process list)")
@@ -149,6 +164,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
     if args.command == "session":
         return session_cli.run(args)
+    if args.command == "preview":
+        return preview_cli.run(args)
     return analyze(args)
 
 

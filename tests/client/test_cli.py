@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from client.session_cli import safe_id, session_doc
+from core.render import RENDERABLE_TYPES
 from tests.conftest import ROOT, TOKENS, wav_bytes
 
 pytestmark = pytest.mark.integration
@@ -109,6 +110,47 @@ def test_session_of_a_folder_prints_mix_issues_and_ranked_moves(
     assert body["session"]["status"] == "done" and body["session"]["session_id"] == "My-Song-v2"
     moves = body["suggestions"]["suggestions"]
     assert 1 <= len(moves) <= 2 and all(m["id"].startswith("sug_") for m in moves)
+
+
+def run_preview(api_url: str, *args: str) -> subprocess.CompletedProcess[str]:
+    cmd = [sys.executable, "-m", "client", "preview", *args, "--url", api_url]
+    cmd += ["--token", TOKENS["alice"], "--timeout", "120"]
+    return subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=TIMEOUT_S, check=False)
+
+
+def test_preview_prints_the_verdict_and_figures_and_saves_the_excerpts(
+    api_url: str, workers: list[str], tmp_path: Path
+) -> None:
+    folder = tmp_path / "preview song"
+    folder.mkdir()
+    for i, name in enumerate(("kick.wav", "bass.wav", "keys.wav", "lead vocal.wav")):
+        (folder / name).write_bytes(wav_bytes(seconds=3.0, seed=7301 + i))
+    done = run_session(folder, api_url, "--json", "--limit", "20")
+    assert done.returncode == 0, done.stderr
+    found = json.loads(done.stdout)["suggestions"]["suggestions"]
+    # what core.render can apply (a "back the compressor off" move cannot be rendered)
+    moves = [m for m in found if m["type"] in RENDERABLE_TYPES and m["parameters"].get("action") != "reduce"]
+    assert len(moves) >= 2, [m["type"] for m in moves]
+    first = moves[0]
+    shown = run_preview(api_url, first["id"], "--out", str(tmp_path / "listen"))
+    assert shown.returncode == 0, shown.stderr
+    lines = shown.stdout.splitlines()
+    assert lines[0].startswith(f"preview of {first['id']} on {first['target']['track_id']}: "), lines[0]
+    assert any(" -> " in line for line in lines[1:])
+    assert any(line.startswith("side effects:") for line in lines)
+    saved = sorted((tmp_path / "listen").iterdir())
+    assert [p.name.rsplit("-", 1)[1] for p in saved] == ["after.wav", "before.wav"]
+    assert all(p.read_bytes()[:4] == b"RIFF" for p in saved)
+
+    both = [m["id"] for m in moves[:2]]
+    together = run_preview(api_url, *both, "--session", "preview-song", "--json")
+    assert together.returncode == 0, together.stderr
+    result = json.loads(together.stdout)["result"]
+    assert result["suggestion_ids"] == both and isinstance(result["resolved"], bool)
+    alone = run_preview(api_url, *both)
+    assert alone.returncode == 2 and "--session" in alone.stderr
+    missing = run_preview(api_url, "sug_0000000000000000")
+    assert missing.returncode == 2 and "not_found" in missing.stderr
 
 
 def test_session_ids_and_documents_from_file_names(tmp_path: Path) -> None:
