@@ -1,9 +1,11 @@
 """python -m client analyze FOLDER_OR_FILES --url URL --token TOKEN [--json] [--no-live]
 python -m client session FOLDER --url URL --token TOKEN [--bpm N] [--genre G] [--limit 5] [--json]
 python -m client preview SUGGESTION_ID... --url URL --token TOKEN [--session ID] [--out DIR] [--json]
+python -m client feedback SUGGESTION_ID KIND --url URL --token TOKEN [--rating N] [--set NAME=VALUE]
 
 ``session`` analyses a folder of stems as one session (client/session_cli.py); ``preview`` renders
-suggested moves and measures them before and after (client/preview_cli.py). ``analyze``:
+suggested moves and measures them before and after (client/preview_cli.py); ``feedback`` records
+what you did with one (client/feedback_cli.py). ``analyze``:
 
 Hashes audio files, uploads only those the server does not have from you yet (sha256), queues their
 analyses on a running Codette server, shows a progress bar per file on stderr (live over
@@ -21,7 +23,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from client import preview_cli, session_cli
+from client import feedback_cli, preview_cli, session_cli
 from client.files import NoAudioFiles, collect_audio
 from client.library import Codette
 from client.progress import ProgressView
@@ -65,6 +67,15 @@ def parser() -> argparse.ArgumentParser:
     v.add_argument("--session", help="preview the moves together in this session (several ids)")
     v.add_argument("--out", type=Path, help="save the before/after excerpts (WAV) in this folder")
     v.add_argument("--json", action="store_true", help="print the preview job as JSON")
+    f = sub.add_parser("feedback", help="record what you did with a suggestion, so the ranking learns it")
+    f.add_argument("id", metavar="SUGGESTION_ID")
+    f.add_argument("kind", choices=feedback_cli.KINDS)
+    _connection(f)
+    f.add_argument("--rating", type=int, help="1-5")
+    f.add_argument("--comment")
+    f.add_argument(
+        "--set", action="append", metavar="NAME=VALUE", help="modified: a parameter you chose (repeatable)"
+    )
     return p
 
 
@@ -166,6 +177,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return session_cli.run(args)
     if args.command == "preview":
         return preview_cli.run(args)
+    if args.command == "feedback":
+        return feedback_cli.run(args)
     return analyze(args)
 
 

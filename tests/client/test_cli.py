@@ -152,6 +152,19 @@ def test_preview_prints_the_verdict_and_figures_and_saves_the_excerpts(
     missing = run_preview(api_url, "sug_0000000000000000")
     assert missing.returncode == 2 and "not_found" in missing.stderr
 
+    def feedback(*args: str) -> subprocess.CompletedProcess[str]:
+        cmd = [sys.executable, "-m", "client", "feedback", *args, "--url", api_url]
+        cmd += ["--token", TOKENS["alice"]]
+        return subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=TIMEOUT_S, check=False)
+
+    applied = feedback(first["id"], "applied", "--rating", "5")
+    assert applied.returncode == 0 and applied.stdout.startswith(f"recorded: applied {first['id']}"), applied
+    name = next(n for n, v in first["parameters"].items() if isinstance(v, int | float))
+    too_far = feedback(first["id"], "modified", "--set", f"{name}=1e9")  # out of every parameter's range
+    assert too_far.returncode == 2 and name in too_far.stderr, too_far.stderr
+    garbled = feedback(first["id"], "modified", "--set", "gain_db")
+    assert garbled.returncode == 2 and "NAME=NUMBER" in garbled.stderr
+
 
 def test_session_ids_and_documents_from_file_names(tmp_path: Path) -> None:
     assert safe_id("My Song (v2)", fallback="x") == "My-Song-v2"
