@@ -32,6 +32,9 @@ export const api = {
   // The session's suggestions as GET /sessions/<id>/suggestions ranks them for this user and context.
   rankedSuggestions: (sessionId, limit) => codette().session(sessionId).suggestions({ limit }),
   preview: (suggestionId) => codette().http.request("POST", `/api/v1/suggestions/${enc(suggestionId)}/preview`),
+  // Several moves rendered together across the session's tracks: the mix before and after.
+  previewSession: (sessionId, suggestionIds) => codette().http.request("POST",
+    `/api/v1/sessions/${enc(sessionId)}/preview`, { json: { suggestion_ids: suggestionIds } }),
   feedback: (body) => codette().feedback(body),
   learningReport: () => codette().learningReport(),
   // Any other route, with the token; rejects with CodetteError {status, code, message}.

@@ -22,6 +22,8 @@ const state = {
   live: false,
   pollTimer: null,
   selected: null,
+  listed: new Map(), // suggestion id -> the session's suggestion, as listed
+
   // late: the job passed a deadline (jobs.js) and the page stopped waiting; stopWatch ends its watch.
   session: { id: null, jobId: null, result: null, busy: false, pending: false, late: false, stopWatch: null },
   given: new Map(), // suggestion_id -> kind sent
@@ -460,8 +462,11 @@ function renderSuggestions(tracks) {
   const list = $("suggestions");
   delete list.dataset.ranked;
   const all = tracks.flatMap((t) => t.suggestions).sort((a, b) => a.priority - b.priority || b.confidence - a.confidence);
+  $("preview-set").replaceChildren();
   if (!all.length) { list.replaceChildren(h("li", { class: "help" }, "No suggestions: nothing to fix.")); return; }
+  state.listed = new Map(all.map((s) => [s.id, s]));
   list.replaceChildren(...all.map(suggestionItem));
+  $("preview-set").replaceChildren(previewSetControl());
   rankSuggestions();
 }
 
@@ -555,7 +560,8 @@ function suggestionItem(s) {
 // The moves the server can render (core/render.py RENDERABLE_TYPES); others answer 422 not_renderable.
 const RENDERABLE = new Set(["gain", "eq_cut", "eq_boost", "high_pass", "low_pass", "compression", "limiting",
   "de_ess", "stereo_width", "saturation"]);
-const renderable = (s) => RENDERABLE.has(s.type)
+// A "back the compressor off" move cannot be rendered: no render un-compresses a track (core.render).
+const renderable = (s) => (RENDERABLE.has(s.type) && !(s.type === "compression" && s.parameters && s.parameters.action === "reduce"))
   || (s.type === "cleanup" && ["dc_removal", "gate"].includes(s.parameters && s.parameters.process));
 
 const PREVIEW_POLL_MS = 400; // a preview takes about a second
@@ -590,7 +596,9 @@ function verdictBlock(result, evidence) {
 
 function previewPanel(result, urls, evidence) {
   const lines = new Map(citedLines(result, evidence).map((l) => [l.key, l]));
-  const rows = Object.keys(result.before).map((k) => {
+  const known = (v) => v !== null && v !== undefined;
+  const shown = Object.keys(result.before).filter((k) => known(result.before[k]) || known(result.after[k]));
+  const rows = shown.map((k) => {
     const a = result.before[k], b = result.after[k];
     const delta = a === null || b === null || b === undefined ? "" : `${b - a >= 0 ? "+" : ""}${(b - a).toFixed(2)}`;
     const line = lines.get(k);
@@ -624,6 +632,50 @@ function previewPanel(result, urls, evidence) {
     effects,
     h("div", { class: "ab-row" }, player, toggle, label),
     h("p", { class: "help" }, `${fmt(a.duration_s, 0)} s from ${fmt(a.start_s, 0)} s, ${match}.`));
+}
+
+// How many of the first listed moves "Preview together" renders at once.
+const PREVIEW_SET_SIZE = 3;
+
+// The first renderable moves in the list's current order (the server's ranking once it arrived).
+function topMoves() {
+  const ids = [...$("suggestions").querySelectorAll(":scope > li.suggestion")].map((li) => li.dataset.id);
+  return ids.map((id) => state.listed.get(id)).filter((s) => s && renderable(s)).slice(0, PREVIEW_SET_SIZE);
+}
+
+// Preview the top moves together: rendered on their tracks, the session step run again, the mix
+// before/after with an A/B of the mixdown (POST /sessions/<id>/preview).
+function previewSetControl() {
+  const box = h("div", { class: "preview" });
+  const status = h("span", { class: "preview-status", role: "status" });
+  const button = h("button", { type: "button", class: "preview-set-btn", onclick: async () => {
+    const moves = topMoves(), sessionId = state.session && state.session.id;
+    if (!moves.length || !sessionId) { status.textContent = "no move here can be rendered"; return; }
+    button.disabled = true;
+    status.textContent = `rendering the first ${moves.length} renderable move${moves.length === 1 ? "" : "s"} in the mix…`;
+    try {
+      const created = await api.previewSession(sessionId, moves.map((s) => s.id));
+      const job = created.status === "done" ? await api.job(created.job_id)
+        : await waitForJob(created.job_id, { what: "preview", pollMs: PREVIEW_POLL_MS });
+      if (job.status !== "done") throw new Error((job.error && job.error.message) || "the preview failed");
+      const urls = { before: await audioUrl(job.result.audio.before), after: await audioUrl(job.result.audio.after) };
+      const each = job.result.resolved_by_suggestion || {};
+      const which = h("ul", { class: "set-moves" }, ...moves.map((s) => h("li", { "data-id": s.id },
+        `${s.type.replace(/_/g, " ")} on ${trackName(s.target.track_id)}: ${each[s.id] ? "resolved" : "not resolved"}`)));
+      const panel = previewPanel(job.result, urls, {});
+      const done = moves.filter((s) => each[s.id]).length;
+      panel.querySelector(".verdict").textContent = job.result.resolved
+        ? `Resolved: what ${moves.length === 1 ? "this move answers" : `these ${moves.length} moves answer`} no longer fires in the mix.`
+        : `Resolved for ${done} of ${moves.length} move${moves.length === 1 ? "" : "s"}, with all of them made together.`;
+      box.replaceChildren(which, panel);
+      status.textContent = "ready";
+    } catch (err) {
+      status.textContent = `no preview: ${err.message}`;
+    } finally {
+      button.disabled = false;
+    }
+  } }, "Preview the top moves together");
+  return h("div", { class: "preview-row" }, button, status, box);
 }
 
 function previewControl(s) {

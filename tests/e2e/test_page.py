@@ -190,6 +190,35 @@ def test_preview_shows_before_after_and_toggles_a_b(page: Any) -> None:
     item.screenshot(path=str(ARTIFACTS / "e2e-preview.png"))
 
 
+def test_the_top_moves_preview_together_in_the_mix(page: Any) -> None:
+    """ "Preview together": the first renderable moves rendered on their tracks at once, the session
+    step run again, the mix's figures before and after, and an A/B of the mixdown."""
+    page.locator("#suggestions .suggestion").first.wait_for(timeout=WAIT_MS)
+    box = page.locator("#preview-set")
+    box.locator("button.preview-set-btn").click()
+    panel = box.locator(".preview-panel")
+    panel.wait_for(timeout=60_000)
+    sync_api.expect(box.locator(".preview-status")).to_have_text("ready")
+    moves = box.locator("ul.set-moves li")
+    assert 1 <= moves.count() <= 3
+    sync_api.expect(moves.first).to_contain_text(re.compile(r": (resolved|not resolved)$"))
+    sync_api.expect(panel.locator(".verdict")).to_contain_text(re.compile(r"^Resolved"))
+    cells = panel.locator("tbody tr").evaluate_all(
+        "(rows) => rows.map((r) => ['td.before', 'td.after'].map((c) => r.querySelector(c).textContent))"
+    )
+    assert cells and ["—", "—"] not in cells  # a figure unknown before and after is not listed
+    loudness = panel.locator("tr[data-measure=mix_lufs]")
+    sync_api.expect(loudness.locator("td.before")).to_have_text(re.compile(r"^-?\d+\.\d\d$"))
+    sync_api.expect(loudness.locator("td.after")).to_have_text(re.compile(r"^-?\d+\.\d\d$"))
+    toggle = panel.locator("button.ab")
+    before_src = panel.locator("audio").get_attribute("src")
+    toggle.click()
+    sync_api.expect(panel.locator(".ab-label")).to_have_text("B: after")
+    after_src = panel.locator("audio").get_attribute("src")
+    assert before_src and after_src and before_src != after_src and after_src.startswith("blob:")
+    box.screenshot(path=str(ARTIFACTS / "e2e-preview-set.png"))
+
+
 def report(api_url: str) -> dict[str, Any]:
     r = requests.get(f"{api_url}/api/v1/users/me/learning-report", headers=auth(USER), timeout=10)
     assert r.status_code == 200, r.text
