@@ -1,11 +1,13 @@
-"""Track jobs whose broker message was lost are sent again.
+"""Jobs whose broker message was lost are sent again.
 
 kombu's Redis transport takes a message off its queue (BRPOP) before it records it as delivered and
 unacknowledged; a connection lost between the two (Redis restarting, a worker killed at that
 moment) loses the message, and its job would stay ``queued`` for as long as it lives (seen in the
 resilience tests: 1 of 12 jobs after three Redis restarts, 1 of 40 after worker kills). Every live
 worker checks on its heartbeat: with the queues empty, a track job sent more than LOST_AFTER_S ago
-that is still ``queued`` and whose message no worker holds has no message anywhere. Seen so on two
+that is unfinished and whose message no worker holds has no message anywhere: ``queued``, or
+``running`` after a retry (the task sent its next attempt as a new message, and that one was lost;
+a running task's own message is held until it ends, by a dead worker's too). Seen so on two
 checks CONFIRM_S apart (not a message between the pop and its record), it is sent again: a batch's
 track as its own task, a session's tracks as a new chord of them and the session step, which the
 lost chord would never have run. Tasks are idempotent, so a message found lost by two workers at
@@ -26,13 +28,13 @@ import time
 from collections import defaultdict
 
 from config import ANALYSIS_QUEUE, LEARNING_QUEUE
-from service.messages import JobKind, JobStatus
+from service.messages import JobKind
 from service.model import Job
 from service.ports import Ports
 
 log = logging.getLogger(__name__)
 
-#: A track job sent this long ago (s) and still queued with no message anywhere is a suspect.
+#: A track job sent this long ago (s) and unfinished with no message anywhere is a suspect.
 LOST_AFTER_S = 30.0
 #: A suspect still so on a check this much later (s) is sent again.
 CONFIRM_S = 10.0
@@ -81,13 +83,13 @@ def resend_lost(ports: Ports, *, now_s: float, suspects: dict[str, float]) -> in
 
 
 def _missing_tracks(ports: Ports, held: set[str], *, before_s: float) -> list[Job]:
-    """Track jobs sent before ``before_s``, still queued, whose message no worker holds."""
+    """Track jobs sent before ``before_s``, unfinished, whose message no worker holds."""
     out = []
     for job_id in ports.lost.sent_track_jobs(before_s=before_s):
         if job_id in held:
             continue
         job = ports.jobs.job(job_id)
-        if job is not None and job.status is JobStatus.QUEUED:
+        if job is not None and not job.status.finished:
             out.append(job)
     return out
 

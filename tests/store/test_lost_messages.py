@@ -80,6 +80,24 @@ def test_a_sent_track_job_with_no_message_anywhere_is_sent_again_once_confirmed(
     assert suspects == {}
 
 
+def test_a_running_track_job_whose_retry_message_was_lost_is_sent_again(ports: Any) -> None:
+    """A retry goes out as a new message while the job stays ``running``; lost, nothing would run it.
+    A running job whose message a worker holds (its task is running) is left alone."""
+    owner = "frank"
+    retried, running = track_job(ports, owner), track_job(ports, owner)
+    ports.admission.wait(owner, [retried.job_id, running.job_id])
+    ports.admission.mark_admitted(owner, [retried.job_id, running.job_id], [])
+    for job in (retried, running):
+        ports.jobs.update_job(job.job_id, status=JobStatus.RUNNING, stage="analysis")
+    deliver(ports, running, "tag-5")
+    suspects: dict[str, float] = {}
+    later = time.time() + LOST_AFTER_S + 1
+    resend_lost(ports, now_s=later, suspects=suspects)
+    assert set(suspects) == {retried.job_id}
+    assert resend_lost(ports, now_s=later + CONFIRM_S, suspects=suspects) == 1
+    assert ports.queue.named("analyze_track") == [(retried.job_id, retried.sha256)]
+
+
 def test_nothing_is_judged_while_a_queue_holds_messages(ports: Any) -> None:
     owner = "bob"
     waiting = track_job(ports, owner)
