@@ -17,9 +17,14 @@ pytestmark = pytest.mark.integration
 TIMEOUT_S = 180
 
 
-def run_client(*args: str) -> subprocess.CompletedProcess[str]:
-    cmd = [sys.executable, "-m", "client", "analyze", *args, "--timeout", "120"]
+def cli(*args: str) -> subprocess.CompletedProcess[str]:
+    """``python -m client ARGS`` from the checkout, its output captured."""
+    cmd = [sys.executable, "-m", "client", *args]
     return subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=TIMEOUT_S, check=False)
+
+
+def run_client(*args: str) -> subprocess.CompletedProcess[str]:
+    return cli("analyze", *args, "--timeout", "120")
 
 
 @pytest.fixture
@@ -80,19 +85,24 @@ def test_bad_token_and_missing_path_exit_2(stems: Path, api_url: str) -> None:
     assert done.returncode == 2 and "no such file or folder" in done.stderr
 
 
+def song(folder: Path, names: tuple[str, ...], *, seed: int) -> Path:
+    """A folder of 3 s synthesized stems with these file names (content from ``seed`` on)."""
+    folder.mkdir()
+    for i, name in enumerate(names):
+        (folder / name).write_bytes(wav_bytes(seconds=3.0, seed=seed + i))
+    return folder
+
+
 def run_session(folder: Path, api_url: str, *args: str) -> subprocess.CompletedProcess[str]:
-    cmd = [sys.executable, "-m", "client", "session", str(folder), "--url", api_url]
-    cmd += ["--token", TOKENS["alice"], "--timeout", "120", *args]
-    return subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=TIMEOUT_S, check=False)
+    return cli("session", str(folder), "--url", api_url, "--token", TOKENS["alice"], "--timeout", "120",
+               *args)  # fmt: skip
 
 
 def test_session_of_a_folder_prints_mix_issues_and_ranked_moves(
     api_url: str, workers: list[str], tmp_path: Path
 ) -> None:
-    folder = tmp_path / "My Song (v2)"
-    folder.mkdir()
-    for i, name in enumerate(("Kick.wav", "bass DI.wav", "lead vocal.wav", "fx riser.wav")):
-        (folder / name).write_bytes(wav_bytes(seconds=3.0, seed=7201 + i))
+    names = ("Kick.wav", "bass DI.wav", "lead vocal.wav", "fx riser.wav")
+    folder = song(tmp_path / "My Song (v2)", names, seed=7201)
     done = run_session(folder, api_url, "--bpm", "120")
     assert done.returncode == 0, done.stderr
     head = done.stdout.splitlines()[0]
@@ -113,18 +123,14 @@ def test_session_of_a_folder_prints_mix_issues_and_ranked_moves(
 
 
 def run_preview(api_url: str, *args: str) -> subprocess.CompletedProcess[str]:
-    cmd = [sys.executable, "-m", "client", "preview", *args, "--url", api_url]
-    cmd += ["--token", TOKENS["alice"], "--timeout", "120"]
-    return subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=TIMEOUT_S, check=False)
+    return cli("preview", *args, "--url", api_url, "--token", TOKENS["alice"], "--timeout", "120")
 
 
 def test_preview_prints_the_verdict_and_figures_and_saves_the_excerpts(
     api_url: str, workers: list[str], tmp_path: Path
 ) -> None:
-    folder = tmp_path / "preview song"
-    folder.mkdir()
-    for i, name in enumerate(("kick.wav", "bass.wav", "keys.wav", "lead vocal.wav")):
-        (folder / name).write_bytes(wav_bytes(seconds=3.0, seed=7301 + i))
+    names = ("kick.wav", "bass.wav", "keys.wav", "lead vocal.wav")
+    folder = song(tmp_path / "preview song", names, seed=7301)
     done = run_session(folder, api_url, "--json", "--limit", "20")
     assert done.returncode == 0, done.stderr
     found = json.loads(done.stdout)["suggestions"]["suggestions"]
@@ -153,9 +159,7 @@ def test_preview_prints_the_verdict_and_figures_and_saves_the_excerpts(
     assert missing.returncode == 2 and "not_found" in missing.stderr
 
     def feedback(*args: str) -> subprocess.CompletedProcess[str]:
-        cmd = [sys.executable, "-m", "client", "feedback", *args, "--url", api_url]
-        cmd += ["--token", TOKENS["alice"]]
-        return subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=TIMEOUT_S, check=False)
+        return cli("feedback", *args, "--url", api_url, "--token", TOKENS["alice"])
 
     applied = feedback(first["id"], "applied", "--rating", "5")
     assert applied.returncode == 0 and applied.stdout.startswith(f"recorded: applied {first['id']}"), applied
