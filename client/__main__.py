@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from client import feedback_cli, preview_cli, session_cli
-from client.files import NoAudioFiles, collect_audio
+from client.files import NoAudioFiles, collect_audio, read_token
 from client.library import Codette
 from client.progress import ProgressView
 from client.rest import ClientError
@@ -133,7 +133,7 @@ def rows_of(tracker: Tracker, labels: dict[str, str] | None = None) -> list[Row]
 def analyze(args: argparse.Namespace) -> int:
     view = ProgressView(sys.stderr, quiet=args.quiet)
     try:
-        token = args.token if args.token is not None else args.token_file.read_text().strip()
+        token = read_token(args.token, args.token_file)
         files = collect_audio(args.paths)
     except (OSError, NoAudioFiles) as exc:
         print(f"codette: {exc}", file=sys.stderr)

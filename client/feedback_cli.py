@@ -14,6 +14,7 @@ import argparse
 import sys
 from typing import Any
 
+from client.files import read_token
 from client.library import Codette
 from client.rest import ClientError
 
@@ -37,7 +38,7 @@ def parameters(pairs: list[str]) -> dict[str, float]:
 
 def run(args: argparse.Namespace) -> int:
     try:
-        token = args.token if args.token is not None else args.token_file.read_text().strip()
+        token = read_token(args.token, args.token_file)
         chosen = parameters(args.set or [])
     except (OSError, ValueError) as exc:
         print(f"codette: {exc}", file=sys.stderr)

@@ -1,4 +1,5 @@
-"""Which files to upload: audio files named directly, or found (recursively) in folders."""
+"""What the command line reads from disk: the audio files to upload (named directly, or found
+recursively in folders) and the bearer token."""
 
 from __future__ import annotations
 
@@ -34,3 +35,13 @@ def collect_audio(paths: Iterable[str | Path]) -> list[Path]:
     if not unique:
         raise NoAudioFiles(f"no audio files ({', '.join(sorted(AUDIO_SUFFIXES))}) in {', '.join(searched)}")
     return unique
+
+
+def read_token(token: str | None, token_file: Path | None) -> str:
+    """The bearer token: given on the command line, else the first line of ``token_file`` (OSError
+    when it cannot be read)."""
+    if token is not None:
+        return token
+    if token_file is None:
+        raise FileNotFoundError("no token: give --token or --token-file")
+    return token_file.read_text().strip()

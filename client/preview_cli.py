@@ -16,6 +16,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from client.files import read_token
 from client.library import Codette
 from client.rest import ClientError
 
@@ -58,7 +59,7 @@ def report(result: dict[str, Any], *, saved: list[Path]) -> str:
 
 def run(args: argparse.Namespace) -> int:
     try:
-        token = args.token if args.token is not None else args.token_file.read_text().strip()
+        token = read_token(args.token, args.token_file)
     except OSError as exc:
         print(f"codette: {exc}", file=sys.stderr)
         return EXIT_USAGE

@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from client.files import NoAudioFiles, collect_audio
+from client.files import NoAudioFiles, collect_audio, read_token
 from client.library import Codette
 from client.progress import ProgressView
 from client.rest import ClientError, sha256_file
@@ -117,7 +117,7 @@ def report(job: dict[str, Any], suggestions: dict[str, Any]) -> str:
 def run(args: argparse.Namespace) -> int:
     view = ProgressView(sys.stderr, quiet=args.quiet)
     try:
-        token = args.token if args.token is not None else args.token_file.read_text().strip()
+        token = read_token(args.token, args.token_file)
         files = collect_audio(args.paths)
     except (OSError, NoAudioFiles) as exc:
         print(f"codette: {exc}", file=sys.stderr)
