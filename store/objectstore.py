@@ -126,8 +126,11 @@ class ObjectBlobStore:
     def check_access(self) -> None:
         """List one key under the prefix (what retention does): StorageUnavailable when the endpoint is
         unreachable, the bucket missing or the credentials refused (a process's start-up check)."""
+        self._list_one(self._s3)
+
+    def _list_one(self, client: Any) -> None:
         with storage_errors(f"bucket {self.bucket!r} at {self.settings.endpoint_url or 'AWS'}"):
-            self._s3.list_objects_v2(Bucket=self.bucket, Prefix=self.settings.prefix, MaxKeys=1)
+            client.list_objects_v2(Bucket=self.bucket, Prefix=self.settings.prefix, MaxKeys=1)
 
     def check(self) -> None:
         """/health's probe: ``check_access`` with one attempt and PROBE_TIMEOUT_S timeouts, its answer
@@ -136,10 +139,7 @@ class ObjectBlobStore:
         with self._probe_lock:
             if self._probe is None or now - self._probe[0] >= PROBE_TTL_S:
                 try:
-                    with storage_errors(f"bucket {self.bucket!r} at {self.settings.endpoint_url or 'AWS'}"):
-                        self._probe_client().list_objects_v2(
-                            Bucket=self.bucket, Prefix=self.settings.prefix, MaxKeys=1
-                        )
+                    self._list_one(self._probe_client())
                     self._probe = (now, None)
                 except StorageUnavailable as exc:
                     self._probe = (now, exc.message)
