@@ -84,25 +84,20 @@ def resend_lost(ports: Ports, *, now_s: float, suspects: dict[str, float]) -> in
 
 def _missing_tracks(ports: Ports, held: set[str], *, before_s: float) -> list[Job]:
     """Track jobs sent before ``before_s``, unfinished, whose message no worker holds."""
-    out = []
-    for job_id in ports.lost.sent_track_jobs(before_s=before_s):
-        if job_id in held:
-            continue
-        job = ports.jobs.job(job_id)
-        if job is not None and not job.status.finished:
-            out.append(job)
-    return out
+    unheld = tuple(j for j in ports.lost.sent_track_jobs(before_s=before_s) if j not in held)
+    return [job for job in ports.jobs.jobs(unheld) if not job.status.finished]
 
 
 def _missing_others(ports: Ports, held: set[str], *, before_s: float) -> list[Job]:
     """Session, compare and preview jobs sent before ``before_s``, unfinished, whose message no worker
     holds (a session only once its tracks are finished); finished and expired ones are forgotten."""
-    out, gone = [], []
-    for job_id in ports.lost.sent_jobs(before_s=before_s):
-        job = ports.jobs.job(job_id)
-        if job is None or job.status.finished:
-            gone.append(job_id)
-        elif job_id not in held and all(c.status.finished for c in ports.jobs.jobs(job.children)):
-            out.append(job)
-    ports.lost.forget_sent(gone)
-    return out
+    sent = ports.lost.sent_jobs(before_s=before_s)
+    jobs = {job.job_id: job for job in ports.jobs.jobs(tuple(sent))}
+    ports.lost.forget_sent([j for j in sent if j not in jobs or jobs[j].status.finished])  # or expired
+    return [
+        job
+        for job in jobs.values()
+        if not job.status.finished
+        and job.job_id not in held
+        and all(c.status.finished for c in ports.jobs.jobs(job.children))
+    ]
