@@ -30,15 +30,15 @@ def session_measures(session: SessionAnalysis, suggestion: Suggestion) -> dict[s
     tid = suggestion.target.track_id
     out: dict[str, float | None] = {"mix_lufs": session.mix.integrated_lufs}
     pair = suggestion.evidence.get("masked_track")
-    overlaps = [
-        c.overlap
-        for c in session.masking.conflicts
-        if tid in (c.track_a, c.track_b)
-        and c.band == suggestion.target.band
-        and (pair is None or pair in (c.track_a, c.track_b))
-    ]
     if suggestion.target.band is not None and "overlap" in suggestion.evidence:
-        out["overlap"] = max(overlaps) if overlaps else 0.0
+        overlaps = [
+            c.overlap
+            for c in session.masking.conflicts
+            if tid in (c.track_a, c.track_b)
+            and c.band == suggestion.target.band
+            and (pair is None or pair in (c.track_a, c.track_b))
+        ]
+        out["overlap"] = max(overlaps, default=0.0)
     level = next((lv for lv in session.balance.types if tid in lv.track_ids), None)
     if level is not None:
         out["relative_db"] = level.relative_db
