@@ -585,8 +585,10 @@ function measureName(key) {
 }
 
 // The verdict, then each cited measure with a line: back on the right side of it, or still past it.
-function verdictBlock(result, evidence) {
+// `headline` replaces the verdict's own (a set of moves says it for all of them).
+function verdictBlock(result, evidence, headline) {
   const v = verdict(result, evidence);
+  if (headline) v.headline = headline;
   const item = (l) => h("li", { class: l.back ? "back" : "past", "data-measure": l.key },
     `${measureName(l.key)}: ${fmt(l.before, 2)} → ${fmt(l.after, 2)}, ${lineText(l)}`);
   return h("div", { class: "verdict-block" },
@@ -594,7 +596,7 @@ function verdictBlock(result, evidence) {
     v.back.length || v.past.length ? h("ul", { class: "lines" }, ...v.back.map(item), ...v.past.map(item)) : null);
 }
 
-function previewPanel(result, urls, evidence) {
+function previewPanel(result, urls, evidence, headline = null) {
   const lines = new Map(citedLines(result, evidence).map((l) => [l.key, l]));
   const known = (v) => v !== null && v !== undefined;
   const shown = Object.keys(result.before).filter((k) => known(result.before[k]) || known(result.after[k]));
@@ -623,7 +625,7 @@ function previewPanel(result, urls, evidence) {
     ? h("ul", { class: "side-effects" }, ...result.side_effects.map((e) => h("li", {}, e.message)))
     : h("p", { class: "no-effects" }, "No side effects past the thresholds.");
   return h("div", { class: "preview-panel" },
-    verdictBlock(result, evidence),
+    verdictBlock(result, evidence, headline),
     h("table", { class: "before-after" },
       h("thead", {}, h("tr", {}, h("th", { scope: "col" }, "Measure"), h("th", { scope: "col" }, "Before"),
         h("th", { scope: "col" }, "After"), h("th", { scope: "col" }, "Change"),
@@ -632,6 +634,16 @@ function previewPanel(result, urls, evidence) {
     effects,
     h("div", { class: "ab-row" }, player, toggle, label),
     h("p", { class: "help" }, `${fmt(a.duration_s, 0)} s from ${fmt(a.start_s, 0)} s, ${match}.`));
+}
+
+// A created preview job followed to its end (within jobs.js's deadlines), with its excerpts fetched:
+// {job, urls}. Throws the job's error when it failed.
+async function finishedPreview(created, onUpdate) {
+  const job = created.status === "done" ? await api.job(created.job_id)
+    : await waitForJob(created.job_id, { what: "preview", pollMs: PREVIEW_POLL_MS, onUpdate });
+  if (job.status !== "done") throw new Error((job.error && job.error.message) || "the preview failed");
+  const urls = { before: await audioUrl(job.result.audio.before), after: await audioUrl(job.result.audio.after) };
+  return { job, urls };
 }
 
 // How many of the first listed moves "Preview together" renders at once.
@@ -654,20 +666,15 @@ function previewSetControl() {
     button.disabled = true;
     status.textContent = `rendering the first ${moves.length} renderable move${moves.length === 1 ? "" : "s"} in the mix…`;
     try {
-      const created = await api.previewSession(sessionId, moves.map((s) => s.id));
-      const job = created.status === "done" ? await api.job(created.job_id)
-        : await waitForJob(created.job_id, { what: "preview", pollMs: PREVIEW_POLL_MS });
-      if (job.status !== "done") throw new Error((job.error && job.error.message) || "the preview failed");
-      const urls = { before: await audioUrl(job.result.audio.before), after: await audioUrl(job.result.audio.after) };
+      const { job, urls } = await finishedPreview(await api.previewSession(sessionId, moves.map((s) => s.id)));
       const each = job.result.resolved_by_suggestion || {};
       const which = h("ul", { class: "set-moves" }, ...moves.map((s) => h("li", { "data-id": s.id },
         `${s.type.replace(/_/g, " ")} on ${trackName(s.target.track_id)}: ${each[s.id] ? "resolved" : "not resolved"}`)));
-      const panel = previewPanel(job.result, urls, {});
       const done = moves.filter((s) => each[s.id]).length;
-      panel.querySelector(".verdict").textContent = job.result.resolved
+      const headline = job.result.resolved
         ? `Resolved: what ${moves.length === 1 ? "this move answers" : `these ${moves.length} moves answer`} no longer fires in the mix.`
         : `Resolved for ${done} of ${moves.length} move${moves.length === 1 ? "" : "s"}, with all of them made together.`;
-      box.replaceChildren(which, panel);
+      box.replaceChildren(which, previewPanel(job.result, urls, {}, headline));
       status.textContent = "ready";
     } catch (err) {
       status.textContent = `no preview: ${err.message}`;
@@ -689,12 +696,9 @@ function previewControl(s) {
     try {
       const created = stalled || await api.preview(s.id);
       stalled = null;
-      const job = created.status === "done" ? await api.job(created.job_id)
-        : await waitForJob(created.job_id, { what: "preview", pollMs: PREVIEW_POLL_MS, onUpdate: (j) => {
-          if (j.status === "running") status.textContent = `rendering… (${j.stage})`;
-        } });
-      if (job.status !== "done") throw new Error((job.error && job.error.message) || "the preview failed");
-      const urls = { before: await audioUrl(job.result.audio.before), after: await audioUrl(job.result.audio.after) };
+      const { job, urls } = await finishedPreview(created, (j) => {
+        if (j.status === "running") status.textContent = `rendering… (${j.stage})`;
+      });
       box.replaceChildren(previewPanel(job.result, urls, s.evidence));
       status.textContent = created.cached ? "ready (cached)" : "ready";
       button.textContent = "Preview";
