@@ -660,13 +660,18 @@ function topMoves() {
 function previewSetControl() {
   const box = h("div", { class: "preview" });
   const status = h("span", { class: "preview-status", role: "status" });
+  // the job the page stopped waiting for and the moves it renders: Retry waits for it again (jobs.js)
+  let stalled = null;
   const button = h("button", { type: "button", class: "preview-set-btn", onclick: async () => {
-    const moves = topMoves(), sessionId = state.session && state.session.id;
+    const moves = stalled ? stalled.moves : topMoves(), sessionId = state.session && state.session.id;
     if (!moves.length || !sessionId) { status.textContent = "no move here can be rendered"; return; }
     button.disabled = true;
-    status.textContent = `rendering the first ${moves.length} renderable move${moves.length === 1 ? "" : "s"} in the mix…`;
+    status.textContent = stalled ? "waiting for the preview again…"
+      : `rendering the first ${moves.length} renderable move${moves.length === 1 ? "" : "s"} in the mix…`;
     try {
-      const { job, urls } = await finishedPreview(await api.previewSession(sessionId, moves.map((s) => s.id)));
+      const created = stalled ? stalled.created : await api.previewSession(sessionId, moves.map((s) => s.id));
+      stalled = null;
+      const { job, urls } = await finishedPreview(created);
       const each = job.result.resolved_by_suggestion || {};
       const which = h("ul", { class: "set-moves" }, ...moves.map((s) => h("li", { "data-id": s.id },
         `${s.type.replace(/_/g, " ")} on ${trackName(s.target.track_id)}: ${each[s.id] ? "resolved" : "not resolved"}`)));
@@ -676,8 +681,11 @@ function previewSetControl() {
         : `Resolved for ${done} of ${moves.length} move${moves.length === 1 ? "" : "s"}, with all of them made together.`;
       box.replaceChildren(which, previewPanel(job.result, urls, {}, headline));
       status.textContent = "ready";
+      button.textContent = "Preview the top moves together";
     } catch (err) {
+      if (err instanceof JobStalled) stalled = { created: { job_id: err.job.job_id, status: err.job.status }, moves };
       status.textContent = `no preview: ${err.message}`;
+      button.textContent = stalled ? "Retry" : "Preview the top moves together";
     } finally {
       button.disabled = false;
     }

@@ -9,6 +9,7 @@ worker would answer) and release it, and add one suggestion to a real session's 
 
 from __future__ import annotations
 
+import json
 import re
 import time
 from collections.abc import Iterator
@@ -63,6 +64,7 @@ class Between:
 
     hold_session: bool = False
     hold_preview: bool = False
+    hold_set: bool = False
     held: dict[str, str] = field(default_factory=dict)
     #: "queued" (no worker took it), "running" (a worker never finishes it) or "" (released).
     state: str = "queued"
@@ -141,6 +143,19 @@ def page(
         else:
             hold(route, between.hold_preview)
 
+    def preview_set(route: Any) -> None:
+        """The set preview, without the suggestion the test added (the server never listed it)."""
+        body = route.request.post_data_json
+        body["suggestion_ids"] = [i for i in body["suggestion_ids"] if i != MUD_ID]
+        response = route.fetch(post_data=json.dumps(body))
+        payload = response.json()
+        if not between.hold_set or response.status != 202:
+            route.fulfill(response=response)
+            return
+        fake = f"held-{payload['job_id']}"
+        between.held[fake] = payload["job_id"]
+        route.fulfill(status=202, json={**payload, "job_id": fake, "status": "queued", "cached": False})
+
     def health(route: Any) -> None:
         if between.health is None:
             route.fallback()
@@ -150,6 +165,7 @@ def page(
     clip = _wav(0.1 * np.sin(2 * np.pi * 220.0 * np.arange(SR) / SR))
     pg.route("**/api/v1/sessions/*/analyze", lambda route: hold(route, between.hold_session))
     pg.route("**/api/v1/suggestions/*/preview", preview)
+    pg.route("**/api/v1/sessions/*/preview", preview_set)
     pg.route("**/api/v1/jobs/*", jobs)
     pg.route(
         "**/api/v1/previews/canned-mud/*", lambda route: route.fulfill(body=clip, content_type="audio/wav")
@@ -250,6 +266,31 @@ def test_a_preview_that_never_finishes_is_given_up(page: Any, between: Between) 
     )
     sync_api.expect(item.locator("button.preview-btn")).to_have_text("Retry")
     between.hold_preview, between.state = False, ""
+
+
+def test_a_set_preview_no_worker_takes_says_so_and_retry_shows_it(
+    page: Any, api_url: str, between: Between
+) -> None:
+    """The top moves previewed together, held back as no free worker would: Retry waits for the same
+    job with the same moves, and shows it."""
+    between.hold_set, between.state = True, "queued"
+    between.held.clear()
+    box = page.locator("#preview-set")
+    button = box.locator("button.preview-set-btn")
+    button.click()
+    status = box.locator(".preview-status")
+    sync_api.expect(status).to_contain_text(
+        f"no worker picked up the preview in {START_S} s", timeout=WAIT_MS
+    )
+    sync_api.expect(button).to_have_text("Retry")
+    (fake,) = list(between.held)
+    wait_done(api_url, fake, between)
+    between.hold_set, between.state = False, ""
+    button.click()
+    sync_api.expect(box.locator(".preview-panel")).to_have_count(1, timeout=WAIT_MS)
+    sync_api.expect(status).to_have_text("ready")
+    sync_api.expect(button).to_have_text("Preview the top moves together")
+    assert len(between.held) == 1  # Retry waited for the same job; it did not queue another
 
 
 def test_the_verdict_says_which_cited_lines_are_cleared_and_which_are_not(page: Any) -> None:
