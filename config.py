@@ -63,6 +63,10 @@ class Settings:
     redis_connect_timeout_s: float = 2.0
     #: GET /health's own Redis timeouts, so a load balancer's check gets its 503 within a second.
     health_timeout_s: float = 0.3
+    #: Seconds between a worker's heartbeats (worker/heartbeat.py): /health counts a worker live for
+    #: 3 beats, and an instance silent for 6 is dead and its messages are given back (30 s by default).
+    #: Every API and worker host must use the same value.
+    worker_heartbeat_s: float = 5.0
     socketio_channel: str = SOCKETIO_CHANNEL
     #: A learning rebuild waits this long after the feedback that queued it, so a burst of feedback
     #: rebuilds the population prior once.
@@ -99,6 +103,8 @@ class Settings:
                 f" {self.task_time_limit_s}, {self.visibility_timeout_s}):"
                 " a task must time out before the broker redelivers it"
             )
+        if not 0.5 <= self.worker_heartbeat_s <= 60.0:
+            raise SettingsError(f"CODETTE_WORKER_HEARTBEAT_S={self.worker_heartbeat_s:g} is outside 0.5-60 s")
         if self.blob_backend not in BLOB_BACKENDS:
             raise SettingsError(f"CODETTE_BLOB_BACKEND={self.blob_backend!r} is not one of {BLOB_BACKENDS}")
         if self.s3_prefix and not self.s3_prefix.endswith("/"):
@@ -223,6 +229,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         redis_timeout_s=_float(env, "CODETTE_REDIS_TIMEOUT_S", d.redis_timeout_s),
         redis_connect_timeout_s=_float(env, "CODETTE_REDIS_CONNECT_TIMEOUT_S", d.redis_connect_timeout_s),
         health_timeout_s=_float(env, "CODETTE_HEALTH_TIMEOUT_S", d.health_timeout_s),
+        worker_heartbeat_s=_float(env, "CODETTE_WORKER_HEARTBEAT_S", d.worker_heartbeat_s),
         learning_debounce_s=_float(env, "CODETTE_LEARNING_DEBOUNCE_S", d.learning_debounce_s),
         blob_backend=_blob_backend(env),
         s3_endpoint=env.get("CODETTE_S3_ENDPOINT") or None,

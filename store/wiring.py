@@ -103,7 +103,7 @@ def build_stores(
         contexts=RedisContextStore(client, ttl_s=settings.result_ttl_s),
         publisher=publisher
         or RedisPublisher(settings.require_redis_url(), channel=settings.socketio_channel),
-        health=RedisHealth(client, probe=probe_client(settings)),
+        health=RedisHealth(client, probe=probe_client(settings), heartbeat_s=settings.worker_heartbeat_s),
         queue=queue or Unwired(),
         admission=RedisAdmission(client, ttl_s=settings.result_ttl_s),
         lost=RedisLostMessages(client),

@@ -1,12 +1,12 @@
 """Worker liveness, the messages each worker holds, and queue depths, in Redis.
 
-Each worker writes its hostname and the time into one sorted set every HEARTBEAT_S seconds (the
-Celery bootstep in worker/heartbeat.py) and removes itself on a clean shutdown; a worker that died
-stops counting after LIVE_WINDOW_S. Each worker *process* also beats as an instance
-(``hostname/pid/random``) and records the delivery tag of every message it receives; an instance
-silent for DEAD_AFTER_S is dead, and its tags still in kombu's ``unacked`` hash are its stale jobs,
-which a live worker gives back to the queue (worker/heartbeat.py) instead of waiting for the
-visibility timeout.
+Each worker writes its hostname and the time into one sorted set every Settings.worker_heartbeat_s
+(5 s by default; the Celery bootstep in worker/heartbeat.py) and removes itself on a clean shutdown;
+a worker that died stops counting after LIVE_BEATS beats. Each worker *process* also beats as an
+instance (``hostname/pid/random``) and records the delivery tag of every message it receives; an
+instance silent for DEAD_BEATS beats is dead, and its tags still in kombu's ``unacked`` hash are its
+stale jobs, which a live worker gives back to the queue (worker/heartbeat.py) instead of waiting for
+the visibility timeout.
 
 GET /health reads through its own client (``probe``) with short timeouts and no retries, so it
 answers within a second whatever state Redis is in.
@@ -26,11 +26,13 @@ from config import Settings
 from store import keys
 
 WORKERS_KEY = keys.WORKERS
+#: The default beat (Settings.worker_heartbeat_s); a worker counts as live for LIVE_BEATS beats.
 HEARTBEAT_S = 5.0
-LIVE_WINDOW_S = 3 * HEARTBEAT_S
-#: An instance silent this long is dead and its messages are given back (6 missed beats: a worker
-#: busy on a loaded machine is not mistaken for a dead one; a redelivery would still be harmless).
-DEAD_AFTER_S = 6 * HEARTBEAT_S
+LIVE_BEATS = 3
+#: An instance silent for this many beats is dead and its messages are given back (6 missed beats: a
+#: worker busy on a loaded machine is not mistaken for a dead one; a redelivery would still be harmless).
+DEAD_BEATS = 6
+DEAD_AFTER_S = DEAD_BEATS * HEARTBEAT_S
 #: Instances silent this long are forgotten (their claims were given back long before).
 FORGET_AFTER_S = 24 * 3600.0
 
@@ -51,17 +53,22 @@ def probe_client(settings: Settings) -> redis.Redis:
 class RedisHealth:
     """Reachability, heartbeats, claims and queue depths (service.ports.Health)."""
 
-    def __init__(self, client: redis.Redis, *, probe: redis.Redis | None = None) -> None:
+    def __init__(
+        self, client: redis.Redis, *, probe: redis.Redis | None = None, heartbeat_s: float = HEARTBEAT_S
+    ) -> None:
         self.redis = client
         self.probe = probe or client
+        self.live_window_s = LIVE_BEATS * heartbeat_s
+        self.dead_after_s = DEAD_BEATS * heartbeat_s
 
     # --- read by GET /health (the probe client) ----------------------------------------------
 
     def ping(self) -> None:
         self.probe.ping()
 
-    def live_workers(self, *, window_s: float = LIVE_WINDOW_S) -> list[str]:
-        return [str(h) for h in self.probe.zrangebyscore(WORKERS_KEY, time.time() - window_s, "+inf")]
+    def live_workers(self) -> list[str]:
+        since = time.time() - self.live_window_s
+        return [str(h) for h in self.probe.zrangebyscore(WORKERS_KEY, since, "+inf")]
 
     def queue_depths(self, queues: tuple[str, ...]) -> dict[str, int]:
         """Messages waiting in each queue (kombu's Redis transport keeps a queue as a list of its name)."""
@@ -113,7 +120,7 @@ class RedisHealth:
 
     def dead_instances(self, *, client: redis.Redis | None = None) -> list[str]:
         client = client or self.redis
-        ceiling = time.time() - DEAD_AFTER_S
+        ceiling = time.time() - self.dead_after_s
         return [str(i) for i in client.zrangebyscore(keys.WORKER_INSTANCES, "-inf", ceiling)]
 
     def take_over(self, instance: str) -> list[str] | None:

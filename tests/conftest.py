@@ -111,6 +111,7 @@ def stack_env(settings: Settings, **extra: str) -> dict[str, str]:
         CODETTE_TASK_SOFT_TIME_LIMIT_S=str(settings.task_soft_time_limit_s),
         CODETTE_TASK_TIME_LIMIT_S=str(settings.task_time_limit_s),
         CODETTE_VISIBILITY_TIMEOUT_S=str(settings.visibility_timeout_s),
+        CODETTE_WORKER_HEARTBEAT_S=str(settings.worker_heartbeat_s),
         PYTHONUNBUFFERED="1",
         **extra,
     )

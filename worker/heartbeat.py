@@ -1,19 +1,19 @@
 """The Celery bootstep that keeps this worker in the live set and gives dead workers' messages back.
 
-Every HEARTBEAT_S, on the worker's own timer, the worker beats under its name and as an instance
-(``hostname/pid/random``: a worker restarted under the same name is a new instance). Every message
-it receives is claimed by its delivery tag before it runs (the ``task_received`` signal, in the
-main process). A worker process killed outright (SIGKILL, a lost host) stops beating; after
-store.workers.DEAD_AFTER_S any live worker takes its claims and restores the ones still
-unacknowledged to their queue, exactly as kombu's own restore would after the visibility timeout
-(the original message, so a session's chord still counts it). Tasks are idempotent and finish a job
-once, so a message given back from a worker that was only slow costs a second look, not a second
-result.
+Every Settings.worker_heartbeat_s (CODETTE_WORKER_HEARTBEAT_S, 5 s), on the worker's own timer, the
+worker beats under its name and as an instance (``hostname/pid/random``: a worker restarted under
+the same name is a new instance). Every message it receives is claimed by its delivery tag before it
+runs (the ``task_received`` signal, in the main process). A worker process killed outright (SIGKILL,
+a lost host) stops beating; after store.workers.DEAD_BEATS beats any live worker takes its claims
+and restores the ones still unacknowledged to their queue, exactly as kombu's own restore would
+after the visibility timeout (the original message, so a session's chord still counts it). Tasks are
+idempotent and finish a job once, so a message given back from a worker that was only slow costs a
+second look, not a second result.
 
 A worker whose consumer reconnected to the broker (Redis restarted under it) beats as a new instance
 from its next tick: the messages its old connection could not give back, because Redis was away
-when it tried, are then returned DEAD_AFTER_S later like a dead worker's, not after the visibility
-timeout (an hour by default).
+when it tried, are then returned DEAD_BEATS beats later like a dead worker's, not after the
+visibility timeout (an hour by default).
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ from celery.signals import task_received
 from service.admission import admit_all
 from service.ports import Health
 from service.recovery import resend_lost
-from store.workers import DEAD_AFTER_S, HEARTBEAT_S
+from store.workers import DEAD_BEATS
 
 log = logging.getLogger(__name__)
 
@@ -59,7 +59,8 @@ def give_back(app: Any, health: Health) -> int:
 
 
 class Heartbeat(bootsteps.StartStopStep):
-    """Beats every HEARTBEAT_S on the worker's own timer; leaves the set on a clean shutdown."""
+    """Beats every Settings.worker_heartbeat_s on the worker's own timer; leaves the set on a clean
+    shutdown."""
 
     requires: ClassVar[set[str]] = {"celery.worker.components:Timer"}
 
@@ -70,6 +71,7 @@ class Heartbeat(bootsteps.StartStopStep):
         self._claim: Any = None
         self._restarts: int | None = None
         self._suspects: dict[str, float] = {}  # service.recovery's memory between ticks
+        self.beat_s = 0.0
 
     def start(self, worker: Any) -> None:
         health: Health = worker.app.ports.health
@@ -98,12 +100,13 @@ class Heartbeat(bootsteps.StartStopStep):
         self._claim = claim
         task_received.connect(claim, weak=False)
         health.beat(worker.hostname, self.instance)
-        self.tref = worker.timer.call_repeatedly(HEARTBEAT_S, tick, priority=10)
+        self.beat_s = worker.app.ports.settings.worker_heartbeat_s
+        self.tref = worker.timer.call_repeatedly(self.beat_s, tick, priority=10)
 
     def _after_reconnect(self, worker: Any) -> None:
         """After the consumer reconnected to the broker, beat as a new instance: messages the old
         connection could not give back (Redis was away when the worker tried) are then returned
-        DEAD_AFTER_S later, like a dead worker's, instead of after the visibility timeout."""
+        DEAD_BEATS beats later, like a dead worker's, instead of after the visibility timeout."""
         restarts = getattr(getattr(worker, "consumer", None), "restart_count", None)
         if not isinstance(restarts, int):
             return
@@ -111,7 +114,7 @@ class Heartbeat(bootsteps.StartStopStep):
             old, self.instance = self.instance, _new_instance(worker.hostname)
             log.warning(
                 "broker connection re-established: now %s; what %s still holds comes back in %.0f s",
-                self.instance, old, DEAD_AFTER_S,
+                self.instance, old, DEAD_BEATS * self.beat_s,
             )  # fmt: skip
         self._restarts = restarts
 

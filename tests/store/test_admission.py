@@ -105,3 +105,33 @@ def test_a_dead_instance_is_taken_over_once_with_only_its_unacknowledged_tags(se
         client.hdel(keys.KOMBU_UNACKED, *tags)
         health.leave("w@h", alive)
         client.close()
+
+
+def test_the_beat_setting_decides_when_a_worker_is_live_and_when_it_is_dead(settings: Settings) -> None:
+    """CODETTE_WORKER_HEARTBEAT_S=2: live for 3 beats (6 s), dead after 6 (12 s), on every host."""
+    health = build_stores(replace(settings, worker_heartbeat_s=2.0)).health
+    client = redis.Redis.from_url(settings.require_redis_url(), decode_responses=True)
+    name = f"w@{uuid.uuid4().hex}"
+    quiet, dead = f"{name}/1/a", f"{name}/2/b"
+    now = time.time()
+    client.zadd(keys.WORKERS, {name: now - 5.0})
+    client.zadd(keys.WORKER_INSTANCES, {quiet: now - 11.0, dead: now - 13.0})
+    try:
+        assert name in health.live_workers()
+        assert dead in health.dead_instances() and quiet not in health.dead_instances()
+        client.zadd(keys.WORKERS, {name: now - 7.0})
+        assert name not in health.live_workers()
+        default = build_stores(settings).health  # 5 s: the 13 s silence is not death yet
+        assert dead not in default.dead_instances()
+    finally:
+        client.zrem(keys.WORKERS, name)
+        client.zrem(keys.WORKER_INSTANCES, quiet, dead)
+        client.close()
+
+
+@pytest.mark.parametrize("value", ["0.1", "120"])
+def test_a_heartbeat_outside_half_a_second_to_a_minute_is_refused_by_name(value: str) -> None:
+    from config import SettingsError, load_settings
+
+    with pytest.raises(SettingsError, match="CODETTE_WORKER_HEARTBEAT_S"):
+        load_settings({"CODETTE_WORKER_HEARTBEAT_S": value})
