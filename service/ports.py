@@ -269,7 +269,11 @@ class Admission(Protocol):
 class LostMessages(Protocol):
     """What the broker holds, for service.recovery (store.lost_messages over kombu's Redis transport)."""
 
-    def queues_empty(self, queues: tuple[str, ...]) -> bool: ...
+    def queued_job_ids(self, queues: tuple[str, ...], *, limit: int) -> set[str] | None:
+        """Job ids of the messages waiting in ``queues``; None when they hold more than ``limit``
+        (too many to read on every heartbeat)."""
+        ...
+
     def held_job_ids(self) -> set[str]:
         """Job ids of the messages delivered to a worker and not acknowledged yet."""
         ...
@@ -294,8 +298,8 @@ class LostMessages(Protocol):
 class NothingLost:
     """A broker that never loses a message (in-memory ports, eager mode): nothing is sent again."""
 
-    def queues_empty(self, queues: tuple[str, ...]) -> bool:
-        return False
+    def queued_job_ids(self, queues: tuple[str, ...], *, limit: int) -> set[str] | None:
+        return None  # never judged
 
     def held_job_ids(self) -> set[str]:
         return set()

@@ -4,15 +4,16 @@ kombu's Redis transport takes a message off its queue (BRPOP) before it records 
 unacknowledged; a connection lost between the two (Redis restarting, a worker killed at that
 moment) loses the message, and its job would stay ``queued`` for as long as it lives (seen in the
 resilience tests: 1 of 12 jobs after three Redis restarts, 1 of 40 after worker kills). Every live
-worker checks on its heartbeat: with the queues empty, a track job sent more than LOST_AFTER_S ago
-that is unfinished and whose message no worker holds has no message anywhere: ``queued``, or
+worker checks on its heartbeat: a track job sent more than LOST_AFTER_S ago that is unfinished,
+whose message no worker holds and no queue holds, has no message anywhere: ``queued``, or
 ``running`` after a retry (the task sent its next attempt as a new message, and that one was lost;
 a running task's own message is held until it ends, by a dead worker's too). Seen so on two
 checks CONFIRM_S apart (not a message between the pop and its record), it is sent again: a batch's
 track as its own task, a session's tracks as a new chord of them and the session step, which the
 lost chord would never have run. Tasks are idempotent, so a message found lost by two workers at
-once costs a second look, never a second result. With the queues busy nothing is judged: a
-message in a queue is not lost, and a lost one is found once the queues drain.
+once costs a second look, never a second result. The queues are read (their messages' job ids)
+only when a job is unaccounted for by the held messages; past QUEUE_READ_LIMIT messages nothing is
+judged until they are shorter.
 
 Session steps, compares and previews go out the same way and are lost the same way (a session step
 is the chord's last message, sent when its last track finishes). They are noted as sent
@@ -39,6 +40,10 @@ LOST_AFTER_S = 30.0
 #: A suspect still so on a check this much later (s) is sent again.
 CONFIRM_S = 10.0
 QUEUES = (ANALYSIS_QUEUE, LEARNING_QUEUE)
+#: Queues holding more messages than this are not read on a heartbeat (about 1.5 KB each): nothing is
+#: judged until they are shorter. Admission keeps a user's track jobs in the queue to
+#: CODETTE_ADMITTED_JOBS_PER_USER, so this is hundreds of users at once.
+QUEUE_READ_LIMIT = 2000
 
 
 def note_sent(ports: Ports, job_id: str) -> None:
@@ -50,12 +55,15 @@ def resend_lost(ports: Ports, *, now_s: float, suspects: dict[str, float]) -> in
     """Send again the jobs whose message is lost; how many. ``suspects`` (job id -> when first seen
     without a message) is the caller's memory between checks, updated here."""
     lost = ports.lost
-    if not lost.queues_empty(QUEUES):
-        suspects.clear()
-        return 0
     held = lost.held_job_ids()
     missing = {job.job_id: job for job in _missing_tracks(ports, held, before_s=now_s - LOST_AFTER_S)}
     missing.update((job.job_id, job) for job in _missing_others(ports, held, before_s=now_s - LOST_AFTER_S))
+    if missing:  # the queues are read only when something is unaccounted for
+        waiting = lost.queued_job_ids(QUEUES, limit=QUEUE_READ_LIMIT)
+        if waiting is None:
+            suspects.clear()
+            return 0
+        missing = {job_id: job for job_id, job in missing.items() if job_id not in waiting}
     for job_id in [j for j in suspects if j not in missing]:
         del suspects[job_id]
     confirmed = [job for job_id, job in missing.items() if now_s - suspects.get(job_id, now_s) >= CONFIRM_S]

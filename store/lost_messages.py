@@ -1,5 +1,5 @@
-"""What the broker holds, read for service.recovery: are the queues empty, which jobs' messages are
-delivered and not acknowledged, which track jobs have been sent for a while (through admission), and
+"""What the broker holds, read for service.recovery: which jobs' messages wait in the queues and which
+are delivered and not acknowledged, which track jobs have been sent for a while (through admission), and
 the session, compare and preview jobs sent and not finished (keys.SENT_JOBS).
 
 kombu's Redis transport keeps a queue as a list under its name and a delivered, unacknowledged
@@ -22,10 +22,13 @@ from store import keys
 log = logging.getLogger(__name__)
 
 
-def _job_id(raw: str) -> str | None:
-    """The first task argument (a job id) of one ``unacked`` entry; None when it does not decode."""
+def _job_id(raw: str | bytes, *, held: bool) -> str | None:
+    """The first task argument (a job id) of one message in a queue, or of one ``unacked`` entry
+    (``held``: ``[message, exchange, routing_key]``); None when it does not decode."""
     try:
-        message = json.loads(raw)[0]
+        message = json.loads(raw)
+        if held:
+            message = message[0]
         args = json.loads(base64.b64decode(message["body"]))[0]
     except (ValueError, KeyError, IndexError, TypeError, binascii.Error):
         return None
@@ -38,15 +41,22 @@ class RedisLostMessages:
     def __init__(self, client: redis.Redis) -> None:
         self.redis = client
 
-    def queues_empty(self, queues: tuple[str, ...]) -> bool:
+    def queued_job_ids(self, queues: tuple[str, ...], *, limit: int) -> set[str] | None:
         pipe = self.redis.pipeline(transaction=False)
         for queue in queues:
             pipe.llen(queue)
-        return not any(int(n) for n in pipe.execute())
+        if sum(int(n) for n in pipe.execute()) > limit:
+            return None
+        for queue in queues:
+            pipe.lrange(queue, 0, limit)
+        waiting = [m for found in pipe.execute() for m in found]
+        if len(waiting) > limit:  # the queues grew between the two reads
+            return None
+        return {j for j in (_job_id(m, held=False) for m in waiting) if j}
 
     def held_job_ids(self) -> set[str]:
         raw = cast(list[Any], self.redis.hvals(keys.KOMBU_UNACKED))
-        return {j for j in (_job_id(r if isinstance(r, str) else r.decode()) for r in raw) if j}
+        return {j for j in (_job_id(r, held=True) for r in raw) if j}
 
     def record_sent(self, job_id: str, *, now_s: float, keep_s: float) -> None:
         """Note a session, compare or preview job as sent; entries older than ``keep_s`` (the jobs'

@@ -15,7 +15,7 @@ import redis
 from config import Settings
 from service.messages import JobKind, JobStatus
 from service.model import Batch, Job
-from service.recovery import CONFIRM_S, LOST_AFTER_S, note_sent, resend_lost
+from service.recovery import CONFIRM_S, LOST_AFTER_S, QUEUE_READ_LIMIT, note_sent, resend_lost
 from service.track_job import finish_failed
 from store import keys
 from store.wiring import build_stores
@@ -98,15 +98,35 @@ def test_a_running_track_job_whose_retry_message_was_lost_is_sent_again(ports: A
     assert ports.queue.named("analyze_track") == [(retried.job_id, retried.sha256)]
 
 
-def test_nothing_is_judged_while_a_queue_holds_messages(ports: Any) -> None:
+def test_with_the_queue_busy_a_waiting_message_is_not_lost_and_a_lost_one_is_still_found(ports: Any) -> None:
+    """The queue holds one job's message (it waits its turn behind a long batch): that job is left
+    alone, and another job with no message anywhere is sent again without waiting for the queue to
+    drain (it used to be judged only once the queues were empty)."""
     owner = "bob"
-    waiting = track_job(ports, owner)
-    ports.admission.wait(owner, [waiting.job_id])
-    ports.admission.mark_admitted(owner, [waiting.job_id], [])
+    waiting, lost = track_job(ports, owner), track_job(ports, owner)
+    ports.admission.wait(owner, [waiting.job_id, lost.job_id])
+    ports.admission.mark_admitted(owner, [waiting.job_id, lost.job_id], [])
     connect_queue(ports.settings).analyze_track(waiting.job_id, waiting.sha256)  # still in the queue
-    suspects = {waiting.job_id: time.time() - 100}
+    suspects: dict[str, float] = {}
+    later = time.time() + LOST_AFTER_S + 1
+    assert resend_lost(ports, now_s=later, suspects=suspects) == 0
+    assert set(suspects) == {lost.job_id}
+    assert resend_lost(ports, now_s=later + CONFIRM_S, suspects=suspects) == 1
+    assert ports.queue.named("analyze_track") == [(lost.job_id, lost.sha256)]
+
+
+def test_nothing_is_judged_while_the_queues_are_too_long_to_read(ports: Any) -> None:
+    owner = "erin"
+    lost = track_job(ports, owner)
+    ports.admission.wait(owner, [lost.job_id])
+    ports.admission.mark_admitted(owner, [lost.job_id], [])
+    client = redis.Redis.from_url(ports.settings.require_redis_url())
+    client.rpush("analysis", *[b"{}"] * (QUEUE_READ_LIMIT + 1))
+    client.close()
+    suspects = {lost.job_id: time.time() - 100}
     assert resend_lost(ports, now_s=time.time() + 100, suspects=suspects) == 0
     assert suspects == {} and ports.queue.calls == []
+    assert ports.lost.queued_job_ids(("analysis",), limit=QUEUE_READ_LIMIT) is None
 
 
 def test_a_lost_session_track_is_sent_with_its_session_step(ports: Any) -> None:
