@@ -40,10 +40,10 @@ LOST_AFTER_S = 30.0
 #: A suspect still so on a check this much later (s) is sent again.
 CONFIRM_S = 10.0
 QUEUES = (ANALYSIS_QUEUE, LEARNING_QUEUE)
-#: Queues holding more messages than this are not read on a heartbeat (about 1.5 KB each): nothing is
-#: judged until they are shorter. Admission keeps a user's track jobs in the queue to
-#: CODETTE_ADMITTED_JOBS_PER_USER, so this is hundreds of users at once.
-QUEUE_READ_LIMIT = 2000
+#: Queues holding more messages than this are not read on a heartbeat (a track job's message is 1.2 KB:
+#: at most 1.2 MB per read): nothing is judged until they are shorter. Admission keeps a user's track
+#: jobs in the queue to CODETTE_ADMITTED_JOBS_PER_USER, so this is hundreds of users at once.
+QUEUE_READ_LIMIT = 1000
 
 
 def note_sent(ports: Ports, job_id: str) -> None:
