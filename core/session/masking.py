@@ -102,6 +102,15 @@ class MaskingResult:
     matrix: tuple[tuple[tuple[float, ...], ...], ...]
     conflicts: tuple[MaskingConflict, ...]
 
+    def overlap(self, band: str, track_a: str, track_b: str) -> float:
+        """The pair's overlap in ``band`` from the matrix (0 where either track or the band is not
+        in it): what ``conflicts`` lists only for the MAX_CONFLICTS worst pairs."""
+        try:
+            b, i, j = self.bands.index(band), self.track_ids.index(track_a), self.track_ids.index(track_b)
+        except ValueError:
+            return 0.0
+        return float(self.matrix[b][i][j])
+
 
 def masking_matrix(grid: StemGrid) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(overlap, conflict_s, mean level difference dB), each (7, n, n), from stems on a grid."""

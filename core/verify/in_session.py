@@ -64,9 +64,10 @@ def verify_in_session(
     resolved, improved, m0, m1 = judge_in_session(session, analyses, now, suggestion, s0, s1)
     all0 = [s for t in s0.tracks for s in t.suggestions]
     all1 = [s for t in s1.tracks for s in t.suggestions]
-    effects = new_masking(s0, s1, {tid: band_changes_db(analyses.get(tid), after)})
+    moved = {tid: band_changes_db(analyses.get(tid), after)}
+    effects = new_masking(s0, s1, moved)
     for t in s1.tracks:
-        effects.extend(new_advice(all0, all1, t.track_id))
+        effects.extend(new_advice(all0, all1, t.track_id, moved))
     return Verification(suggestion.id, tid, True, resolved, m0, m1, tuple(effects), improved)
 
 

@@ -127,7 +127,8 @@ def verify_session_moves(
 ) -> SessionVerification:
     """Re-run the session step with the rendered stems' analyses (``after``, by track id) in place.
 
-    A masking overlap that disappears reads 0 after (and one that appears, 0 before).
+    A masking conflict listed on one side only reads its pair's overlap from the other side's matrix
+    (the conflicts list only the worst pairs: a clash cleared frees a place for one that was there).
     """
     spec = session if isinstance(session, SessionSpec) else SessionSpec.from_dict(session)
     s0 = analyze_session(spec, analyses)
@@ -136,8 +137,10 @@ def verify_session_moves(
     m0, m1 = session_moves_measures(s0, ids), session_moves_measures(s1, ids)
     for key in set(m0) | set(m1):
         if key.startswith("overlap:"):
-            m0.setdefault(key, 0.0)
-            m1.setdefault(key, 0.0)
+            _, band, pair = key.split(":", 2)
+            a, b = pair.split("/", 1)
+            for measures, result in ((m0, s0), (m1, s1)):
+                measures.setdefault(key, round(result.masking.overlap(band, a, b), 2))
     all0 = [s for t in s0.tracks for s in t.suggestions]
     all1 = [s for t in s1.tracks for s in t.suggestions]
     now = {**analyses, **after}
@@ -153,9 +156,10 @@ def verify_session_moves(
         else:
             resolved[s.id] = (s.type, s.target.band) not in advice_keys(all1, tid)
             improved[s.id] = False
-    effects = new_masking(s0, s1, {t: band_changes_db(analyses.get(t), after.get(t)) for t in ids})
+    moved = {t: band_changes_db(analyses.get(t), after.get(t)) for t in ids}
+    effects = new_masking(s0, s1, moved)
     for t in s1.tracks:
-        effects.extend(new_advice(all0, all1, t.track_id))
+        effects.extend(new_advice(all0, all1, t.track_id, moved))
     return SessionVerification(
         dict(sorted(m0.items())), dict(sorted(m1.items())), resolved, tuple(effects), improved
     )

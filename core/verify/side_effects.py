@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from core.quality import for_track_type
 from core.results import TrackAnalysis
 from core.session.analyze import SessionAnalysis
+from core.session.masking import MIN_OVERLAP
 from core.suggestions.model import Suggestion
 from core.suggestions.wording import band_words
 
@@ -127,6 +128,11 @@ def new_masking(
     band by SIDE_EFFECT_LIMITS.new_masking_rise_db (``moved``: track id -> band_changes_db; None,
     unknown, counts as louder)."""
     was = {(c.band, c.track_a, c.track_b) for c in before.masking.conflicts}
+    was |= {
+        (c.band, c.track_a, c.track_b)
+        for c in after.masking.conflicts
+        if before.masking.overlap(c.band, c.track_a, c.track_b) >= MIN_OVERLAP  # past the list's cap
+    }
 
     def louder(track_id: str, band: str) -> bool:
         changes = moved[track_id]
@@ -151,11 +157,38 @@ def new_masking(
     return out
 
 
-def new_advice(before: Sequence[Suggestion], after: Sequence[Suggestion], track_id: str) -> list[SideEffect]:
-    """First-rank advice on ``track_id`` after a move that was not there before."""
+#: Advice that takes a band down: the move created its cause only if it made that band louder.
+_REDUCING_TYPES = frozenset({"eq_cut", "high_pass", "low_pass", "de_ess"})
+
+
+def new_advice(
+    before: Sequence[Suggestion],
+    after: Sequence[Suggestion],
+    track_id: str,
+    moved: Mapping[str, Mapping[str, float] | None] | None = None,
+) -> list[SideEffect]:
+    """First-rank advice on ``track_id`` after a move that was not there before.
+
+    With ``moved`` (track id -> band_changes_db of each moved track; None, unknown, counts as louder),
+    advice to take a band down (``_REDUCING_TYPES``) counts only where a moved track got
+    SIDE_EFFECT_LIMITS.new_masking_rise_db louder in that band. Where none did, the energy there is
+    what it was, and the advice's line was crossed against a smaller whole: a kick cut 4.7 dB at
+    122 Hz on sessions-dev (pop909_391) lost 2.5 dB of level, its unchanged sub then read as rumble
+    against the rest, and the cut that cleared the session's worst kick/bass clash was demoted for it.
+    """
+
+    def raised(band: str | None) -> bool:
+        if moved is None or band is None:
+            return True
+        return any(
+            c is None or c.get(band, 0.0) >= SIDE_EFFECT_LIMITS.new_masking_rise_db for c in moved.values()
+        )
+
     was, now = advice_keys(before, track_id), advice_keys(after, track_id)
     out = []
     for (type_, band), priority in sorted(now.items(), key=lambda kv: (kv[0][0], kv[0][1] or "")):
+        if type_ in _REDUCING_TYPES and not raised(band):
+            continue
         if priority <= SIDE_EFFECT_LIMITS.new_advice_priority and (type_, band) not in was:
             where = f" in the {band} band" if band else ""
             out.append(

@@ -42,6 +42,7 @@ from core.verify.side_effects import (
     NEW_MASKING,
     SideEffect,
     advice_keys,
+    band_changes_db,
     level_effects,
     new_advice,
     quality_effects,
@@ -102,7 +103,7 @@ def compare_analyses(
     effects = [
         *quality_effects(before, after, track_type),
         *level_effects(suggestion, before, after),
-        *new_advice(advice0, advice1, tid),
+        *new_advice(advice0, advice1, tid, {tid: band_changes_db(before, after)}),
     ]
     improved = not resolved and improved_enough(threshold_progress(suggestion, m0, m1))
     return Verification(suggestion.id, tid, True, bool(resolved), m0, m1, tuple(effects), improved)

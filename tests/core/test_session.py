@@ -205,6 +205,21 @@ def test_masking_matrix_is_symmetric_with_zero_diagonal():
     assert m.max() <= 1.0 and m.max() > 0
 
 
+def test_a_pairs_overlap_is_read_from_the_matrix_whether_or_not_it_is_listed():
+    """The conflicts list only the worst pairs; a preview's before/after reads any pair's overlap."""
+    spec, analyses = build(
+        (track("a", "guitar"), make_analysis("a", third_octave_db=GUITAR)),
+        (track("b", "keys"), make_analysis("b", third_octave_db=PAD)),
+        (track("c", "vocals"), make_analysis("c", third_octave_db=VOCAL)),
+    )
+    result = detect_masking(stem_grid(spec.tracks, analyses), analyses)
+    m = np.array(result.matrix)
+    b, i, j = np.unravel_index(int(np.argmax(m)), m.shape)
+    band, a, c = result.bands[b], result.track_ids[i], result.track_ids[j]
+    assert result.overlap(band, a, c) == result.overlap(band, c, a) == pytest.approx(m.max())
+    assert result.overlap(band, a, "no-such-track") == 0.0 and result.overlap("no-band", a, c) == 0.0
+
+
 # --- the mix estimate ---------------------------------------------------------------------------
 
 

@@ -10,7 +10,7 @@ import pytest
 from core.analysis import analyze
 from core.results import QualityIssue, QualityResult
 from core.suggestions import suggest_for_track
-from core.suggestions.model import make_suggestion
+from core.suggestions.model import Suggestion, make_suggestion
 from core.verify import SideEffect, Verification, compare_analyses, verify_suggestion, vet_suggestions
 from tests.core.mixes import bell_db, butter_db, pink, shape
 
@@ -212,3 +212,22 @@ def test_a_part_raised_into_another_reports_the_clash_and_a_part_cut_toward_it_d
     assert "new_masking:mid:keys/pad" in {e.code for e in clashes}
     assert all("none before" in e.message for e in clashes)
     assert not [e for e in found["eq_cut"].side_effects if e.code.startswith("new_masking:")]
+
+
+def test_advice_to_take_down_a_band_the_move_did_not_raise_is_no_side_effect() -> None:
+    """A kick cut at 122 Hz loses level; its sub, unchanged, may then cross the rumble line against a
+    smaller whole (pop909_391). That high-pass advice is not the cut's doing; a boost's is."""
+    from core.verify.side_effects import new_advice
+
+    def advice(type_: str, band: str) -> Suggestion:
+        return make_suggestion(
+            type_, track_id="kick", track_type="kick", band=band,
+            parameters={"freq_hz": 30.0}, priority=2, confidence=0.7, reason="r",
+        )  # fmt: skip
+
+    after = [advice("high_pass", "sub"), advice("eq_boost", "presence")]
+    codes = lambda moved: [e.code for e in new_advice([], after, "kick", moved)]  # noqa: E731
+    assert codes({"kick": {"sub": -0.4, "bass": -3.0}}) == ["new_advice_eq_boost"]
+    assert codes({"kick": {"sub": 1.2}}) == ["new_advice_eq_boost", "new_advice_high_pass"]
+    assert codes({"kick": None}) == ["new_advice_eq_boost", "new_advice_high_pass"]  # unknown: louder
+    assert codes(None) == ["new_advice_eq_boost", "new_advice_high_pass"]
