@@ -42,7 +42,8 @@ from service.track_job import rooms_for
 
 #: Part of every preview's cache key, with core's ANALYZER_VERSION: bump it when the result's shape or
 #: the verdict's method changes (2: a track cut down towards another is no new masking clash; 3: new
-#: advice to take down a band the move did not raise is no side effect, overlaps read from the matrix).
+#: advice to take down a band the move did not raise is no side effect, overlaps read from the matrix,
+#: the step after the moves keeps the genre and tempo of the step before).
 PREVIEW_VERSION = "3"
 #: Longest track a preview (or the session job's vetting) decodes whole (s): the track and its
 #: rendering are both held in memory (2 x 127 MB for 12 min of 44.1 kHz stereo float32).

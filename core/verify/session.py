@@ -15,7 +15,7 @@ from core.results import TrackAnalysis, to_dict
 from core.session.analyze import SessionAnalysis, analyze_session
 from core.session.spec import SessionSpec
 from core.suggestions.model import Suggestion
-from core.verify.in_session import judge_in_session, verify_in_session
+from core.verify.in_session import held, judge_in_session, verify_in_session
 from core.verify.side_effects import SideEffect, advice_keys, band_changes_db, new_advice, new_masking
 from core.verify.verdict import Verification, compare_analyses, vet_suggestions
 
@@ -132,7 +132,7 @@ def verify_session_moves(
     """
     spec = session if isinstance(session, SessionSpec) else SessionSpec.from_dict(session)
     s0 = analyze_session(spec, analyses)
-    s1 = analyze_session(spec, {**analyses, **after})
+    s1 = analyze_session(held(spec, s0), {**analyses, **after})
     ids = {s.target.track_id for s in suggestions}
     m0, m1 = session_moves_measures(s0, ids), session_moves_measures(s1, ids)
     for key in set(m0) | set(m1):

@@ -231,3 +231,24 @@ def test_advice_to_take_down_a_band_the_move_did_not_raise_is_no_side_effect() -
     assert codes({"kick": {"sub": 1.2}}) == ["new_advice_eq_boost", "new_advice_high_pass"]
     assert codes({"kick": None}) == ["new_advice_eq_boost", "new_advice_high_pass"]  # unknown: louder
     assert codes(None) == ["new_advice_eq_boost", "new_advice_high_pass"]
+
+
+def test_the_step_after_a_move_keeps_the_genre_and_tempo_the_step_before_used() -> None:
+    """A move does not change the song's genre: a detection at its confidence line must not flip the
+    tonal target between before and after (pop909_391: Hip-Hop/Rap 0.302 before, 0.299 after)."""
+    from core.session import analyze_session
+    from core.verify.in_session import held
+
+    rng = np.random.default_rng(7)
+    tracks, analyses = [], {}
+    for ttype, fc in (("kick", 70.0), ("bass", 120.0), ("keys", 600.0), ("vocals", 1500.0)):
+        mono = shape(pink(4 * SR, rng), lambda f, fc=fc: bell_db(f, fc=fc, gain_db=12.0, octaves=1.5)) * 0.05
+        analyses[ttype] = analyze((np.stack([mono, mono]).astype(np.float32), SR), name=ttype)
+        tracks.append({"track_id": ttype, "name": ttype, "type": ttype})
+    before = analyze_session({"tracks": tracks}, analyses)
+    spec = held({"tracks": tracks}, before)
+    assert (spec.genre, spec.bpm) == (before.genre_used, before.bpm)
+    assert [t.track_id for t in spec.tracks] == [t["track_id"] for t in tracks]
+    again = analyze_session(spec, analyses)
+    assert again.genre_used == before.genre_used
+    assert [d.target_db for d in again.mix.tonal_balance] == [d.target_db for d in before.mix.tonal_balance]
