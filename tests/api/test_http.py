@@ -64,7 +64,7 @@ def test_health_reports_redis_workers_and_queues(client: FlaskClient) -> None:
 def test_health_is_degraded_and_names_the_blob_store_when_it_cannot_take_uploads(
     settings: Settings, tmp_path: Path
 ) -> None:
-    data = tmp_path / "data"
+    data = tmp_path / "unwritable"
     data.mkdir()
     (data / "blobs").write_bytes(b"")  # the blob directory's place is taken by a file
     r = create_app(replace(settings, data_dir=data)).test_client().get("/health")
