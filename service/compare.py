@@ -17,11 +17,14 @@ from core.compare import compare_tracks
 from core.errors import BlobNotFound, CodetteError
 from core.results import TrackAnalysis
 from core.session.reference import ReferenceTarget, reference_target
+from core.session.tempo import TempoVote
+from core.verify import StepContext
 from service.cached import readable_analysis
 from service.messages import JobKind, JobProgress, JobStatus
 from service.model import Job, new_id
 from service.ports import Ports
 from service.recovery import note_sent
+from service.style import habits_for
 from service.track_job import (
     PROGRESS_STEP,
     analysis_key,
@@ -91,6 +94,20 @@ def session_reference(ports: Ports, doc: Mapping[str, Any], *, owner: str) -> Re
     if not hashes:
         return None
     return reference_target([(sha, analysis_for(ports, sha, owner=owner)) for sha in hashes])
+
+
+def session_context(
+    ports: Ports, doc: Mapping[str, Any], *, owner: str, heard_tempo: TempoVote | None = None
+) -> StepContext:
+    """What a session's step is given besides its stems: the document's references, ``owner``'s
+    production style (service.style.habits_for) and the tempo heard in the stems' sum. The session
+    job analyses and vets with it; a preview judges its moves with it (without a heard tempo: the
+    step's tempo is held from before the moves either way, core.verify.in_session.held)."""
+    genre, bpm = habits_for(ports, owner=owner)
+    return StepContext(
+        reference=session_reference(ports, doc, owner=owner), usual_genre=genre, usual_bpm=bpm,
+        heard_tempo=heard_tempo,
+    )  # fmt: skip
 
 
 def run_compare_job(ports: Ports, *, job_id: str) -> dict[str, str]:

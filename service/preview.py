@@ -33,6 +33,7 @@ from core.results import TrackAnalysis
 from core.suggestions import Suggestion
 from core.verify import is_session_advice, verify_in_session, verify_suggestion
 from service.cached import readable_analysis
+from service.compare import session_context
 from service.messages import JobKind, JobProgress, JobStatus
 from service.model import Job, new_id, suggestion_from_dict
 from service.ports import Ports
@@ -211,7 +212,8 @@ def compute_track_preview(ports: Ports, job: Job, doc: Mapping[str, Any]) -> dic
         rendered = render_suggestion(y, sr, suggestion)
         after = analyze((rendered, sr), name=suggestion.target.track_id)
         session_doc, analyses = session_analyses(ports, str(source["session_job_id"]))
-        verdict = verify_in_session(session_doc, analyses, suggestion, after)
+        context = session_context(ports, session_doc, owner=job.owner)
+        verdict = verify_in_session(session_doc, analyses, suggestion, after, context=context)
     else:
         verdict, out = verify_suggestion(
             y, sr, suggestion, track_type=track_type, before=before,

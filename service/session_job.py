@@ -22,21 +22,20 @@ import numpy as np
 from core.analysis import ANALYZER_VERSION
 from core.errors import CodetteError
 from core.results import TrackAnalysis
-from core.session import analyze_session
 from core.session.analyze import SessionAnalysis
 from core.session.result import SessionResult, SessionTrackStatus, TrackError
 from core.session.spec import SessionSpec
 from core.session.tempo import TempoVote, mix_tempo
 from core.session_summary import SessionTrack, summarize_session
 from core.suggestions.model import BUS_TYPES
-from core.verify import vet_session
+from core.verify import StepContext, step, vet_session
 from service.cached import readable_analysis
-from service.compare import session_reference
+from service.compare import session_context
 from service.messages import JobProgress, JobStatus
 from service.model import Job
 from service.ports import Ports
 from service.preview import MAX_RENDER_S, decode
-from service.style import habits_for, record_session_style
+from service.style import record_session_style
 from service.suggestions import session_scope, source_of
 from service.track_job import (
     SESSION_TRACKS_SHARE,
@@ -114,10 +113,12 @@ def vetted(
     stems: Stems,
     analyses: Mapping[str, TrackAnalysis],
     analysis: SessionAnalysis,
+    context: StepContext,
 ) -> SessionAnalysis:
     """The session's advice after core.verify.vet_session: each renderable move rendered on its stem
-    and re-measured; one that does not resolve what it cites is demoted, one that also harms is
-    dropped, and the verdict is written into its evidence (``verified``, ``side_effects``).
+    and re-measured (session advice on the session step run with ``context``, as ``analysis`` was);
+    one that does not resolve what it cites is demoted, one that also harms is dropped, and the
+    verdict is written into its evidence (``verified``, ``side_effects``).
 
     A stem that cannot be decoded again leaves the advice as analysed (logged), never fails the job;
     one too long to hold twice in memory (not in ``stems``) keeps its advice unvetted.
@@ -129,7 +130,7 @@ def vetted(
         ports.publisher.publish(JobProgress(job.job_id, round(progress, 4), "vetting"), rooms=rooms_for(job))
 
     try:
-        checked, _ = vet_session(spec, stems, analyses, result=analysis, on_progress=report)
+        checked, _ = vet_session(spec, stems, analyses, result=analysis, on_progress=report, context=context)
     except CodetteError as exc:
         log.warning("session job %s: advice not vetted (%s: %s)", job.job_id, exc.code, exc.message)
         return analysis
@@ -204,7 +205,8 @@ def sources(
 
 
 def run_session_job(ports: Ports, *, job_id: str) -> dict[str, str]:
-    """Summarise the session's tracks, run core.session.analyze_session, store and announce once."""
+    """Summarise the session's tracks, run the session step (core.verify.step: core.session.analyze_session
+    with the user's references, style and the heard tempo), vet its advice, store and announce once."""
     job = ports.jobs.job(job_id)
     if job is None:
         log.warning("session job %s expired before it ran; dropping it", job_id)
@@ -249,17 +251,15 @@ def run_session_job(ports: Ports, *, job_id: str) -> dict[str, str]:
         spec = SessionSpec.from_dict(doc)
         summary = summarize_session(session_tracks, analyses, session_bpm=spec.bpm)
         done = {k: v for k, v in analyses.items() if v is not None}
-        # the references replace the genre's tonal target
-        reference = session_reference(ports, doc, owner=job.owner)
-        genre, bpm = habits_for(ports, owner=job.owner)  # the user's style
         stems = short_stems(ports, doc, done)  # decoded once, for the tempo and for vetting
         heard = heard_tempo(ports, job, spec, doc, done, stems)  # the sum, as an engineer hears it
-        analysis = analyze_session(
-            spec, done, reference=reference, usual_genre=genre, usual_bpm=bpm, heard_tempo=heard
-        )
+        # the references (they replace the genre's tonal target) and the user's style
+        context = session_context(ports, doc, owner=job.owner, heard_tempo=heard)
+        analysis = step(spec, done, context)
     except CodetteError as exc:
         return failed_by(ports, job, exc)
-    analysis = vetted(ports, job, spec, stems, done, analysis).in_scope(session_scope(job.session_id))
+    analysis = vetted(ports, job, spec, stems, done, analysis, context)
+    analysis = analysis.in_scope(session_scope(job.session_id))
     result = SessionResult(
         session_id=job.session_id,
         bpm=doc.get("bpm"),

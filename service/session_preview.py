@@ -26,6 +26,7 @@ from core.excerpt import EXCERPT_S, conform, make_excerpt, mix_stems, most_chang
 from core.render import render_chain
 from core.suggestions import Suggestion
 from core.verify import verify_session_moves
+from service.compare import session_context
 from service.messages import JobKind, JobStatus
 from service.model import Job, new_id, suggestion_from_dict
 from service.ports import Ports
@@ -120,7 +121,8 @@ def compute_session_preview(ports: Ports, job: Job, doc: Mapping[str, Any]) -> d
         rendered[track_id] = (y, out, sr)
         after[track_id] = analyze((out, sr), name=track_id)
     stage(ports, job, 0.5, "measuring")
-    verdict = verify_session_moves(session_doc, analyses, suggestions, after)
+    context = session_context(ports, session_doc, owner=job.owner)
+    verdict = verify_session_moves(session_doc, analyses, suggestions, after, context=context)
     stage(ports, job, 0.7, "mixdown")
     sr0 = next(iter(rendered.values()))[2]
     length = max(conform(y, sr, sr_to=sr0).shape[1] for y, _, sr in rendered.values())

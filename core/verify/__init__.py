@@ -1,6 +1,6 @@
 """Verification of advice: render it, re-measure, report before/after (see docs/suggestions.md)."""
 
-from core.verify.in_session import judge_in_session, session_measures, verify_in_session
+from core.verify.in_session import StepContext, judge_in_session, session_measures, step, verify_in_session
 from core.verify.measures import cited_measures
 from core.verify.session import (
     SessionVerification,
@@ -22,6 +22,7 @@ __all__ = [
     "SIDE_EFFECT_LIMITS",
     "SessionVerification",
     "SideEffect",
+    "StepContext",
     "Verification",
     "cited_measures",
     "compare_analyses",
@@ -30,6 +31,7 @@ __all__ = [
     "not_renderable",
     "session_measures",
     "session_moves_measures",
+    "step",
     "verify_in_session",
     "verify_session_moves",
     "verify_suggestion",

@@ -7,13 +7,16 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from core.results import TrackAnalysis
 from core.session.analyze import SessionAnalysis, analyze_session, session_stem_grid
 from core.session.masking import louder_fraction
 from core.session.mud import carrier_share
+from core.session.reference import ReferenceTarget
 from core.session.spec import SessionSpec
+from core.session.tempo import TempoVote
 from core.suggestions.model import Suggestion
 from core.verify.side_effects import advice_keys, band_changes_db, new_advice, new_masking
 from core.verify.thresholds import improved_enough, threshold_progress, thresholds_met
@@ -46,6 +49,38 @@ def session_measures(session: SessionAnalysis, suggestion: Suggestion) -> dict[s
     return out
 
 
+@dataclass(frozen=True)
+class StepContext:
+    """What the session step is given besides the stems (core.session.analyze_session's keywords):
+    the user's references, production style and the tempo heard in the stems' sum. A verdict re-runs
+    the step the user was shown: without the reference, a move toward it is judged against the genre,
+    where it was never advised, and reads as resolved whatever it does."""
+
+    reference: ReferenceTarget | None = None
+    usual_genre: str | None = None
+    usual_bpm: float | None = None
+    heard_tempo: TempoVote | None = None
+
+
+NO_CONTEXT = StepContext()
+
+
+def step(
+    session: SessionSpec | Mapping[str, Any],
+    analyses: Mapping[str, TrackAnalysis | None],
+    context: StepContext = NO_CONTEXT,
+) -> SessionAnalysis:
+    """core.session.analyze_session with ``context``."""
+    return analyze_session(
+        session,
+        analyses,
+        reference=context.reference,
+        usual_genre=context.usual_genre,
+        usual_bpm=context.usual_bpm,
+        heard_tempo=context.heard_tempo,
+    )
+
+
 def held(session: SessionSpec | Mapping[str, Any], before: SessionAnalysis) -> SessionSpec:
     """The session with the genre and tempo the step ``before`` the moves used, for the step after
     them. A move does not change the song's genre or tempo, but a detection at its line can flip: a
@@ -61,8 +96,12 @@ def verify_in_session(
     analyses: Mapping[str, TrackAnalysis | None],
     suggestion: Suggestion,
     after: TrackAnalysis,
+    *,
+    context: StepContext = NO_CONTEXT,
+    before: SessionAnalysis | None = None,
 ) -> Verification:
-    """Re-run the session step with the rendered stem's analysis in place of the original.
+    """Re-run the session step (with ``context``) with the rendered stem's analysis in place of the
+    original; ``before``: the step already run on ``analyses`` with the same context.
 
     ``resolved``: the same advice (type and band) no longer appears on that track (a dominance cut:
     its ``louder_fraction`` is back under its threshold); ``side_effects``:
@@ -70,8 +109,8 @@ def verify_in_session(
     """
     tid = suggestion.target.track_id
     now = {**analyses, tid: after}
-    s0 = analyze_session(session, analyses)
-    s1 = analyze_session(held(session, s0), now)
+    s0 = before if before is not None else step(session, analyses, context)
+    s1 = step(held(session, s0), now, context)
     resolved, improved, m0, m1 = judge_in_session(session, analyses, now, suggestion, s0, s1)
     all0 = [s for t in s0.tracks for s in t.suggestions]
     all1 = [s for t in s1.tracks for s in t.suggestions]

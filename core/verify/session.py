@@ -12,10 +12,10 @@ import numpy as np
 from core.analysis import analyze
 from core.render import is_renderable, render_suggestion
 from core.results import TrackAnalysis, to_dict
-from core.session.analyze import SessionAnalysis, analyze_session
+from core.session.analyze import SessionAnalysis
 from core.session.spec import SessionSpec
 from core.suggestions.model import Suggestion
-from core.verify.in_session import held, judge_in_session, verify_in_session
+from core.verify.in_session import NO_CONTEXT, StepContext, held, judge_in_session, step, verify_in_session
 from core.verify.side_effects import SideEffect, advice_keys, band_changes_db, new_advice, new_masking
 from core.verify.verdict import Verification, compare_analyses, vet_suggestions
 
@@ -38,6 +38,7 @@ def vet_session(
     result: SessionAnalysis | None = None,
     *,
     on_progress: Callable[[int, int], None] | None = None,
+    context: StepContext = NO_CONTEXT,
 ) -> tuple[SessionAnalysis, dict[str, Verification]]:
     """The session analysis with every renderable suggestion verified, demoted or dropped.
 
@@ -46,8 +47,10 @@ def vet_session(
     session : SessionSpec or the stored session document.
     audio : track_id -> (y, sr), the decoded stems (core.audio layout).
     analyses : track_id -> TrackAnalysis of those stems.
-    result : the session analysis when already computed (analyze_session otherwise).
+    result : the session analysis when already computed with ``context`` (run otherwise).
     on_progress : called with (tracks done, tracks to vet) before each track.
+    context : what the session step was given besides the stems (reference, style, heard tempo):
+        session advice is judged on the step the user is shown.
 
     Returns
     -------
@@ -56,7 +59,7 @@ def vet_session(
     session advice (masking, level balance) by re-running the session step.
     """
     spec = session if isinstance(session, SessionSpec) else SessionSpec.from_dict(session)
-    base = result if result is not None else analyze_session(spec, analyses)
+    base = result if result is not None else step(spec, analyses, context)
     types = {t.track_id: t.type for t in spec.tracks}
     verdicts: dict[str, Verification] = {}
     todo = [(ts, [s for s in ts.suggestions if is_renderable(s)]) for ts in base.tracks]
@@ -69,7 +72,7 @@ def vet_session(
             rendered = render_suggestion(y, sr, s)
             after = analyze((rendered, sr), name=ts.track_id)
             if is_session_advice(s):
-                verdicts[s.id] = verify_in_session(spec, analyses, s, after)
+                verdicts[s.id] = verify_in_session(spec, analyses, s, after, context=context, before=base)
             else:
                 verdicts[s.id] = compare_analyses(
                     s, analyses[ts.track_id], after, track_type=types[ts.track_id], bpm=base.bpm
@@ -124,15 +127,18 @@ def verify_session_moves(
     analyses: Mapping[str, TrackAnalysis],
     suggestions: Sequence[Suggestion],
     after: Mapping[str, TrackAnalysis],
+    *,
+    context: StepContext = NO_CONTEXT,
 ) -> SessionVerification:
-    """Re-run the session step with the rendered stems' analyses (``after``, by track id) in place.
+    """Re-run the session step (with ``context``) with the rendered stems' analyses (``after``, by
+    track id) in place.
 
     A masking conflict listed on one side only reads its pair's overlap from the other side's matrix
     (the conflicts list only the worst pairs: a clash cleared frees a place for one that was there).
     """
     spec = session if isinstance(session, SessionSpec) else SessionSpec.from_dict(session)
-    s0 = analyze_session(spec, analyses)
-    s1 = analyze_session(held(spec, s0), {**analyses, **after})
+    s0 = step(spec, analyses, context)
+    s1 = step(held(spec, s0), {**analyses, **after}, context)
     ids = {s.target.track_id for s in suggestions}
     m0, m1 = session_moves_measures(s0, ids), session_moves_measures(s1, ids)
     for key in set(m0) | set(m1):

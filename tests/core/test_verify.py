@@ -252,3 +252,23 @@ def test_the_step_after_a_move_keeps_the_genre_and_tempo_the_step_before_used() 
     again = analyze_session(spec, analyses)
     assert again.genre_used == before.genre_used
     assert [d.target_db for d in again.mix.tonal_balance] == [d.target_db for d in before.mix.tonal_balance]
+
+
+def test_vetting_runs_the_session_step_the_user_is_shown() -> None:
+    """vet_session judges on the step run with the session's context (here the tempo heard in the
+    stems' sum, with none declared), and reuses that step as the one before each move."""
+    from core.session.tempo import TempoVote
+    from core.verify import StepContext, vet_session
+
+    rng = np.random.default_rng(11)
+    audio, analyses, tracks = {}, {}, []
+    for ttype, fc in (("kick", 70.0), ("bass", 120.0), ("keys", 600.0), ("vocals", 1500.0)):
+        mono = shape(pink(4 * SR, rng), lambda f, fc=fc: bell_db(f, fc=fc, gain_db=12.0, octaves=1.5)) * 0.05
+        y = np.stack([mono, mono]).astype(np.float32)
+        audio[ttype], analyses[ttype] = (y, SR), analyze((y, SR), name=ttype)
+        tracks.append({"track_id": ttype, "name": ttype, "type": ttype})
+    heard = StepContext(heard_tempo=TempoVote(97.0, 0.9, 0.9))
+    vetted, _ = vet_session({"tracks": tracks}, audio, analyses, context=heard)
+    assert vetted.bpm == pytest.approx(97.0)
+    plain, _ = vet_session({"tracks": tracks}, audio, analyses)
+    assert plain.bpm != pytest.approx(97.0)
