@@ -41,11 +41,36 @@ def blob_store_words(settings: Settings) -> str:
     return f"local directory {settings.blob_dir}"
 
 
+#: Ports free_port draws from: the span just under the kernel's ephemeral range.
+FREE_PORT_SPAN = 12_000
+
+
+def _ephemeral_low() -> int:
+    """The first port of the kernel's ephemeral range (Linux; 32768 where it cannot be read)."""
+    try:
+        return int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32768
+
+
 def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+    """A port free on 127.0.0.1 now, drawn from under the kernel's ephemeral range. A port the kernel
+    hands out for binding (bind to 0) can be handed again to an outgoing connection before the server
+    it was meant for binds it: a test's gunicorn found its port taken so ("Address already in use")."""
+    low = _ephemeral_low()
+    draw = secrets.SystemRandom()
+    for _ in range(100):
+        port = draw.randrange(max(1024, low - FREE_PORT_SPAN), max(1025, low))
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:  # the span is full: the kernel's pick
         s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
+        found: int = s.getsockname()[1]
+        return found
 
 
 def redis_server_binary() -> str:
