@@ -120,6 +120,12 @@ def band_changes_db(before: TrackAnalysis | None, after: TrackAnalysis | None) -
     }
 
 
+def louder(changes: Mapping[str, float] | None, band: str) -> bool:
+    """Did a moved track (``changes``: its band_changes_db; None, unknown, counts as louder) get
+    SIDE_EFFECT_LIMITS.new_masking_rise_db louder in ``band``?"""
+    return changes is None or changes.get(band, 0.0) >= SIDE_EFFECT_LIMITS.new_masking_rise_db
+
+
 def new_masking(
     before: SessionAnalysis, after: SessionAnalysis, moved: Mapping[str, Mapping[str, float] | None]
 ) -> list[SideEffect]:
@@ -134,14 +140,10 @@ def new_masking(
         if before.masking.overlap(c.band, c.track_a, c.track_b) >= MIN_OVERLAP  # past the list's cap
     }
 
-    def louder(track_id: str, band: str) -> bool:
-        changes = moved[track_id]
-        return changes is None or changes.get(band, 0.0) >= SIDE_EFFECT_LIMITS.new_masking_rise_db
-
     out = []
     for c in after.masking.conflicts:
         if (
-            any(louder(t, c.band) for t in (c.track_a, c.track_b) if t in moved)
+            any(louder(moved[t], c.band) for t in (c.track_a, c.track_b) if t in moved)
             and (c.band, c.track_a, c.track_b) not in was
             and c.overlap >= SIDE_EFFECT_LIMITS.new_masking_overlap
         ):
@@ -178,11 +180,7 @@ def new_advice(
     """
 
     def raised(band: str | None) -> bool:
-        if moved is None or band is None:
-            return True
-        return any(
-            c is None or c.get(band, 0.0) >= SIDE_EFFECT_LIMITS.new_masking_rise_db for c in moved.values()
-        )
+        return moved is None or band is None or any(louder(c, band) for c in moved.values())
 
     was, now = advice_keys(before, track_id), advice_keys(after, track_id)
     out = []
