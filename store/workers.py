@@ -32,7 +32,6 @@ LIVE_BEATS = 3
 #: An instance silent for this many beats is dead and its messages are given back (6 missed beats: a
 #: worker busy on a loaded machine is not mistaken for a dead one; a redelivery would still be harmless).
 DEAD_BEATS = 6
-DEAD_AFTER_S = DEAD_BEATS * HEARTBEAT_S
 #: Instances silent this long are forgotten (their claims were given back long before).
 FORGET_AFTER_S = 24 * 3600.0
 

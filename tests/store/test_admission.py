@@ -16,7 +16,6 @@ from service.messages import JobStatus
 from service.model import Job
 from store import keys
 from store.wiring import build_stores
-from store.workers import DEAD_AFTER_S
 from tests.fakes import RecordingQueue
 
 
@@ -91,7 +90,7 @@ def test_a_dead_instance_is_taken_over_once_with_only_its_unacknowledged_tags(se
     for tag in tags:  # the third was acknowledged already
         health.claim(dead, tag)
     health.beat("w@h", alive)
-    client.zadd(keys.WORKER_INSTANCES, {dead: time.time() - DEAD_AFTER_S - 1})
+    client.zadd(keys.WORKER_INSTANCES, {dead: time.time() - health.dead_after_s - 1})
     try:
         assert dead in health.dead_instances() and alive not in health.dead_instances()
         assert health.stale_jobs() >= 2
