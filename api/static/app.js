@@ -646,6 +646,12 @@ async function finishedPreview(created, onUpdate) {
   return { job, urls };
 }
 
+// A preview job the page stopped waiting for (JobStalled), as the job it created: Retry waits for it
+// again with finishedPreview(); null for any other error.
+function stalledJob(err) {
+  return err instanceof JobStalled ? { job_id: err.job.job_id, status: err.job.status, cached: false } : null;
+}
+
 // How many of the first listed moves "Preview together" renders at once.
 const PREVIEW_SET_SIZE = 3;
 
@@ -683,7 +689,8 @@ function previewSetControl() {
       status.textContent = "ready";
       button.textContent = "Preview the top moves together";
     } catch (err) {
-      if (err instanceof JobStalled) stalled = { created: { job_id: err.job.job_id, status: err.job.status }, moves };
+      const created = stalledJob(err);
+      stalled = created && { created, moves };
       status.textContent = `no preview: ${err.message}`;
       button.textContent = stalled ? "Retry" : "Preview the top moves together";
     } finally {
@@ -711,7 +718,7 @@ function previewControl(s) {
       status.textContent = created.cached ? "ready (cached)" : "ready";
       button.textContent = "Preview";
     } catch (err) {
-      if (err instanceof JobStalled) stalled = { job_id: err.job.job_id, status: err.job.status, cached: false };
+      stalled = stalledJob(err);
       status.textContent = `no preview: ${err.message}`;
       button.textContent = stalled ? "Retry" : "Preview";
     } finally {
