@@ -61,6 +61,12 @@ def _http_code(exc: HTTPException) -> str:
     return (exc.name or "error").lower().replace(" ", "_")
 
 
+def malformed_framing(exc: Exception) -> bool:
+    """The server's body reader refused the request's framing: gunicorn raises its parse errors (a bad
+    chunk size, a chunk without its CRLF) from ``wsgi.input`` while the app reads the body."""
+    return type(exc).__module__ == "gunicorn.http.errors"
+
+
 def register_error_handlers(app: Flask, *, max_upload_bytes: int, max_json_bytes: int) -> None:
     @app.errorhandler(CodetteError)
     def codette_error(exc: CodetteError) -> tuple[Response, int]:
@@ -92,5 +98,7 @@ def register_error_handlers(app: Flask, *, max_upload_bytes: int, max_json_bytes
 
     @app.errorhandler(Exception)
     def unexpected(exc: Exception) -> tuple[Response, int]:
+        if malformed_framing(exc):  # the client's fault, not ours: say what was wrong with it
+            return error_response("bad_request", f"the request body's framing is malformed: {exc}", 400)
         log.exception("unhandled error")
         return error_response("internal_error", "internal error; see the server log", 500)

@@ -1,4 +1,8 @@
-"""Entry point: `python -m api.wsgi` serves the API and Socket.IO on Settings.host:port."""
+"""`python -m api.wsgi` serves the API and Socket.IO on Werkzeug's threaded server, on Settings.host:port.
+
+For debugging and for the load benchmark's comparison (bench/bench_service_load.py) only: `make run`
+and every deployment run gunicorn with deploy.wsgi:app (docs/operations.md, "Production server").
+"""
 
 from __future__ import annotations
 

@@ -26,6 +26,8 @@ import redis
 
 from config import ANALYSIS_QUEUE, LEARNING_QUEUE, Settings, SettingsError, load_settings
 
+#: The repository root: gunicorn finds deploy/ from here.
+ROOT = Path(__file__).resolve().parents[1]
 TOKEN_FILE = "api-token"
 PASSWORD_FILE = "redis-password"
 #: Files the stack creates are the service user's alone (0600 files, 0700 directories).
@@ -175,6 +177,15 @@ def worker_command(settings: Settings, *, name: str = "codette@%h") -> list[str]
     ]  # fmt: skip
 
 
+def api_command(settings: Settings) -> list[str]:
+    """gunicorn with one threaded worker (deploy/gunicorn-single.conf.py says why not gevent here)."""
+    host = f"[{settings.host}]" if ":" in settings.host else settings.host
+    return [
+        sys.executable, "-m", "gunicorn", "-c", "deploy/gunicorn-single.conf.py",
+        "--bind", f"{host}:{settings.port}", "deploy.wsgi:app",
+    ]  # fmt: skip
+
+
 def stop(proc: subprocess.Popen[bytes], *, sig: int = signal.SIGTERM, timeout_s: float = 20.0) -> None:
     """Signal one child we started and wait for it; kill it if it does not stop in time."""
     if proc.poll() is not None:
@@ -248,8 +259,8 @@ def main(environ: Mapping[str, str] | None = None) -> int:
     children.append(
         Child("worker", lambda: subprocess.Popen(worker_command(settings), env=env, start_new_session=True))
     )
-    api = [sys.executable, "-m", "api.wsgi"]
-    children.append(Child("api", lambda: subprocess.Popen(api, env=env, start_new_session=True)))
+    api = api_command(settings)
+    children.append(Child("api", lambda: subprocess.Popen(api, env=env, cwd=ROOT, start_new_session=True)))
 
     stopping = False
 
@@ -267,9 +278,8 @@ def main(environ: Mapping[str, str] | None = None) -> int:
         print(f"\nCodette is starting on {url}  (Redis: {shown}; data: {data_dir})", flush=True)
         print(f"Audio blobs: {blob_store_words(settings)}", flush=True)
         print(
-            "Web server: Werkzeug with a thread per request, for one machine (it warns below that it is "
-            "a development server); on servers the API runs on gunicorn behind nginx: docs/operations.md, "
-            '"Production server".',
+            "Web server: gunicorn, one process with a thread per request (deploy/gunicorn-single.conf.py); "
+            'for many clients, gevent replicas behind nginx: docs/operations.md, "Production server".',
             flush=True,
         )
         if token:

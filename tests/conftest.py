@@ -182,20 +182,18 @@ def api_urls(stack_settings: Settings, tmp_path_factory: pytest.TempPathFactory)
     """Two real API processes on free ports, sharing Redis; yields their URLs.
 
     The first (``api_url``, which most tests use) is the production server, gunicorn with the gevent
-    worker of deploy/gunicorn.conf.py; the second is `make run`'s `python -m api.wsgi`.
+    worker of deploy/gunicorn.conf.py; the second is `make run`'s, gunicorn with the threads of
+    deploy/gunicorn-single.conf.py (scripts/run_stack.api_command).
     """
     import requests
 
     logs = tmp_path_factory.mktemp("api-logs")
     procs, urls = [], []
-    for i in range(2):
+    for conf in ("deploy/gunicorn.conf.py", "deploy/gunicorn-single.conf.py"):
         port = free_port()
-        log = open(logs / f"api{i}.log", "wb")  # noqa: SIM115 - kept open for the process's life
+        log = open(logs / f"api{len(procs)}.log", "wb")  # noqa: SIM115 - kept open for the process's life
         env = stack_env(stack_settings, PORT=str(port), CODETTE_HOST="127.0.0.1")
-        cmd = [sys.executable, "-m", "api.wsgi"]
-        if i == 0:
-            cmd = [sys.executable, "-m", "gunicorn", "-c", "deploy/gunicorn.conf.py",
-                   "--bind", f"127.0.0.1:{port}", "deploy.wsgi:app"]  # fmt: skip
+        cmd = [sys.executable, "-m", "gunicorn", "-c", conf, "--bind", f"127.0.0.1:{port}", "deploy.wsgi:app"]
         procs.append(subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=log))
         urls.append(f"http://127.0.0.1:{port}")
 
@@ -209,8 +207,10 @@ def api_urls(stack_settings: Settings, tmp_path_factory: pytest.TempPathFactory)
         _wait(up, what="API", timeout_s=30, procs=procs)
         yield urls
     finally:
+        # gunicorn's quick shutdown (SIGQUIT): on SIGTERM it waits out graceful_timeout (20 s) for the
+        # websockets earlier tests left open, which nothing here checks.
         for proc in procs:
-            stop(proc)
+            stop(proc, sig=signal.SIGQUIT)
 
 
 @pytest.fixture(scope="session")

@@ -41,7 +41,7 @@ def wait(predicate, *, timeout_s: float = 60.0, what: str = "condition"):  # typ
 def health(url: str) -> dict | None:  # type: ignore[type-arg]
     try:
         r = requests.get(f"{url}/health", timeout=2)
-    except requests.ConnectionError:
+    except (requests.ConnectionError, requests.Timeout):  # gunicorn listens before its app loads
         return None
     return dict(r.json()) if r.status_code == 200 else None
 

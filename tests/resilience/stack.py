@@ -21,7 +21,7 @@ import redis
 import requests
 
 from config import Settings
-from scripts.run_stack import free_port, redis_url, start_redis, stop, wait_for_redis
+from scripts.run_stack import api_command, free_port, redis_url, start_redis, stop, wait_for_redis
 from store.keys import WORKERS as WORKERS_KEY
 from tests.conftest import ROOT, TOKENS, share_ask_vectors, stack_env, wav_bytes
 from tests.resilience.calls import submit, wait_batch
@@ -190,7 +190,8 @@ class Stack:
         settings = self.settings if tokens is None else replace(self.settings, api_tokens=dict(tokens))
         env = settings_env(settings, PORT=str(port), CODETTE_HOST="127.0.0.1")
         log = self._log(f"api-{port}")
-        proc = subprocess.Popen([sys.executable, "-m", "api.wsgi"], cwd=ROOT, env=env, stdout=log, stderr=log)
+        cmd = api_command(replace(settings, host="127.0.0.1", port=port))  # `make run`'s server
+        proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=log)
         self.apis[port] = proc
         url = f"http://127.0.0.1:{port}"
 
@@ -199,7 +200,7 @@ class Stack:
                 raise RuntimeError(f"API on {port} exited with {proc.returncode}")
             try:
                 return requests.get(url + "/health", timeout=2).status_code in (200, 503)
-            except requests.ConnectionError:
+            except (requests.ConnectionError, requests.Timeout):  # gunicorn listens before its app loads
                 return False
 
         wait_until(up, what=f"API on port {port}", timeout_s=30)

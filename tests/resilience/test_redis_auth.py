@@ -111,7 +111,7 @@ def test_make_run_generates_a_password_every_process_uses_and_keeps_its_files_pr
         def up() -> bool:
             try:
                 r = requests.get(f"{url}/health", timeout=2)
-            except requests.ConnectionError:
+            except (requests.ConnectionError, requests.Timeout):  # gunicorn listens before its app loads
                 return False
             return r.status_code == 200 and r.json()["workers"] >= 1
 
