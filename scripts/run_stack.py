@@ -177,6 +177,21 @@ def worker_command(settings: Settings, *, name: str = "codette@%h") -> list[str]
     ]  # fmt: skip
 
 
+def require_free_port(host: str, port: int) -> None:
+    """Stop before anything starts when the API's address is taken (another `make run`, say): gunicorn
+    would retry for 5 s per start and the supervisor restart it five times before giving up."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as gunicorn binds: TIME_WAIT is no use
+        try:
+            s.bind((host, port))
+        except OSError as exc:
+            raise SettingsError(
+                f"PORT={port}: {host}:{port} is not free ({exc.strerror}); stop what is listening there "
+                "(another make run?) or set PORT to a free port"
+            ) from None
+
+
 def api_command(settings: Settings) -> list[str]:
     """gunicorn with one threaded worker (deploy/gunicorn-single.conf.py says why not gevent here)."""
     host = f"[{settings.host}]" if ":" in settings.host else settings.host
@@ -236,6 +251,7 @@ def main(environ: Mapping[str, str] | None = None) -> int:
     # On a developer's terminal, lines people read; deployments (deploy/, compose) keep JSON lines.
     env.setdefault("CODETTE_LOG_FORMAT", "text")
     settings = load_settings(env)
+    require_free_port(settings.host, settings.port)
     os.umask(PRIVATE_UMASK)  # blobs, the append-only file, everything the children write: 0600 / 0700
     data_dir = settings.data_dir.resolve()
     make_private(data_dir)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -120,6 +121,20 @@ def test_a_setting_it_cannot_use_stops_make_run_with_its_name_not_a_traceback(
     assert done.returncode == 2, done.stderr
     assert named in done.stderr and "Traceback" not in done.stderr, done.stderr
     assert "secret" not in done.stderr  # the URL, which may hold the password, is never echoed
+    assert not (tmp_path / "data").exists()  # nothing started, nothing written
+
+
+def test_a_port_in_use_stops_make_run_at_once_naming_it(tmp_path: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        env = {**os.environ, "CODETTE_DATA_DIR": str(tmp_path / "data"), "PORT": str(port)}
+        env.pop("REDIS_URL", None)
+        done = subprocess.run([sys.executable, "-m", "scripts.run_stack"], env=env, cwd=ROOT,
+                              capture_output=True, text=True, timeout=60)  # fmt: skip
+    assert done.returncode == 2, done.stderr
+    assert f"PORT={port}: 127.0.0.1:{port} is not free" in done.stderr and "Traceback" not in done.stderr
     assert not (tmp_path / "data").exists()  # nothing started, nothing written
 
 
