@@ -294,6 +294,11 @@ class LostMessages(Protocol):
         """Finished jobs: no longer looked for."""
         ...
 
+    def lead(self, holder: str, *, lease_s: float) -> bool:
+        """Whether ``holder`` is the one worker instance that looks for lost messages: it takes the
+        lease when nobody holds it and renews its own for ``lease_s``; another holder's is left alone."""
+        ...
+
 
 class NothingLost:
     """A broker that never loses a message (in-memory ports, eager mode): nothing is sent again."""
@@ -315,6 +320,9 @@ class NothingLost:
 
     def forget_sent(self, job_ids: list[str]) -> None:
         return None
+
+    def lead(self, holder: str, *, lease_s: float) -> bool:
+        return True
 
 
 class Unlimited:

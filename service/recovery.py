@@ -13,7 +13,8 @@ track as its own task, a session's tracks as a new chord of them and the session
 lost chord would never have run. Tasks are idempotent, so a message found lost by two workers at
 once costs a second look, never a second result. The queues are read (their messages' job ids)
 only when a job is unaccounted for by the held messages; past QUEUE_READ_LIMIT messages nothing is
-judged until they are shorter.
+judged until they are shorter. One worker instance of the pool looks at a time (a lease in Redis,
+``LostMessages.lead``), so the reads do not grow with the number of workers.
 
 Session steps, compares and previews go out the same way and are lost the same way (a session step
 is the chord's last message, sent when its last track finishes). They are noted as sent
@@ -51,10 +52,20 @@ def note_sent(ports: Ports, job_id: str) -> None:
     ports.lost.record_sent(job_id, now_s=time.time(), keep_s=ports.settings.result_ttl_s)
 
 
-def resend_lost(ports: Ports, *, now_s: float, suspects: dict[str, float]) -> int:
+def resend_lost(
+    ports: Ports, *, now_s: float, suspects: dict[str, float], holder: str, lease_s: float
+) -> int:
     """Send again the jobs whose message is lost; how many. ``suspects`` (job id -> when first seen
-    without a message) is the caller's memory between checks, updated here."""
+    without a message) is the caller's memory between checks, updated here.
+
+    Only the worker instance ``holder`` that holds the recovery lease looks (``lease_s``, renewed on
+    each of its checks): the reads grow with the jobs in flight, and a pool of N workers each reading
+    them on every beat would cost Redis N times that for one answer. When the holder dies, its lease
+    runs out and the next instance to check takes it over."""
     lost = ports.lost
+    if not lost.lead(holder, lease_s=lease_s):
+        suspects.clear()  # another instance looks; should this one take over, it starts afresh
+        return 0
     held = lost.held_job_ids()
     missing = {job.job_id: job for job in _missing_tracks(ports, held, before_s=now_s - LOST_AFTER_S)}
     missing.update((job.job_id, job) for job in _missing_others(ports, held, before_s=now_s - LOST_AFTER_S))

@@ -30,7 +30,7 @@ from celery.signals import task_received
 from service.admission import admit_all
 from service.ports import Health
 from service.recovery import resend_lost
-from store.workers import DEAD_BEATS
+from store.workers import DEAD_BEATS, LIVE_BEATS
 
 log = logging.getLogger(__name__)
 
@@ -93,7 +93,8 @@ class Heartbeat(bootsteps.StartStopStep):
                 health.prune_claims(self.instance)
                 give_back(worker.app, health)
                 admit_all(worker.app.ports)  # a user's line whose turn was missed moves on
-                resend_lost(worker.app.ports, now_s=time.time(), suspects=self._suspects)
+                resend_lost(worker.app.ports, now_s=time.time(), suspects=self._suspects,
+                            holder=self.instance, lease_s=LIVE_BEATS * self.beat_s)  # fmt: skip
             except Exception:  # the next tick tries again; the visibility timeout is the backstop
                 log.exception("checking for dead workers or waiting jobs failed")
 

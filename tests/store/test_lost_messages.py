@@ -24,6 +24,8 @@ from worker.queue import connect_queue
 
 #: A database no other test uses: the queues and kombu's ``unacked`` hash are global keys.
 LOST_DB = 7
+#: This test's worker instance, holding the recovery lease for longer than any test runs.
+LEAD: dict[str, Any] = {"holder": "w1-instance", "lease_s": 60.0}
 
 
 @pytest.fixture
@@ -71,11 +73,11 @@ def test_a_sent_track_job_with_no_message_anywhere_is_sent_again_once_confirmed(
 
     suspects: dict[str, float] = {}
     now = time.time()
-    assert resend_lost(ports, now_s=now, suspects=suspects) == 0  # too recent to judge
+    assert resend_lost(ports, now_s=now, suspects=suspects, **LEAD) == 0  # too recent to judge
     later = now + LOST_AFTER_S + 1
-    assert resend_lost(ports, now_s=later, suspects=suspects) == 0  # seen once
+    assert resend_lost(ports, now_s=later, suspects=suspects, **LEAD) == 0  # seen once
     assert set(suspects) == {lost.job_id}
-    assert resend_lost(ports, now_s=later + CONFIRM_S, suspects=suspects) == 1
+    assert resend_lost(ports, now_s=later + CONFIRM_S, suspects=suspects, **LEAD) == 1
     assert ports.queue.named("analyze_track") == [(lost.job_id, lost.sha256)]
     assert suspects == {}
 
@@ -92,9 +94,9 @@ def test_a_running_track_job_whose_retry_message_was_lost_is_sent_again(ports: A
     deliver(ports, running, "tag-5")
     suspects: dict[str, float] = {}
     later = time.time() + LOST_AFTER_S + 1
-    resend_lost(ports, now_s=later, suspects=suspects)
+    resend_lost(ports, now_s=later, suspects=suspects, **LEAD)
     assert set(suspects) == {retried.job_id}
-    assert resend_lost(ports, now_s=later + CONFIRM_S, suspects=suspects) == 1
+    assert resend_lost(ports, now_s=later + CONFIRM_S, suspects=suspects, **LEAD) == 1
     assert ports.queue.named("analyze_track") == [(retried.job_id, retried.sha256)]
 
 
@@ -109,9 +111,9 @@ def test_with_the_queue_busy_a_waiting_message_is_not_lost_and_a_lost_one_is_sti
     connect_queue(ports.settings).analyze_track(waiting.job_id, waiting.sha256)  # still in the queue
     suspects: dict[str, float] = {}
     later = time.time() + LOST_AFTER_S + 1
-    assert resend_lost(ports, now_s=later, suspects=suspects) == 0
+    assert resend_lost(ports, now_s=later, suspects=suspects, **LEAD) == 0
     assert set(suspects) == {lost.job_id}
-    assert resend_lost(ports, now_s=later + CONFIRM_S, suspects=suspects) == 1
+    assert resend_lost(ports, now_s=later + CONFIRM_S, suspects=suspects, **LEAD) == 1
     assert ports.queue.named("analyze_track") == [(lost.job_id, lost.sha256)]
 
 
@@ -124,7 +126,7 @@ def test_nothing_is_judged_while_the_queues_are_too_long_to_read(ports: Any) -> 
     client.rpush("analysis", *[b"{}"] * (QUEUE_READ_LIMIT + 1))
     client.close()
     suspects = {lost.job_id: time.time() - 100}
-    assert resend_lost(ports, now_s=time.time() + 100, suspects=suspects) == 0
+    assert resend_lost(ports, now_s=time.time() + 100, suspects=suspects, **LEAD) == 0
     assert suspects == {} and ports.queue.calls == []
     assert ports.lost.queued_job_ids(("analysis",), limit=QUEUE_READ_LIMIT) is None
 
@@ -138,8 +140,8 @@ def test_a_lost_session_track_is_sent_with_its_session_step(ports: Any) -> None:
     ports.jobs.create_batch(batch, finished=())
     suspects: dict[str, float] = {}
     later = time.time() + LOST_AFTER_S + 1
-    resend_lost(ports, now_s=later, suspects=suspects)
-    assert resend_lost(ports, now_s=later + CONFIRM_S, suspects=suspects) == 1
+    resend_lost(ports, now_s=later, suspects=suspects, **LEAD)
+    assert resend_lost(ports, now_s=later + CONFIRM_S, suspects=suspects, **LEAD) == 1
     assert ports.queue.named("analyze_session") == [(session_job_id, ((child.job_id, child.sha256),))]
     assert waiting_in_line.job_id not in {c[1][0] for c in ports.queue.calls}
 
@@ -164,10 +166,10 @@ def test_a_lost_session_step_compare_or_preview_is_sent_again_a_finished_one_for
 
     suspects: dict[str, float] = {}
     later = time.time() + LOST_AFTER_S + 1
-    assert resend_lost(ports, now_s=later, suspects=suspects) == 0
+    assert resend_lost(ports, now_s=later, suspects=suspects, **LEAD) == 0
     assert set(suspects) == {step.job_id, compare.job_id}  # a track still open: the track is looked for
     assert finished.job_id not in ports.lost.sent_jobs(before_s=later)
-    assert resend_lost(ports, now_s=later + CONFIRM_S, suspects=suspects) == 2
+    assert resend_lost(ports, now_s=later + CONFIRM_S, suspects=suspects, **LEAD) == 2
     assert ports.queue.named("analyze_session") == [(step.job_id, ())]  # the step alone
     assert ports.queue.named("compare") == [(compare.job_id,)]
     assert ports.queue.named("preview") == []  # held by a worker
@@ -179,3 +181,26 @@ def test_a_job_that_finishes_is_no_longer_looked_for(ports: Any) -> None:
     assert compare.job_id in ports.lost.sent_jobs(before_s=time.time() + 1)
     finish_failed(ports, compare, {"code": "invalid_audio", "message": "b: not audio"})
     assert compare.job_id not in ports.lost.sent_jobs(before_s=time.time() + 1)
+
+
+def test_one_instance_of_the_pool_looks_and_another_takes_over_when_its_lease_runs_out(ports: Any) -> None:
+    """The reads are made once per beat for the whole pool: the lease holder renews it, the others
+    are refused (and forget their suspects) until it runs out."""
+    lost = ports.lost
+    assert lost.lead("a", lease_s=0.5) and lost.lead("a", lease_s=0.5)  # taken, then renewed
+    assert not lost.lead("b", lease_s=0.5)
+    job = track_job(ports, "gina")
+    ports.admission.wait("gina", [job.job_id])
+    ports.admission.mark_admitted("gina", [job.job_id], [])
+    later = time.time() + LOST_AFTER_S + 1
+    suspects = {"an-old-suspect": later}
+    assert resend_lost(ports, now_s=later, suspects=suspects, holder="b", lease_s=0.5) == 0
+    assert suspects == {}  # "b" does not look while "a" holds the lease
+    time.sleep(0.3)
+    assert lost.lead("a", lease_s=0.5)  # renewed: 0.5 s from now, not from the first take
+    time.sleep(0.3)
+    assert not lost.lead("b", lease_s=0.5)
+    time.sleep(0.6)  # "a" stopped renewing (dead): the lease runs out and "b" takes it
+    resend_lost(ports, now_s=later, suspects=suspects, holder="b", lease_s=0.5)
+    assert set(suspects) == {job.job_id}
+    assert not lost.lead("a", lease_s=0.5)
