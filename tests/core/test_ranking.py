@@ -258,13 +258,22 @@ def test_exploration_never_hides_a_defect_in_the_last_visible_slot():
     # the three defects stay in view; with polish in the third slot, exploration does take it.
     defects = [Sug(f"d{i}", "gain", priority=1 + i // 2, confidence=0.9) for i in range(3)]
     polish = [Sug(f"p{i}", "reverb", priority=4, confidence=0.5) for i in range(10)]
+    user = build_profile(simulated_user("alice", 20), user_id="alice")
     rng = np.random.default_rng(7)
-    runs = [rank([*defects, *polish], context=None, profile=None, rng=rng, limit=3) for _ in range(400)]
+    runs = [rank([*defects, *polish], context=None, profile=user, rng=rng, limit=3) for _ in range(400)]
     assert all({r.suggestion.id for r in top} == {"d0", "d1", "d2"} for top in runs)
     rng = np.random.default_rng(7)
-    runs = [rank([*defects[:2], *polish], context=None, profile=None, rng=rng, limit=3) for _ in range(400)]
+    runs = [rank([*defects[:2], *polish], context=None, profile=user, rng=rng, limit=3) for _ in range(400)]
     explored = sum("explored" in top[2].reasons for top in runs)
     assert 0.5 * EXPLORATION_RATE * 400 < explored < 1.5 * EXPLORATION_RATE * 400
+
+
+def test_a_user_without_feedback_sees_the_best_ranked_moves_unexplored():
+    polish = [Sug(f"p{i}", "reverb", priority=4, confidence=0.9 - i / 20) for i in range(10)]
+    for profile in (None, build_profile([], user_id="new")):
+        rng = np.random.default_rng(7)
+        runs = [rank(polish, context=None, profile=profile, rng=rng, limit=3) for _ in range(200)]
+        assert all([r.suggestion.id for r in top] == ["p0", "p1", "p2"] for top in runs)
 
 
 def test_one_track_s_polish_does_not_fill_a_short_list():
