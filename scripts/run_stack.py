@@ -202,14 +202,23 @@ def api_command(settings: Settings) -> list[str]:
 
 
 def stop(proc: subprocess.Popen[bytes], *, sig: int = signal.SIGTERM, timeout_s: float = 20.0) -> None:
-    """Signal one child we started and wait for it; kill it if it does not stop in time."""
+    """Signal one child we started and wait for it; kill it if it does not stop in time, with its
+    whole process group when it leads one (started with ``start_new_session``): killing gunicorn's
+    master alone left its worker running, holding the port."""
     if proc.poll() is not None:
         return
     proc.send_signal(sig)
     try:
         proc.wait(timeout_s)
     except subprocess.TimeoutExpired:
-        proc.kill()
+        try:
+            leads_group = os.getpgid(proc.pid) == proc.pid
+        except ProcessLookupError:
+            leads_group = False
+        if leads_group:
+            os.killpg(proc.pid, signal.SIGKILL)
+        else:
+            proc.kill()
         proc.wait()
 
 

@@ -194,7 +194,7 @@ def api_urls(stack_settings: Settings, tmp_path_factory: pytest.TempPathFactory)
         log = open(logs / f"api{len(procs)}.log", "wb")  # noqa: SIM115 - kept open for the process's life
         env = stack_env(stack_settings, PORT=str(port), CODETTE_HOST="127.0.0.1")
         cmd = [sys.executable, "-m", "gunicorn", "-c", conf, "--bind", f"127.0.0.1:{port}", "deploy.wsgi:app"]
-        procs.append(subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=log))
+        procs.append(subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=log, start_new_session=True))
         urls.append(f"http://127.0.0.1:{port}")
 
     def up() -> bool:
@@ -207,10 +207,10 @@ def api_urls(stack_settings: Settings, tmp_path_factory: pytest.TempPathFactory)
         _wait(up, what="API", timeout_s=30, procs=procs)
         yield urls
     finally:
-        # gunicorn's quick shutdown (SIGQUIT): on SIGTERM it waits out graceful_timeout (20 s) for the
-        # websockets earlier tests left open, which nothing here checks.
+        # gunicorn's quick shutdown (SIGQUIT), then its whole group: on SIGTERM it waits out
+        # graceful_timeout (20 s) for the websockets earlier tests left open, which nothing here checks.
         for proc in procs:
-            stop(proc, sig=signal.SIGQUIT)
+            stop(proc, sig=signal.SIGQUIT, timeout_s=5)
 
 
 @pytest.fixture(scope="session")

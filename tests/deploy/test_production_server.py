@@ -73,7 +73,8 @@ def layout(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Layout]:
     try:
         for conf, port in (("gunicorn.conf.py", live_port), ("gunicorn-bulk.conf.py", bulk_port)):
             cmd = [*GUNICORN, "-c", f"deploy/{conf}", "--bind", f"127.0.0.1:{port}"]
-            procs.append(subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=log))
+            proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=log, start_new_session=True)
+            procs.append(proc)
         prefix = root / "nginx"
         prefix.mkdir()
         prefix.chmod(0o777)  # nginx's workers (user nobody) write buffered bodies here
@@ -104,11 +105,12 @@ def layout(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Layout]:
         _wait_http(urls.proxy, procs)
         yield urls
     finally:
-        # gunicorn's quick shutdown (SIGQUIT): on SIGTERM it waits out graceful_timeout (20 s) for the
-        # connections the slow-client tests leave open. nginx and Redis stop on SIGTERM.
+        # gunicorn's quick shutdown (SIGQUIT), then its whole group: on SIGTERM it waits out
+        # graceful_timeout (20 s) for the connections the slow-client tests leave open. nginx and
+        # Redis stop on SIGTERM.
         for proc in reversed(procs):
-            stop(proc, sig=signal.SIGQUIT if proc.args[: len(GUNICORN)] == GUNICORN else signal.SIGTERM,
-                 timeout_s=30)  # fmt: skip
+            gunicorn = proc.args[: len(GUNICORN)] == GUNICORN
+            stop(proc, sig=signal.SIGQUIT if gunicorn else signal.SIGTERM, timeout_s=5 if gunicorn else 30)
         log.close()
 
 

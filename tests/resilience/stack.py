@@ -191,7 +191,7 @@ class Stack:
         env = settings_env(settings, PORT=str(port), CODETTE_HOST="127.0.0.1")
         log = self._log(f"api-{port}")
         cmd = api_command(replace(settings, host="127.0.0.1", port=port))  # `make run`'s server
-        proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=log)
+        proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=log, start_new_session=True)
         self.apis[port] = proc
         url = f"http://127.0.0.1:{port}"
 
