@@ -105,15 +105,27 @@ class SessionVerification:
         return to_dict(self)  # type: ignore[no-any-return]
 
 
-def session_moves_measures(session: SessionAnalysis, track_ids: Iterable[str]) -> dict[str, float | None]:
+def masking_pairs(session: SessionAnalysis, track_ids: Iterable[str]) -> set[tuple[str, str, str]]:
+    """(band, track a, track b) of the session's listed masking conflicts that involve ``track_ids``."""
+    ids = set(track_ids)
+    return {(c.band, c.track_a, c.track_b) for c in session.masking.conflicts if ids & {c.track_a, c.track_b}}
+
+
+def session_moves_measures(
+    session: SessionAnalysis,
+    track_ids: Iterable[str],
+    pairs: Iterable[tuple[str, str, str]] | None = None,
+) -> dict[str, float | None]:
     """The session's estimated mix loudness, the masking overlaps and type levels that involve
     ``track_ids`` (``overlap:<band>:<a>/<b>``, ``relative_db:<type>``), and the mix's tonal balance
-    against the genre target (``tonal_deviation_db:<band>``)."""
+    against the genre target (``tonal_deviation_db:<band>``).
+
+    The overlaps are those of ``pairs`` (band, a, b), by default the conflicts the session lists,
+    each read from the masking matrix (``MaskingResult.overlap``)."""
     ids = set(track_ids)
     out: dict[str, float | None] = {"mix_lufs": session.mix.integrated_lufs}
-    for c in session.masking.conflicts:
-        if ids & {c.track_a, c.track_b}:
-            out[f"overlap:{c.band}:{c.track_a}/{c.track_b}"] = round(c.overlap, 3)
+    for band, a, b in sorted(masking_pairs(session, ids) if pairs is None else pairs):
+        out[f"overlap:{band}:{a}/{b}"] = session.masking.overlap(band, a, b)
     for level in session.balance.types:
         if ids & set(level.track_ids):
             out[f"relative_db:{level.type}"] = level.relative_db
@@ -140,13 +152,8 @@ def verify_session_moves(
     s0 = step(spec, analyses, context)
     s1 = step(held(spec, s0), {**analyses, **after}, context)
     ids = {s.target.track_id for s in suggestions}
-    m0, m1 = session_moves_measures(s0, ids), session_moves_measures(s1, ids)
-    for key in set(m0) | set(m1):
-        if key.startswith("overlap:"):
-            _, band, pair = key.split(":", 2)
-            a, b = pair.split("/", 1)
-            for measures, result in ((m0, s0), (m1, s1)):
-                measures.setdefault(key, round(result.masking.overlap(band, a, b), 2))
+    pairs = masking_pairs(s0, ids) | masking_pairs(s1, ids)
+    m0, m1 = session_moves_measures(s0, ids, pairs), session_moves_measures(s1, ids, pairs)
     all0 = [s for t in s0.tracks for s in t.suggestions]
     all1 = [s for t in s1.tracks for s in t.suggestions]
     now = {**analyses, **after}
