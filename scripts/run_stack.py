@@ -26,7 +26,7 @@ import redis
 
 from config import ANALYSIS_QUEUE, LEARNING_QUEUE, Settings, SettingsError, load_settings
 
-#: The repository root: gunicorn finds deploy/ from here.
+#: The repository root: gunicorn finds its configuration and deploy.wsgi here, from any directory.
 ROOT = Path(__file__).resolve().parents[1]
 TOKEN_FILE = "api-token"
 PASSWORD_FILE = "redis-password"
@@ -196,8 +196,8 @@ def api_command(settings: Settings) -> list[str]:
     """gunicorn with one threaded worker (deploy/gunicorn-single.conf.py says why not gevent here)."""
     host = f"[{settings.host}]" if ":" in settings.host else settings.host
     return [
-        sys.executable, "-m", "gunicorn", "-c", "deploy/gunicorn-single.conf.py",
-        "--bind", f"{host}:{settings.port}", "deploy.wsgi:app",
+        sys.executable, "-m", "gunicorn", "-c", str(ROOT / "deploy" / "gunicorn-single.conf.py"),
+        "--pythonpath", str(ROOT), "--bind", f"{host}:{settings.port}", "deploy.wsgi:app",
     ]  # fmt: skip
 
 
@@ -285,7 +285,7 @@ def main(environ: Mapping[str, str] | None = None) -> int:
         Child("worker", lambda: subprocess.Popen(worker_command(settings), env=env, start_new_session=True))
     )
     api = api_command(settings)
-    children.append(Child("api", lambda: subprocess.Popen(api, env=env, cwd=ROOT, start_new_session=True)))
+    children.append(Child("api", lambda: subprocess.Popen(api, env=env, start_new_session=True)))
 
     stopping = False
 
