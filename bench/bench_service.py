@@ -28,14 +28,16 @@ import requests
 import socketio
 
 from bench.music import write_mix
-from scripts.run_stack import free_port, start_redis, stop, wait_for_redis
+from config import load_settings
+from scripts.run_stack import api_command, free_port, start_redis, stop, wait_for_redis
 
 ROOT = Path(__file__).resolve().parent.parent
 USER = "bench"
 
 
 class Stack:
-    """Redis, two single-process workers (w1, w2) and the API, on free loopback ports."""
+    """Redis, two single-process workers (w1, w2) and the API (as `make run` serves it), on free
+    loopback ports."""
 
     def __init__(self, data_dir: Path) -> None:
         self.token = secrets.token_urlsafe(24)
@@ -72,8 +74,9 @@ class Stack:
                 "WARNING",
             ]
             self.procs.append(subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=logs, stderr=logs))
+        api = api_command(load_settings(env))  # `make run`'s server: gunicorn, one threaded process
         self.procs.append(
-            subprocess.Popen([sys.executable, "-m", "api.wsgi"], cwd=ROOT, env=env, stdout=logs, stderr=logs)
+            subprocess.Popen(api, cwd=ROOT, env=env, stdout=logs, stderr=logs, start_new_session=True)
         )
         self.url = f"http://127.0.0.1:{self.port}"
         self.headers = {"Authorization": f"Bearer {self.token}"}
@@ -84,7 +87,7 @@ class Stack:
                 health = requests.get(f"{self.url}/health", timeout=2).json()
                 if health.get("workers", 0) >= 2:
                     break
-            except (requests.ConnectionError, ValueError):
+            except (requests.ConnectionError, requests.Timeout, ValueError):  # gunicorn listens first
                 pass
             if time.monotonic() > deadline:
                 raise RuntimeError(f"stack did not come up; see {data_dir / 'stack.log'}")

@@ -10,6 +10,7 @@ audio is for previews, as it is stored. Reads only read.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import logging
@@ -21,7 +22,7 @@ import numpy as np
 
 from core.analysis import ANALYZER_VERSION
 from core.errors import CodetteError
-from core.results import TrackAnalysis
+from core.results import TrackAnalysis, from_dict
 from core.session.analyze import SessionAnalysis
 from core.session.result import SessionResult, SessionTrackStatus, TrackError
 from core.session.spec import SessionSpec
@@ -34,7 +35,7 @@ from service.compare import session_context
 from service.messages import JobProgress, JobStatus
 from service.model import Job
 from service.ports import Ports
-from service.preview import MAX_RENDER_S, decode
+from service.preview import MAX_RENDER_S, PREVIEW_VERSION, decode
 from service.style import record_session_style
 from service.suggestions import session_scope, source_of
 from service.track_job import (
@@ -106,10 +107,26 @@ def short_stems(ports: Ports, doc: Mapping[str, Any], analyses: Mapping[str, Tra
     )
 
 
+#: Part of the vetted advice's cache key, with ANALYZER_VERSION and PREVIEW_VERSION (vetting judges a
+#: move as its preview does): bump it when vetting changes what it keeps, demotes or drops.
+VETTED_VERSION = "1"
+
+
+def vetting_key(doc: Mapping[str, Any], analysis: SessionAnalysis, context: StepContext) -> str:
+    """The cache key of a session's vetted advice: a hash of everything vetting depends on. The
+    session document names every stem by content and holds its fader, pan, type, inserts and mute;
+    the step it judges and that step's context (references, style, heard tempo) complete it."""
+    versions = {"vetted": VETTED_VERSION, "preview": PREVIEW_VERSION, "analyzer": ANALYZER_VERSION}
+    parts = {**versions, "doc": doc, "analysis": analysis.to_dict(), "context": dataclasses.asdict(context)}
+    payload = json.dumps(parts, sort_keys=True, default=str)
+    return f"vetted:v{VETTED_VERSION}:" + hashlib.sha256(payload.encode()).hexdigest()
+
+
 def vetted(
     ports: Ports,
     job: Job,
     spec: SessionSpec,
+    doc: Mapping[str, Any],
     stems: Stems,
     analyses: Mapping[str, TrackAnalysis],
     analysis: SessionAnalysis,
@@ -120,20 +137,33 @@ def vetted(
     one that does not resolve what it cites is demoted, one that also harms is dropped, and the
     verdict is written into its evidence (``verified``, ``side_effects``).
 
-    A stem that cannot be decoded again leaves the advice as analysed (logged), never fails the job;
-    one too long to hold twice in memory (not in ``stems``) keeps its advice unvetted.
+    Cached by content (``vetting_key``): a session analysed again unchanged, what a DAW does many
+    times a day, decodes and renders nothing again. A stem that cannot be decoded again leaves the
+    advice as analysed (logged, not cached), never fails the job; one too long to hold twice in
+    memory (not in ``stems``) keeps its advice unvetted.
     """
+    key = vetting_key(doc, analysis, context)
+    cached = ports.cache.load(key)
+    if cached is not None:
+        try:
+            return from_dict(SessionAnalysis, cached)
+        except (KeyError, TypeError, ValueError):  # written by code of another shape: vet again
+            log.error(
+                "session job %s: the cached vetted advice %s does not parse; vetting again", job.job_id, key
+            )
 
     def report(done: int, total: int) -> None:
         progress = SESSION_VET_SHARE + (1.0 - SESSION_VET_SHARE) * done / max(total, 1)
         ports.jobs.set_progress(job.job_id, round(progress, 4), "vetting")
         ports.publisher.publish(JobProgress(job.job_id, round(progress, 4), "vetting"), rooms=rooms_for(job))
 
+    started = time.perf_counter()
     try:
         checked, _ = vet_session(spec, stems, analyses, result=analysis, on_progress=report, context=context)
     except CodetteError as exc:
         log.warning("session job %s: advice not vetted (%s: %s)", job.job_id, exc.code, exc.message)
         return analysis
+    ports.cache.put(key, checked.to_dict(), compute_s=time.perf_counter() - started)
     return checked
 
 
@@ -258,7 +288,7 @@ def run_session_job(ports: Ports, *, job_id: str) -> dict[str, str]:
         analysis = step(spec, done, context)
     except CodetteError as exc:
         return failed_by(ports, job, exc)
-    analysis = vetted(ports, job, spec, stems, done, analysis, context)
+    analysis = vetted(ports, job, spec, doc, stems, done, analysis, context)
     analysis = analysis.in_scope(session_scope(job.session_id))
     result = SessionResult(
         session_id=job.session_id,

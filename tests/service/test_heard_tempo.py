@@ -53,14 +53,15 @@ def test_the_session_reads_the_beat_of_the_sum_and_caches_it(ports: Ports) -> No
     assert again["bpm"] == first["bpm"]
     assert ports.cache.stats().puts == puts
 
-    # a fader move changes what is summed: heard again (one more put), same beat
+    # a fader move changes what is summed: heard again, same beat (two more puts: the tempo of the
+    # sum and the advice vetted for the new mix)
     moved = [{**t, "volume_db": -6.0} if t["track_id"] == "hats" else t for t in tracks]
     third = analyse(ports, "groove", {"tracks": moved})
     assert abs(third["bpm"] - BPM) <= 0.04 * BPM
-    assert ports.cache.stats().puts == puts + 1
+    assert ports.cache.stats().puts == puts + 2
 
 
 def test_a_declared_tempo_is_kept_and_nothing_is_summed(ports: Ports) -> None:
     out = analyse(ports, "declared", {"bpm": 140.0, "tracks": stems(ports)})
     assert out["bpm"] == 140.0 and out["bpm_source"] == "declared"
-    assert ports.cache.stats().puts == 4  # the four track analyses, no tempo of the sum
+    assert ports.cache.stats().puts == 5  # the four track analyses and the vetted advice, no tempo of the sum

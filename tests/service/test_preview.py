@@ -117,12 +117,13 @@ def test_unknown_foreign_and_unrenderable_suggestions_are_refused(ports: Ports) 
     assert ports.queue.named("preview") == []  # type: ignore[attr-defined]
 
 
-def _session(ports: Ports, *, bpm: float | None = 120, session_id: str = "s") -> str:
+def _session(ports: Ports, *, bpm: float | None = 120, session_id: str = "s", bass_db: float = 0.0) -> str:
     tracks = []
     for track_id, track_type, data in (("v", "vocals", rumbling_vocal()), ("b", "bass", bass_line())):
         sha = ports.blobs.put_bytes(data)
         ports.jobs.add_blob("alice", sha)
         tracks.append({"track_id": track_id, "name": track_id, "type": track_type, "sha256": sha})
+    tracks[1]["volume_db"] = bass_db
     put_session(ports, owner="alice", session_id=session_id, doc={"bpm": bpm, "tracks": tracks})
     job = submit_session(ports, owner="alice", session_id=session_id)
     (_, pending), *_ = reversed(ports.queue.named("analyze_session"))  # type: ignore[attr-defined]
@@ -206,6 +207,35 @@ def test_a_session_job_decodes_each_stem_once_for_the_tempo_of_the_sum_and_for_v
     assert any("verified" in s["evidence"] for s in advice)  # vetted, on the same decoded stems
     tracks = ports.jobs.session_input(session_job_id)["tracks"]
     assert sorted(decoded) == sorted(t["sha256"] for t in tracks)
+
+
+def test_a_session_analysed_again_unchanged_reuses_its_vetted_advice_and_a_moved_fader_vets_again(
+    ports: Ports, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What a DAW does many times a day: the same session again decodes and renders nothing (the
+    tempo is declared, so only vetting would decode), and stores the same vetted advice."""
+    decoded: list[str] = []
+
+    def counting(p: Ports, sha256: str) -> tuple[np.ndarray, int]:
+        decoded.append(sha256)
+        return preview_decode(p, sha256)
+
+    monkeypatch.setattr("service.session_job.decode", counting)
+
+    def advice(session_job_id: str) -> list[dict[str, object]]:
+        job = ports.jobs.job(session_job_id)
+        assert job is not None
+        result = ports.jobs.load_json(job.result_key)
+        assert result is not None
+        return [s for t in result["session_analysis"]["tracks"] for s in t["suggestions"]]
+
+    first = advice(_session(ports))
+    vetting = len(decoded)
+    assert vetting > 0 and any("verified" in s["evidence"] for s in first)
+    assert advice(_session(ports)) == first
+    assert len(decoded) == vetting  # nothing decoded, nothing rendered
+    moved = advice(_session(ports, bass_db=-6.0))  # another mix: its moves are judged again
+    assert len(decoded) > vetting and any("verified" in s["evidence"] for s in moved)
 
 
 def test_stems_are_kept_read_only_within_their_budget_and_decoded_again_past_it(ports: Ports) -> None:
