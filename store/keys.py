@@ -24,7 +24,8 @@ ACTIVE_USERS = KEY_PREFIX + "active-users"
 #: seconds); a job leaves it when it finishes (store/lost_messages.py; track jobs are found through
 #: admission instead).
 SENT_JOBS = KEY_PREFIX + "sent-jobs"
-#: The worker instance that looks for lost messages (service.recovery), with a lease of a few beats.
+#: The worker instance that looks for lost messages (service.recovery): a lease of a few beats
+#: it renews on each check (store/leases.py, ``HeldLease``).
 RECOVERY_LEASE = KEY_PREFIX + "recovery-lease"
 #: Users with track jobs waiting for admission to the broker (a set; store/admission.py).
 WAITING_USERS = KEY_PREFIX + "waiting-users"

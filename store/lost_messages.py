@@ -18,6 +18,7 @@ from typing import Any, cast
 import redis
 
 from store import keys
+from store.leases import HeldLease
 
 log = logging.getLogger(__name__)
 
@@ -35,30 +36,15 @@ def _job_id(raw: str | bytes, *, held: bool) -> str | None:
     return str(args[0]) if args and isinstance(args[0], str) else None
 
 
-#: Take the lease when free, renew it when ours; atomic, so two instances never both take it.
-_LEAD = """
-local holder = redis.call('GET', KEYS[1])
-if holder == false then
-  redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
-  return 1
-end
-if holder == ARGV[1] then
-  redis.call('PEXPIRE', KEYS[1], ARGV[2])
-  return 1
-end
-return 0
-"""
-
-
 class RedisLostMessages:
     """service.ports.LostMessages over Redis."""
 
     def __init__(self, client: redis.Redis) -> None:
         self.redis = client
-        self._lead = client.register_script(_LEAD)
+        self._recovery = HeldLease(client, keys.RECOVERY_LEASE)
 
     def lead(self, holder: str, *, lease_s: float) -> bool:
-        return bool(self._lead(keys=[keys.RECOVERY_LEASE], args=[holder, max(1, round(lease_s * 1000))]))
+        return self._recovery.hold(holder, ttl_s=lease_s)
 
     def queued_job_ids(self, queues: tuple[str, ...], *, limit: int) -> set[str] | None:
         pipe = self.redis.pipeline(transaction=False)
