@@ -9,24 +9,47 @@ one bad value costs one analysis, not a failing route for as long as the entry l
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
 
 from core.results import TrackAnalysis
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 #: What TrackAnalysis.from_dict raises on a value of another shape (a missing field, a wrong type).
 UNREADABLE = (KeyError, TypeError, ValueError, AttributeError)
 
 
-def readable_analysis(value: Mapping[str, Any] | None, *, key: str) -> TrackAnalysis | None:
-    """``value`` (the cache's entry under ``key``) as a TrackAnalysis; None when absent or unreadable."""
+def hashed_key(prefix: str, parts: Mapping[str, Any]) -> str:
+    """A cache key by content: ``prefix`` and the sha256 of ``parts`` as canonical JSON (sorted keys;
+    values JSON cannot hold, as their str)."""
+    payload = json.dumps(parts, sort_keys=True, default=str)
+    return prefix + hashlib.sha256(payload.encode()).hexdigest()
+
+
+def readable(
+    value: Mapping[str, Any] | None,
+    *,
+    key: str,
+    parse: Callable[[dict[str, Any]], T],
+    what: str = "analysis",
+    again: str = "analysing again",
+) -> T | None:
+    """``value`` (the cache's entry under ``key``) parsed; None when absent or unreadable (logged:
+    "cached <what> <key> does not parse ...; <again>")."""
     if value is None:
         return None
     try:
-        return TrackAnalysis.from_dict(dict(value))
+        return parse(dict(value))
     except UNREADABLE as exc:
-        log.error("cached analysis %s does not parse (%s: %s); analysing again", key, type(exc).__name__, exc)
+        log.error("cached %s %s does not parse (%s: %s); %s", what, key, type(exc).__name__, exc, again)
         return None
+
+
+def readable_analysis(value: Mapping[str, Any] | None, *, key: str) -> TrackAnalysis | None:
+    """``value`` (the cache's entry under ``key``) as a TrackAnalysis; None when absent or unreadable."""
+    return readable(value, key=key, parse=TrackAnalysis.from_dict)

@@ -17,8 +17,6 @@ can fetch the audio) is stored with the job; service.preview_job runs the job.
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections.abc import Mapping
 from typing import Any
 
@@ -32,7 +30,7 @@ from core.render import NotRenderable, is_renderable, render_suggestion
 from core.results import TrackAnalysis
 from core.suggestions import Suggestion
 from core.verify import is_session_advice, verify_in_session, verify_suggestion
-from service.cached import readable_analysis
+from service.cached import hashed_key, readable_analysis
 from service.compare import session_context
 from service.messages import JobKind, JobProgress, JobStatus
 from service.model import Job, new_id, suggestion_from_dict
@@ -56,8 +54,7 @@ AUDIO_NAMES = ("before", "after")
 def content_key(kind: str, parts: Mapping[str, Any]) -> str:
     """The cache key of a preview: a hash of everything its result depends on."""
     versions = {"v": PREVIEW_VERSION, "analyzer": ANALYZER_VERSION}
-    payload = json.dumps({**versions, "kind": kind, **parts}, sort_keys=True, default=str)
-    return f"preview:v{PREVIEW_VERSION}:" + hashlib.sha256(payload.encode()).hexdigest()
+    return hashed_key(f"preview:v{PREVIEW_VERSION}:", {**versions, "kind": kind, **parts})
 
 
 def previewable(ports: Ports, *, owner: str, suggestion_id: str) -> tuple[Suggestion, dict[str, Any]]:

@@ -11,8 +11,6 @@ audio is for previews, as it is stored. Reads only read.
 from __future__ import annotations
 
 import dataclasses
-import hashlib
-import json
 import logging
 import time
 from collections.abc import Iterator, Mapping
@@ -30,7 +28,7 @@ from core.session.tempo import TempoVote, mix_tempo
 from core.session_summary import SessionTrack, summarize_session
 from core.suggestions.model import BUS_TYPES
 from core.verify import StepContext, step, vet_session
-from service.cached import readable_analysis
+from service.cached import hashed_key, readable, readable_analysis
 from service.compare import session_context
 from service.messages import JobProgress, JobStatus
 from service.model import Job
@@ -118,8 +116,7 @@ def vetting_key(doc: Mapping[str, Any], analysis: SessionAnalysis, context: Step
     the step it judges and that step's context (references, style, heard tempo) complete it."""
     versions = {"vetted": VETTED_VERSION, "preview": PREVIEW_VERSION, "analyzer": ANALYZER_VERSION}
     parts = {**versions, "doc": doc, "analysis": analysis.to_dict(), "context": dataclasses.asdict(context)}
-    payload = json.dumps(parts, sort_keys=True, default=str)
-    return f"vetted:v{VETTED_VERSION}:" + hashlib.sha256(payload.encode()).hexdigest()
+    return hashed_key(f"vetted:v{VETTED_VERSION}:", parts)
 
 
 def vetted(
@@ -143,14 +140,15 @@ def vetted(
     memory (not in ``stems``) keeps its advice unvetted.
     """
     key = vetting_key(doc, analysis, context)
-    cached = ports.cache.load(key)
+    cached = readable(
+        ports.cache.load(key),
+        key=key,
+        parse=lambda value: from_dict(SessionAnalysis, value),
+        what="vetted advice",
+        again="vetting again",
+    )
     if cached is not None:
-        try:
-            return from_dict(SessionAnalysis, cached)
-        except (KeyError, TypeError, ValueError):  # written by code of another shape: vet again
-            log.error(
-                "session job %s: the cached vetted advice %s does not parse; vetting again", job.job_id, key
-            )
+        return cached
 
     def report(done: int, total: int) -> None:
         progress = SESSION_VET_SHARE + (1.0 - SESSION_VET_SHARE) * done / max(total, 1)
@@ -193,8 +191,10 @@ def heard_tempo(
     ]
     if not parts:
         return None
-    payload = json.dumps({"stems": sorted((h, g) for _, h, g in parts), "version": ANALYZER_VERSION})
-    key = f"mixtempo:v{ANALYZER_VERSION}:" + hashlib.sha256(payload.encode()).hexdigest()
+    key = hashed_key(
+        f"mixtempo:v{ANALYZER_VERSION}:",
+        {"stems": sorted((h, g) for _, h, g in parts), "version": ANALYZER_VERSION},
+    )
     cached = ports.cache.load(key)
     if cached is not None:
         bpm = cached.get("bpm")
