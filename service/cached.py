@@ -1,4 +1,5 @@
-"""Reading a cached track analysis back: an entry that does not parse is a miss, never an error.
+"""Cache entries by content (``hashed_key``) and reading them back: an entry that does not parse is
+a miss, never an error (``readable``; ``readable_analysis`` for a track analysis).
 
 The cache key carries core.analysis.ANALYZER_VERSION, so code that changes an analysis's shape
 reads its own entries only. An entry can still fail to parse: written during a deploy by code of

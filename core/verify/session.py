@@ -145,7 +145,7 @@ def verify_session_moves(
     """Re-run the session step (with ``context``) with the rendered stems' analyses (``after``, by
     track id) in place.
 
-    A masking conflict listed on one side only reads its pair's overlap from the other side's matrix
+    The overlaps are those of every pair either side lists, each read from its side's masking matrix
     (the conflicts list only the worst pairs: a clash cleared frees a place for one that was there).
     """
     spec = session if isinstance(session, SessionSpec) else SessionSpec.from_dict(session)
