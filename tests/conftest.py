@@ -7,6 +7,7 @@ real subprocesses; they are started once per test session, only by the tests tha
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import os
 import random
@@ -24,7 +25,7 @@ import redis
 import soundfile as sf
 
 from config import Settings
-from scripts.run_stack import free_port, start_redis, stop
+from scripts.run_stack import api_command, free_port, start_redis, stop
 from store.keys import WORKERS as WORKERS_KEY
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -189,11 +190,16 @@ def api_urls(stack_settings: Settings, tmp_path_factory: pytest.TempPathFactory)
 
     logs = tmp_path_factory.mktemp("api-logs")
     procs, urls = [], []
-    for conf in ("deploy/gunicorn.conf.py", "deploy/gunicorn-single.conf.py"):
+    production = [sys.executable, "-m", "gunicorn", "-c", "deploy/gunicorn.conf.py", "deploy.wsgi:app"]
+    for make_run in (False, True):
         port = free_port()
         log = open(logs / f"api{len(procs)}.log", "wb")  # noqa: SIM115 - kept open for the process's life
         env = stack_env(stack_settings, PORT=str(port), CODETTE_HOST="127.0.0.1")
-        cmd = [sys.executable, "-m", "gunicorn", "-c", conf, "--bind", f"127.0.0.1:{port}", "deploy.wsgi:app"]
+        cmd = (
+            api_command(dataclasses.replace(stack_settings, host="127.0.0.1", port=port))
+            if make_run
+            else [*production, "--bind", f"127.0.0.1:{port}"]
+        )
         procs.append(subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=log, start_new_session=True))
         urls.append(f"http://127.0.0.1:{port}")
 
