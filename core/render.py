@@ -31,6 +31,10 @@ from scipy import signal
 from core.errors import InvalidParameter
 from core.suggestions.model import ParamValue, Suggestion
 
+#: Part of every cache key of a rendered move's measures (service.moved): bump it whenever a
+#: renderer's output for the same type and parameters changes.
+RENDER_VERSION = "1"
+
 #: Suggestion types render_suggestion can apply (cleanup only for the processes below).
 RENDERABLE_TYPES: frozenset[str] = frozenset(
     {

@@ -29,11 +29,12 @@ from core.excerpt import EXCERPT_S, Excerpt, encode_wav, make_excerpt
 from core.render import NotRenderable, is_renderable, render_suggestion
 from core.results import TrackAnalysis
 from core.suggestions import Suggestion
-from core.verify import is_session_advice, verify_in_session, verify_suggestion
+from core.verify import compare_analyses, is_session_advice, verify_in_session
 from service.cached import hashed_key, readable_analysis
 from service.compare import session_context
 from service.messages import JobKind, JobProgress, JobStatus
 from service.model import Job, new_id, suggestion_from_dict
+from service.moved import already, moved_analysis
 from service.ports import Ports
 from service.preview_result import PreviewAudio, TrackPreview
 from service.recovery import note_sent
@@ -205,20 +206,21 @@ def compute_track_preview(ports: Ports, job: Job, doc: Mapping[str, Any]) -> dic
     before = cached_analysis(ports, str(source.get("analysis_key") or ""))
     stage(ports, job, 0.3, "rendering")
     track_type = str(source.get("track_type") or "other")
+    track_id = suggestion.target.track_id
+    rendered = render_suggestion(y, sr, suggestion)  # NotRenderable if the kinds core renders changed
+    after = moved_analysis(  # measured once: vetting cached it under the same recipe
+        ports, sha256=source["sha256"], name=track_id, moves=(suggestion,), rendered=already(rendered, sr)
+    )
     if doc.get("in_session"):
-        rendered = render_suggestion(y, sr, suggestion)
-        after = analyze((rendered, sr), name=suggestion.target.track_id)
         session_doc, analyses = session_analyses(ports, str(source["session_job_id"]))
         context = session_context(ports, session_doc, owner=job.owner)
         verdict = verify_in_session(session_doc, analyses, suggestion, after, context=context)
     else:
-        verdict, out = verify_suggestion(
-            y, sr, suggestion, track_type=track_type, before=before,
-            bpm=source.get("bpm"), genre=source.get("genre"), platform=source.get("platform"),
+        verdict = compare_analyses(
+            suggestion, before if before is not None else analyze((y, sr), name=track_id), after,
+            track_type=track_type, bpm=source.get("bpm"), genre=source.get("genre"),
+            platform=source.get("platform"),
         )  # fmt: skip
-        if out is None:  # submit refused it already; the kinds core renders may have changed since
-            raise NotRenderable(f"suggestion {suggestion.id}: a {suggestion.type} cannot be rendered")
-        rendered = out
     stage(ports, job, 0.8, "excerpt")
     excerpt = make_excerpt(y, rendered, sr, move_type=suggestion.type)
     return TrackPreview(

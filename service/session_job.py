@@ -20,18 +20,20 @@ import numpy as np
 
 from core.analysis import ANALYZER_VERSION
 from core.errors import CodetteError
+from core.render import render_suggestion
 from core.results import TrackAnalysis, from_dict
 from core.session.analyze import SessionAnalysis
 from core.session.result import SessionResult, SessionTrackStatus, TrackError
 from core.session.spec import SessionSpec
 from core.session.tempo import TempoVote, mix_tempo
 from core.session_summary import SessionTrack, summarize_session
-from core.suggestions.model import BUS_TYPES
+from core.suggestions.model import BUS_TYPES, Suggestion
 from core.verify import StepContext, step, vet_session
 from service.cached import hashed_key, readable, readable_analysis
 from service.compare import session_context
 from service.messages import JobProgress, JobStatus
 from service.model import Job
+from service.moved import moved_analysis
 from service.ports import Ports
 from service.preview import MAX_RENDER_S, PREVIEW_VERSION, decode
 from service.style import record_session_style
@@ -135,9 +137,11 @@ def vetted(
     verdict is written into its evidence (``verified``, ``side_effects``).
 
     Cached by content (``vetting_key``): a session analysed again unchanged, what a DAW does many
-    times a day, decodes and renders nothing again. A stem that cannot be decoded again leaves the
-    advice as analysed (logged, not cached), never fails the job; one too long to hold twice in
-    memory (not in ``stems``) keeps its advice unvetted.
+    times a day, decodes and renders nothing again; after an edit, only the moves whose parameters
+    changed are rendered and measured (each rendered stem's analysis is cached by its recipe,
+    service.moved), and a stem none of whose moves changed is not decoded. A stem that cannot be
+    decoded again leaves the advice as analysed (logged, not cached), never fails the job; one too
+    long to hold twice in memory (not in ``stems``) keeps its advice unvetted.
     """
     key = vetting_key(doc, analysis, context)
     cached = readable(
@@ -155,9 +159,22 @@ def vetted(
         ports.jobs.set_progress(job.job_id, round(progress, 4), "vetting")
         ports.publisher.publish(JobProgress(job.job_id, round(progress, 4), "vetting"), rooms=rooms_for(job))
 
+    sha256 = {t["track_id"]: t["sha256"] for t in doc["tracks"]}
+
+    def remeasure(track_id: str, suggestion: Suggestion) -> TrackAnalysis:
+        def rendered() -> tuple[np.ndarray, int]:
+            y, sr = stems[track_id]
+            return render_suggestion(y, sr, suggestion), sr
+
+        return moved_analysis(
+            ports, sha256=sha256[track_id], name=track_id, moves=(suggestion,), rendered=rendered
+        )
+
     started = time.perf_counter()
     try:
-        checked, _ = vet_session(spec, stems, analyses, result=analysis, on_progress=report, context=context)
+        checked, _ = vet_session(
+            spec, stems, analyses, result=analysis, on_progress=report, context=context, remeasure=remeasure
+        )
     except CodetteError as exc:
         log.warning("session job %s: advice not vetted (%s: %s)", job.job_id, exc.code, exc.message)
         return analysis

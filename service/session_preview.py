@@ -20,7 +20,6 @@ from typing import Any
 
 import numpy as np
 
-from core.analysis import analyze
 from core.errors import InvalidParameter
 from core.excerpt import EXCERPT_S, conform, make_excerpt, mix_stems, most_changed_window
 from core.render import render_chain
@@ -29,6 +28,7 @@ from core.verify import verify_session_moves
 from service.compare import session_context
 from service.messages import JobKind, JobStatus
 from service.model import Job, new_id, suggestion_from_dict
+from service.moved import already, moved_analysis
 from service.ports import Ports
 from service.preview import (
     content_key,
@@ -119,7 +119,10 @@ def compute_session_preview(ports: Ports, job: Job, doc: Mapping[str, Any]) -> d
         y, sr = decode(ports, tracks[track_id]["sha256"])
         out = render_chain(y, sr, chain)
         rendered[track_id] = (y, out, sr)
-        after[track_id] = analyze((out, sr), name=track_id)
+        after[track_id] = moved_analysis(  # one move alone: vetting measured it already
+            ports, sha256=tracks[track_id]["sha256"], name=track_id, moves=chain,
+            rendered=already(out, sr),
+        )  # fmt: skip
     stage(ports, job, 0.5, "measuring")
     context = session_context(ports, session_doc, owner=job.owner)
     verdict = verify_session_moves(session_doc, analyses, suggestions, after, context=context)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -31,6 +32,22 @@ def is_session_advice(s: Suggestion) -> bool:
     return bool(SESSION_EVIDENCE_KEYS & set(s.evidence))
 
 
+#: (track id, suggestion) -> the analysis of the track with that move rendered (``rendered_analysis``).
+Remeasure = Callable[[str, Suggestion], TrackAnalysis]
+
+
+def rendered_analysis(y: np.ndarray, sr: int, suggestion: Suggestion, *, name: str) -> TrackAnalysis:
+    """The analysis of ``y`` with ``suggestion`` rendered on it (core.render), named ``name``."""
+    return analyze((render_suggestion(y, sr, suggestion), sr), name=name)
+
+
+def _measuring(
+    audio: Mapping[str, tuple[np.ndarray, int]], track_id: str
+) -> Callable[[Suggestion], TrackAnalysis]:
+    y, sr = audio[track_id]  # one stem decoded at a time when ``audio`` decodes on access
+    return partial(rendered_analysis, y, sr, name=track_id)
+
+
 def vet_session(
     session: SessionSpec | Mapping[str, object],
     audio: Mapping[str, tuple[np.ndarray, int]],
@@ -39,6 +56,7 @@ def vet_session(
     *,
     on_progress: Callable[[int, int], None] | None = None,
     context: StepContext = NO_CONTEXT,
+    remeasure: Remeasure | None = None,
 ) -> tuple[SessionAnalysis, dict[str, Verification]]:
     """The session analysis with every renderable suggestion verified, demoted or dropped.
 
@@ -51,6 +69,9 @@ def vet_session(
     on_progress : called with (tracks done, tracks to vet) before each track.
     context : what the session step was given besides the stems (reference, style, heard tempo):
         session advice is judged on the step the user is shown.
+    remeasure : (track id, suggestion) -> the analysis of that stem with the move rendered; by
+        default ``rendered_analysis`` on ``audio``. The service passes one cached by the move's
+        recipe (service.moved), so a session vetted again after an edit renders only what changed.
 
     Returns
     -------
@@ -67,10 +88,9 @@ def vet_session(
     for i, (ts, moves) in enumerate(todo):
         if on_progress is not None:
             on_progress(i, len(todo))
-        y, sr = audio[ts.track_id]  # one stem decoded at a time when ``audio`` decodes on access
+        measure = _measuring(audio, ts.track_id) if remeasure is None else partial(remeasure, ts.track_id)
         for s in moves:
-            rendered = render_suggestion(y, sr, s)
-            after = analyze((rendered, sr), name=ts.track_id)
+            after = measure(s)
             if is_session_advice(s):
                 verdicts[s.id] = verify_in_session(spec, analyses, s, after, context=context, before=base)
             else:

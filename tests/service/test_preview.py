@@ -8,6 +8,7 @@ owner (only) can fetch; the same preview asked again is done at once, from the c
 from __future__ import annotations
 
 import io
+from typing import Any
 
 import numpy as np
 import pytest
@@ -15,8 +16,10 @@ import soundfile as sf
 
 from core.errors import InvalidParameter, NotFound
 from core.loudness import measure_loudness
+from service import moved
 from service.messages import JobKind, JobStatus
-from service.model import Upload
+from service.model import Upload, suggestion_from_dict
+from service.moved import moved_key
 from service.ports import Ports
 from service.preview import decode as preview_decode
 from service.preview import preview_audio, submit_preview
@@ -316,3 +319,52 @@ def test_the_same_moves_in_another_order_are_the_same_session_preview(ports: Por
         ports, owner="alice", session_id="s", suggestion_ids=[louder_vocal, high_pass["id"]]
     )
     assert ports.jobs.session_input(one.job_id)["key"] != ports.jobs.session_input(other.job_id)["key"]
+
+
+def test_a_rendered_move_is_measured_once_for_vetting_edits_and_its_preview(
+    ports: Ports, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each rendered move's analysis is cached by its recipe (the stem's hash, the move's type and
+    parameters): a session vetted again after a fader edit measures only the moves the edit changed,
+    and the preview of a vetted move measures nothing again. An entry that does not parse is a miss."""
+    measured: list[str] = []
+    real = moved.analyze
+
+    def counting(source: Any, **kw: Any) -> Any:
+        measured.append(kw["name"])
+        return real(source, **kw)
+
+    monkeypatch.setattr("service.moved.analyze", counting)
+    first = _advice(ports, _session(ports))
+    vetted = [s for s in first if "verified" in s["evidence"]]
+    assert len(measured) >= len(vetted) > 0
+    recipes = {(s["target"]["track_id"], s["type"], repr(sorted(s["parameters"].items()))) for s in first}
+
+    count = len(measured)
+    edited = _advice(ports, _session(ports, bass_db=-6.0))  # another mix: vetted again...
+    assert any("verified" in s["evidence"] for s in edited)
+    recipe = {
+        s["id"]: (s["target"]["track_id"], s["type"], repr(sorted(s["parameters"].items()))) for s in edited
+    }
+    kept = [s for s in edited if "verified" in s["evidence"] and recipe[s["id"]] in recipes]
+    changed = [s for s in edited if "verified" in s["evidence"] and recipe[s["id"]] not in recipes]
+    assert kept and len(measured) - count == len(changed)  # ...measuring only what the edit changed
+
+    high_pass = next(s for s in edited if s["type"] == "high_pass" and s["target"]["track_id"] == "v")
+    count = len(measured)
+    submit_preview(ports, owner="alice", suggestion_id=high_pass["id"])
+    preview = ports.jobs.load_json(ports.jobs.job(run_queued_preview(ports)).result_key)  # type: ignore[union-attr]
+    assert (
+        len(measured) == count and preview is not None and preview["resolved"] is True
+    )  # vetting's measures
+
+    sha = next(t["sha256"] for t in ports.jobs.owned_session("alice", "s")["tracks"] if t["track_id"] == "v")
+    key = moved_key(sha, "v", (suggestion_from_dict(high_pass),))
+    assert ports.cache.load(key) is not None
+    ports.cache.put(key, {"name": "v"})  # of another shape: measured again, and overwritten
+    again = moved.moved_analysis(
+        ports, sha256=sha, name="v", moves=(suggestion_from_dict(high_pass),),
+        rendered=lambda: preview_decode(ports, sha),
+    )  # fmt: skip
+    assert len(measured) == count + 1 and again.name == "v"
+    assert ports.cache.load(key) == again.to_dict()
