@@ -10,6 +10,7 @@ import json
 import time
 from typing import Any
 
+import orjson
 import redis
 
 from core.cache import CacheStats
@@ -35,7 +36,7 @@ class RedisCache:
         started = time.perf_counter()
         raw = self._redis.get(key)
         self._count(raw is not None, started)
-        return None if raw is None else json.loads(raw)
+        return None if raw is None else orjson.loads(raw)
 
     def contains(self, key: str) -> bool:
         started = time.perf_counter()
@@ -45,7 +46,7 @@ class RedisCache:
 
     def load(self, key: str) -> dict[str, Any] | None:
         raw = self._redis.get(key)
-        return None if raw is None else json.loads(raw)
+        return None if raw is None else orjson.loads(raw)
 
     def exists(self, key: str) -> bool:
         return bool(self._redis.exists(key))

@@ -18,6 +18,7 @@ from collections.abc import Collection, Iterator, Mapping
 from dataclasses import replace
 from typing import Any, cast
 
+import orjson
 import redis
 
 from core.errors import NotFound
@@ -199,7 +200,7 @@ class RedisJobStore:
         raw = self.redis.get(keys.session(owner, session_id))
         if raw is None:
             raise NotFound(f"session {session_id!r} not found")
-        doc: dict[str, Any] = json.loads(raw)
+        doc: dict[str, Any] = orjson.loads(raw)
         return doc
 
     def set_latest_session_job(self, owner: str, session_id: str, job_id: str) -> None:
@@ -233,7 +234,7 @@ class RedisJobStore:
 
     def track_suggestions(self, job_id: str) -> list[dict[str, Any]]:
         raw = self.redis.get(keys.track_suggestions(job_id))
-        return [] if raw is None else cast(list[dict[str, Any]], json.loads(raw))
+        return [] if raw is None else cast(list[dict[str, Any]], orjson.loads(raw))
 
     def put_suggestion_sources(self, owner: str, sources: Mapping[str, Mapping[str, Any]]) -> None:
         """Where each suggestion's audio and context are (service.suggestions.source_of), by id."""
@@ -251,7 +252,7 @@ class RedisJobStore:
 
     def load_json(self, key: str) -> dict[str, Any] | None:
         raw = self.redis.get(key)
-        return None if raw is None else json.loads(raw)
+        return None if raw is None else orjson.loads(raw)
 
     # --- blob ownership ---------------------------------------------------------------------
 
