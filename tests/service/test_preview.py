@@ -368,3 +368,33 @@ def test_a_rendered_move_is_measured_once_for_vetting_edits_and_its_preview(
     )  # fmt: skip
     assert len(measured) == count + 1 and again.name == "v"
     assert ports.cache.load(key) == again.to_dict()
+
+
+def test_a_session_job_run_again_after_a_crash_in_vetting_measures_only_what_it_had_not(
+    ports: Ports, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The worker dies (here: a transient error) after measuring one move; the job run again (what
+    a redelivered message does) finds that move's measures cached and measures only the others."""
+    measured: list[str] = []
+    real = moved.analyze
+
+    def dying_after_one(source: Any, **kw: Any) -> Any:
+        if measured:
+            raise ConnectionError("worker lost mid-vetting")
+        measured.append(kw["name"])
+        return real(source, **kw)
+
+    monkeypatch.setattr("service.moved.analyze", dying_after_one)
+    with pytest.raises(ConnectionError):
+        _session(ports, bass_db=-3.0)
+    (session_job_id, _), *_ = reversed(ports.queue.named("analyze_session"))  # type: ignore[attr-defined]
+    again: list[str] = []
+
+    def counting(source: Any, **kw: Any) -> Any:
+        again.append(kw["name"])
+        return real(source, **kw)
+
+    monkeypatch.setattr("service.moved.analyze", counting)
+    assert run_session_job(ports, job_id=session_job_id)["status"] == "done"
+    vetted = [s for s in _advice(ports, session_job_id) if "verified" in s["evidence"]]
+    assert len(vetted) >= 2 and len(again) == len(vetted) - 1  # the one measured before the crash is not
