@@ -19,7 +19,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 
 import redis
@@ -205,21 +205,35 @@ def stop(proc: subprocess.Popen[bytes], *, sig: int = signal.SIGTERM, timeout_s:
     """Signal one child we started and wait for it; kill it if it does not stop in time, with its
     whole process group when it leads one (started with ``start_new_session``): killing gunicorn's
     master alone left its worker running, holding the port."""
-    if proc.poll() is not None:
-        return
-    proc.send_signal(sig)
-    try:
-        proc.wait(timeout_s)
-    except subprocess.TimeoutExpired:
+    stop_all([proc], sig=sig, timeout_s=timeout_s)
+
+
+def stop_all(
+    procs: Iterable[subprocess.Popen[bytes]], *, sig: int = signal.SIGTERM, timeout_s: float = 20.0
+) -> None:
+    """``stop`` for several children at once: every one is signalled first, then all are waited for
+    within one ``timeout_s`` and those still running killed, so n slow stoppers cost one timeout, not n."""
+    running = [p for p in procs if p.poll() is None]
+    for proc in running:
+        proc.send_signal(sig)
+    deadline = time.monotonic() + timeout_s
+    for proc in running:
         try:
-            leads_group = os.getpgid(proc.pid) == proc.pid
-        except ProcessLookupError:
-            leads_group = False
-        if leads_group:
-            os.killpg(proc.pid, signal.SIGKILL)
-        else:
-            proc.kill()
-        proc.wait()
+            proc.wait(max(deadline - time.monotonic(), 0.0))
+        except subprocess.TimeoutExpired:
+            _kill(proc)
+
+
+def _kill(proc: subprocess.Popen[bytes]) -> None:
+    try:
+        leads_group = os.getpgid(proc.pid) == proc.pid
+    except ProcessLookupError:
+        leads_group = False
+    if leads_group:
+        os.killpg(proc.pid, signal.SIGKILL)
+    else:
+        proc.kill()
+    proc.wait()
 
 
 #: A child that exits this many times within RESTART_WINDOW_S is in a crash loop: stop instead.

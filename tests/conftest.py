@@ -25,7 +25,7 @@ import redis
 import soundfile as sf
 
 from config import Settings
-from scripts.run_stack import api_command, free_port, start_redis, stop
+from scripts.run_stack import api_command, free_port, start_redis, stop, stop_all
 from store.keys import WORKERS as WORKERS_KEY
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -173,8 +173,7 @@ def workers(stack_settings: Settings, tmp_path_factory: pytest.TempPathFactory) 
               procs=procs)  # fmt: skip
         yield names
     finally:
-        for proc in procs:
-            stop(proc, sig=signal.SIGTERM, timeout_s=30)
+        stop_all(procs, sig=signal.SIGTERM, timeout_s=30)
         client.close()
 
 
@@ -215,8 +214,7 @@ def api_urls(stack_settings: Settings, tmp_path_factory: pytest.TempPathFactory)
     finally:
         # gunicorn's quick shutdown (SIGQUIT), then its whole group: on SIGTERM it waits out
         # graceful_timeout (20 s) for the websockets earlier tests left open, which nothing here checks.
-        for proc in procs:
-            stop(proc, sig=signal.SIGQUIT, timeout_s=5)
+        stop_all(procs, sig=signal.SIGQUIT, timeout_s=5)
 
 
 @pytest.fixture(scope="session")

@@ -22,7 +22,7 @@ import requests
 import socketio
 import soundfile as sf
 
-from scripts.run_stack import free_port, start_redis, stop
+from scripts.run_stack import free_port, start_redis, stop, stop_all
 from tests.conftest import share_ask_vectors
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -108,9 +108,12 @@ def layout(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Layout]:
         # gunicorn's quick shutdown (SIGQUIT), then its whole group: on SIGTERM it waits out
         # graceful_timeout (20 s) for the connections the slow-client tests leave open. nginx and
         # Redis stop on SIGTERM.
-        for proc in reversed(procs):
-            gunicorn = proc.args[: len(GUNICORN)] == GUNICORN
-            stop(proc, sig=signal.SIGQUIT if gunicorn else signal.SIGTERM, timeout_s=5 if gunicorn else 30)
+        # nginx, then both servers at once, then Redis (procs[0]).
+        redis_proc, rest = procs[0], procs[1:]
+        servers = [p for p in rest if p.args[: len(GUNICORN)] == GUNICORN]
+        stop_all([p for p in rest if p not in servers], timeout_s=30)
+        stop_all(servers, sig=signal.SIGQUIT, timeout_s=5)
+        stop(redis_proc)
         log.close()
 
 

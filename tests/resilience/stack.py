@@ -21,7 +21,7 @@ import redis
 import requests
 
 from config import Settings
-from scripts.run_stack import api_command, free_port, redis_url, start_redis, stop, wait_for_redis
+from scripts.run_stack import api_command, free_port, redis_url, start_redis, stop, stop_all, wait_for_redis
 from store.keys import WORKERS as WORKERS_KEY
 from tests.conftest import ROOT, TOKENS, share_ask_vectors, stack_env, wav_bytes
 from tests.resilience.calls import submit, wait_batch
@@ -215,10 +215,11 @@ class Stack:
         return "\n".join(p.read_text(errors="replace") for p in self.log_files if p.exists())
 
     def close(self) -> None:
-        for url_port in list(self.apis):
-            stop(self.apis.pop(url_port), timeout_s=10)
-        for name in list(self.workers):
-            stop(self.workers.pop(name), sig=signal.SIGTERM, timeout_s=30)
+        # the APIs (no new work), then the workers, then Redis; each group at once (stop_all)
+        apis, self.apis = list(self.apis.values()), {}
+        stop_all(apis, timeout_s=10)
+        workers, self.workers = list(self.workers.values()), {}
+        stop_all(workers, sig=signal.SIGTERM, timeout_s=30)
         self.stop_redis()
         if self.tls is not None:
             self.tls.close()
