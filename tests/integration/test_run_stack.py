@@ -15,7 +15,7 @@ import redis
 import requests
 
 from config import Settings
-from scripts.run_stack import blob_store_words, free_port
+from scripts.run_stack import blob_store_words, free_port, stop_all
 from tests.conftest import wav_bytes
 
 pytestmark = pytest.mark.integration
@@ -142,3 +142,25 @@ def test_the_banner_names_the_object_store_a_stack_keeps_audio_in(tmp_path: Path
     s3 = Settings(data_dir=tmp_path, blob_backend="s3", s3_endpoint="http://minio:9000", s3_bucket="mixes")
     assert blob_store_words(s3) == "S3 bucket 'mixes' at http://minio:9000"
     assert blob_store_words(Settings(data_dir=tmp_path)) == f"local directory {tmp_path / 'blobs'}"
+
+
+STUBBORN = """
+import signal, sys, time
+def noted(signum, frame):
+    open(sys.argv[1], "w").write(repr(time.monotonic()))
+signal.signal(signal.SIGTERM, noted)
+open(sys.argv[1] + ".up", "w").close()
+time.sleep(120)
+"""
+
+
+def test_stop_all_signals_every_child_before_waiting_and_kills_those_that_ignore_it(tmp_path: Path) -> None:
+    """Two children that note SIGTERM and keep running: both are signalled at once (their notes a
+    moment apart, not a timeout apart, as stopping them in turn did) and both are killed."""
+    notes = [tmp_path / "a", tmp_path / "b"]
+    procs = [subprocess.Popen([sys.executable, "-c", STUBBORN, str(n)]) for n in notes]
+    wait(lambda: all(Path(f"{n}.up").exists() for n in notes), timeout_s=30, what="children up")
+    stop_all(procs, timeout_s=2.0)
+    assert [p.returncode for p in procs] == [-signal.SIGKILL, -signal.SIGKILL]
+    first, second = (float(n.read_text()) for n in notes)
+    assert abs(second - first) < 1.0  # one at a time, the second would be signalled after the first's 2 s
