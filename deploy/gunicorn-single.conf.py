@@ -9,6 +9,8 @@ Flask-SocketIO's threading mode with simple-websocket expects, and every connect
 docs/operations.md, "Production server".
 """
 
+from typing import Any
+
 worker_class = "gthread"
 workers = 1
 threads = 64
@@ -25,3 +27,11 @@ errorlog = "-"
 loglevel = "info"
 #: gunicorn 27's control socket lives at one path per user, which two stacks on one host would share.
 control_socket_disable = True
+
+
+def post_worker_init(worker: Any) -> None:
+    """Close this worker's Socket.IO connections as soon as it is told to stop (deploy/shutdown.py):
+    a websocket would otherwise hold the worker for the whole graceful_timeout."""
+    from deploy.shutdown import close_connections_when_stopping
+
+    close_connections_when_stopping(worker)

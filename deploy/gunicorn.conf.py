@@ -10,6 +10,8 @@ gunicorn has no header or body read timeout of its own: in production the proxy 
 (client_header_timeout, client_body_timeout) and buffers uploads, so a slow client never holds the API.
 """
 
+from typing import Any
+
 worker_class = "gevent"
 workers = 1
 #: The connection cap per replica (open sockets, websockets included); more wait in the backlog.
@@ -30,3 +32,11 @@ errorlog = "-"
 loglevel = "info"
 #: gunicorn 27's control socket lives at one path per user, which replicas on one host would share.
 control_socket_disable = True
+
+
+def post_worker_init(worker: Any) -> None:
+    """Close this worker's Socket.IO connections as soon as it is told to stop (deploy/shutdown.py):
+    a websocket would otherwise hold the worker for the whole graceful_timeout."""
+    from deploy.shutdown import close_connections_when_stopping
+
+    close_connections_when_stopping(worker)
