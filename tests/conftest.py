@@ -212,8 +212,9 @@ def api_urls(stack_settings: Settings, tmp_path_factory: pytest.TempPathFactory)
         _wait(up, what="API", timeout_s=30, procs=procs)
         yield urls
     finally:
-        # gunicorn's quick shutdown (SIGQUIT), then its whole group: on SIGTERM it waits out
-        # graceful_timeout (20 s) for the websockets earlier tests left open, which nothing here checks.
+        # gunicorn's quick shutdown (SIGQUIT), then its whole group: on SIGTERM it drops its websockets
+        # (deploy/shutdown.py, tests/deploy/test_shutdown.py) but waits out graceful_timeout (20 s) for
+        # any other connection earlier tests left open, which nothing here checks.
         stop_all(procs, sig=signal.SIGQUIT, timeout_s=5)
 
 
