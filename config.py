@@ -55,6 +55,9 @@ class Settings:
     worker_concurrency: int = 2
     result_ttl_s: int = 7 * 24 * 3600
     cache_ttl_s: int = 30 * 24 * 3600
+    #: Expiry of the measures of rendered moves (service/moved.py): ~90 KB per move of a 3-minute stem,
+    #: worth keeping while a session is being worked on, not for a month.
+    moved_ttl_s: int = 2 * 24 * 3600
     task_soft_time_limit_s: int = 600
     task_time_limit_s: int = 660
     visibility_timeout_s: int = 3600
@@ -222,6 +225,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         worker_concurrency=_int(env, "CODETTE_WORKER_CONCURRENCY", d.worker_concurrency),
         result_ttl_s=_int(env, "CODETTE_RESULT_TTL_S", d.result_ttl_s),
         cache_ttl_s=_int(env, "CODETTE_CACHE_TTL_S", d.cache_ttl_s),
+        moved_ttl_s=_int(env, "CODETTE_MOVED_TTL_S", d.moved_ttl_s),
         task_soft_time_limit_s=_int(env, "CODETTE_TASK_SOFT_TIME_LIMIT_S", d.task_soft_time_limit_s),
         task_time_limit_s=_int(env, "CODETTE_TASK_TIME_LIMIT_S", d.task_time_limit_s),
         visibility_timeout_s=_int(env, "CODETTE_VISIBILITY_TIMEOUT_S", d.visibility_timeout_s),

@@ -38,9 +38,11 @@ EDITS = ((3, -3.0), (5, 2.0), (0, -1.0))
 class NoRecipes(MemoryCache):
     """The peer's cache: everything but the measures of rendered moves (``moved:`` keys)."""
 
-    def put(self, key: str, value: dict[str, Any], *, compute_s: float = 0.0) -> None:
+    def put(
+        self, key: str, value: dict[str, Any], *, compute_s: float = 0.0, ttl_s: int | None = None
+    ) -> None:
         if not key.startswith("moved:"):
-            super().put(key, value, compute_s=compute_s)
+            super().put(key, value, compute_s=compute_s, ttl_s=ttl_s)
 
 
 def session_job_s(ports: Ports, doc: dict[str, Any]) -> float:

@@ -67,8 +67,11 @@ class AnalysisCache(Protocol):
         """Whether ``key`` is cached, not counted (blob retention asks it of every blob)."""
         ...
 
-    def put(self, key: str, value: dict[str, Any], *, compute_s: float = 0.0) -> None:
-        """Store a value; ``compute_s`` is what the analysis cost, which each later hit saves."""
+    def put(
+        self, key: str, value: dict[str, Any], *, compute_s: float = 0.0, ttl_s: int | None = None
+    ) -> None:
+        """Store a value; ``compute_s`` is what the analysis cost, which each later hit saves.
+        ``ttl_s``: how long this entry lives, where not the cache's own expiry."""
         ...
 
     def mark(self, key: str) -> None:
@@ -113,8 +116,10 @@ class MemoryCache:
         with self._lock:
             return key in self._values
 
-    def put(self, key: str, value: dict[str, Any], *, compute_s: float = 0.0) -> None:
-        with self._lock:
+    def put(
+        self, key: str, value: dict[str, Any], *, compute_s: float = 0.0, ttl_s: int | None = None
+    ) -> None:
+        with self._lock:  # nothing expires here
             self._values[key] = value
             self._puts += 1
             self._compute_s += compute_s

@@ -58,7 +58,9 @@ def moved_analysis(
     started = time.perf_counter()
     y, sr = rendered()
     after = analyze((y, sr), name=name, sha256=hashlib.sha256(key.encode()).hexdigest())
-    ports.cache.put(key, after.to_dict(), compute_s=time.perf_counter() - started)
+    ports.cache.put(
+        key, after.to_dict(), compute_s=time.perf_counter() - started, ttl_s=ports.settings.moved_ttl_s
+    )
     return after
 
 

@@ -51,9 +51,11 @@ class RedisCache:
     def exists(self, key: str) -> bool:
         return bool(self._redis.exists(key))
 
-    def put(self, key: str, value: dict[str, Any], *, compute_s: float = 0.0) -> None:
+    def put(
+        self, key: str, value: dict[str, Any], *, compute_s: float = 0.0, ttl_s: int | None = None
+    ) -> None:
         pipe = self._redis.pipeline(transaction=True)
-        pipe.set(key, json.dumps(value, allow_nan=False, separators=(",", ":")), ex=self._ttl_s)
+        pipe.set(key, json.dumps(value, allow_nan=False, separators=(",", ":")), ex=ttl_s or self._ttl_s)
         pipe.hincrby(STATS_KEY, "puts", 1)
         pipe.hincrbyfloat(STATS_KEY, "compute_s", compute_s)
         pipe.execute()

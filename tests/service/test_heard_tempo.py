@@ -27,9 +27,11 @@ def recorded(ports: Ports) -> list[str]:
     keys: list[str] = []
     put = ports.cache.put
 
-    def recording(key: str, value: dict[str, Any], *, compute_s: float = 0.0) -> None:
+    def recording(
+        key: str, value: dict[str, Any], *, compute_s: float = 0.0, ttl_s: int | None = None
+    ) -> None:
         keys.append(key)
-        put(key, value, compute_s=compute_s)
+        put(key, value, compute_s=compute_s, ttl_s=ttl_s)
 
     ports.cache.put = recording  # type: ignore[method-assign]
     return keys
