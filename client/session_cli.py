@@ -31,6 +31,10 @@ def _bpm(bpm: float) -> str:
     return f"{bpm:.1f}".removesuffix(".0")
 
 
+#: Below this detection confidence the headline shows it and how to declare the genre instead.
+SURE_GENRE = 0.6
+
+
 def _genre_source(analysis: dict[str, Any]) -> str:
     """Where the genre that judges the mix came from, in words (core.session's ``genre_source``)."""
     source = analysis.get("genre_source", "?")
@@ -38,7 +42,11 @@ def _genre_source(analysis: dict[str, Any]) -> str:
         return "your usual genre; none detected with confidence"
     if source == "default":
         return "the default; no genre detected with confidence"
-    return str(source)  # declared, detected
+    confidence = (analysis.get("genre") or {}).get("confidence")
+    if source == "detected" and isinstance(confidence, int | float) and confidence < SURE_GENRE:
+        # a guess from tempo and track types (a pop song at 70 BPM reads Hip-Hop/Rap at 0.30): say so
+        return f"detected with confidence {confidence:.2f}; --genre sets it"
+    return str(source)  # declared, or detected with confidence
 
 
 def safe_id(text: str, *, fallback: str) -> str:

@@ -144,8 +144,9 @@ def test_track_types_are_guessed_from_file_names_with_the_servers_hints() -> Non
 def test_the_session_headline_says_where_its_genre_came_from() -> None:
     """'default' and 'style' are codes; the headline says what they mean."""
 
-    def head(source: str) -> str:
-        analysis = {"bpm": 120.0, "bpm_source": "declared", "genre_used": "Pop", "genre_source": source}
+    def head(source: str, confidence: float = 0.9) -> str:
+        analysis = {"bpm": 120.0, "bpm_source": "declared", "genre_used": "Pop", "genre_source": source,
+                    "genre": {"genre": "Pop", "confidence": confidence}}  # fmt: skip
         summary = {"analysed": 1, "track_count": 1}
         job = {"result": {"session_id": "s", "summary": summary, "session_analysis": analysis}}
         return report(job, {}).splitlines()[0]
@@ -153,3 +154,4 @@ def test_the_session_headline_says_where_its_genre_came_from() -> None:
     assert "genre Pop (the default; no genre detected with confidence)" in head("default")
     assert "genre Pop (your usual genre; none detected with confidence)" in head("style")
     assert "genre Pop (detected)" in head("detected") and "genre Pop (declared)" in head("declared")
+    assert "genre Pop (detected with confidence 0.30; --genre sets it)" in head("detected", 0.302)
