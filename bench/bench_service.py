@@ -27,7 +27,7 @@ from typing import Any
 import requests
 import socketio
 
-from bench.music import write_mix
+from bench.music import session_stems, write_mix
 from config import load_settings
 from scripts.run_stack import api_command, free_port, start_redis, stop, wait_for_redis
 
@@ -161,13 +161,8 @@ def wait_jobs(stack: Stack, events: Events, batch: dict[str, Any], mark: int) ->
 
 
 def main() -> None:
-    n_stems = int(os.environ.get("BENCH_STEMS", "16"))
-    stem_s = float(os.environ.get("BENCH_STEM_S", "180"))
-    out = Path(os.environ.get("BENCH_DIR", ROOT / "bench" / "out"))
-    stems = [
-        write_mix(out / f"stem_{i:02d}_{int(stem_s)}s.wav", seconds=stem_s, bpm=90 + 5 * i, seed=100 + i)
-        for i in range(n_stems)
-    ]
+    stems, stem_s, out = session_stems()
+    n_stems = len(stems)
     small = write_mix(out / "cached_2s.wav", seconds=2.0, seed=7)
     print(f"{n_stems} stems of {stem_s:.0f} s stereo 44.1 kHz in {out}")
 

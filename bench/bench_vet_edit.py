@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench.music import write_mix
+from bench.music import session_stems
 from config import Settings
 from core.cache import MemoryCache
 from service.ports import Ports
@@ -29,7 +29,6 @@ from service.submit import submit_session
 from service.track_job import run_track_job
 from tests.fakes import memory_ports
 
-ROOT = Path(__file__).resolve().parent.parent
 TYPES = ("kick", "snare", "bass", "keys", "pad", "vocals", "strings", "synth")
 #: (track index, dB) fader edits, applied one after another.
 EDITS = ((3, -3.0), (5, 2.0), (0, -1.0))
@@ -82,14 +81,8 @@ def run(paths: list[Path], *, recipes: bool) -> list[float]:
 
 
 def main() -> None:
-    n = int(os.environ.get("BENCH_STEMS", "16"))
-    seconds = float(os.environ.get("BENCH_STEM_S", "180"))
-    out = Path(os.environ.get("BENCH_DIR", ROOT / "bench" / "out"))
-    paths = [
-        write_mix(out / f"stem_{i:02d}_{int(seconds)}s.wav", seconds=seconds, bpm=90 + 5 * i, seed=100 + i)
-        for i in range(n)
-    ]
-    print(f"{n} stems of {seconds:.0f} s stereo 44.1 kHz; load average {os.getloadavg()[0]:.1f}")
+    paths, seconds, _ = session_stems()
+    print(f"{len(paths)} stems of {seconds:.0f} s stereo 44.1 kHz; load average {os.getloadavg()[0]:.1f}")
     cached = run(paths, recipes=True)
     peer = run(paths, recipes=False)
     print(f"first session job: {cached[0]:.1f} s (peer {peer[0]:.1f} s)")

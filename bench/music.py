@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import numpy as np
@@ -44,3 +45,17 @@ def write_mix(path: Path, *, seconds: float, sr: int = 44100, bpm: float = 123.0
         for start in range(0, total, block):
             f.write(_render(start, min(block, total - start), sr, bpm, rng).T)
     return path
+
+
+def session_stems() -> tuple[list[Path], float, Path]:
+    """The stems of the service benchmarks (bench_service, bench_vet_edit): BENCH_STEMS (16) stereo
+    mixes of BENCH_STEM_S (180) seconds in BENCH_DIR (bench/out), written once and shared by both.
+    Returns (paths, seconds, directory)."""
+    n = int(os.environ.get("BENCH_STEMS", "16"))
+    seconds = float(os.environ.get("BENCH_STEM_S", "180"))
+    out = Path(os.environ.get("BENCH_DIR", Path(__file__).resolve().parent / "out"))
+    paths = [
+        write_mix(out / f"stem_{i:02d}_{int(seconds)}s.wav", seconds=seconds, bpm=90 + 5 * i, seed=100 + i)
+        for i in range(n)
+    ]
+    return paths, seconds, out
