@@ -59,6 +59,11 @@ SESSION_VET_SHARE = 0.93
 DECODED_BUDGET_BYTES = 256 * 2**20
 
 
+def stem_hashes(doc: Mapping[str, Any]) -> dict[str, str]:
+    """Each track's blob hash (sha256) in a session document, by track id."""
+    return {t["track_id"]: t["sha256"] for t in doc["tracks"]}
+
+
 class Stems(Mapping[str, tuple[np.ndarray, int]]):
     """The session's stems by track id, decoded from the blob store when first asked for and kept
     (by content: two tracks of one blob share it) while they fit ``budget_bytes``; past the budget a
@@ -100,7 +105,7 @@ class Stems(Mapping[str, tuple[np.ndarray, int]]):
 def short_stems(ports: Ports, doc: Mapping[str, Any], analyses: Mapping[str, TrackAnalysis]) -> Stems:
     """The session's analysed stems short enough to decode whole (MAX_RENDER_S), one job's store
     for both the tempo of their sum and vetting, so a stem is decoded once."""
-    sha256 = {t["track_id"]: t["sha256"] for t in doc["tracks"]}
+    sha256 = stem_hashes(doc)
     return Stems(
         ports,
         {k: sha256[k] for k, a in analyses.items() if k in sha256 and a.audio.duration_s <= MAX_RENDER_S},
@@ -159,7 +164,7 @@ def vetted(
         ports.jobs.set_progress(job.job_id, round(progress, 4), "vetting")
         ports.publisher.publish(JobProgress(job.job_id, round(progress, 4), "vetting"), rooms=rooms_for(job))
 
-    sha256 = {t["track_id"]: t["sha256"] for t in doc["tracks"]}
+    sha256 = stem_hashes(doc)
 
     def remeasure(track_id: str, suggestion: Suggestion) -> TrackAnalysis:
         def rendered() -> tuple[np.ndarray, int]:
@@ -196,7 +201,7 @@ def heard_tempo(
     """
     if spec.bpm is not None:
         return None
-    sha256 = {t["track_id"]: t["sha256"] for t in doc["tracks"]}
+    sha256 = stem_hashes(doc)
     parts = [
         (t.track_id, sha256[t.track_id], t.volume_db)
         for t in spec.tracks
@@ -231,7 +236,7 @@ def sources(
     job: Job, doc: Mapping[str, Any], children: Mapping[str, Job], analysis: SessionAnalysis
 ) -> dict[str, dict[str, Any]]:
     """Where each session suggestion's audio and context are, for previews (by suggestion id)."""
-    sha256 = {t["track_id"]: t["sha256"] for t in doc["tracks"]}
+    sha256 = stem_hashes(doc)
     out = {}
     for ts in analysis.tracks:
         child = children.get(ts.track_id)
