@@ -455,3 +455,19 @@ def memory_ports(settings: Settings, *, blob_root: Path) -> Ports:
         health=MemoryHealth(),
         queue=RecordingQueue(),
     )
+
+
+def record_puts(ports: Ports) -> list[tuple[str, int | None]]:
+    """(key, ttl_s) of every value ``ports.cache`` is given from now on, in order (the cache still
+    stores it). The wrapper lives on the instance, which each test's ports are."""
+    puts: list[tuple[str, int | None]] = []
+    put = ports.cache.put
+
+    def recording(
+        key: str, value: dict[str, Any], *, compute_s: float = 0.0, ttl_s: int | None = None
+    ) -> None:
+        puts.append((key, ttl_s))
+        put(key, value, compute_s=compute_s, ttl_s=ttl_s)
+
+    ports.cache.put = recording  # type: ignore[method-assign]
+    return puts

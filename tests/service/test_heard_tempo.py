@@ -15,26 +15,12 @@ import soundfile as sf
 
 from service.ports import Ports
 from tests.core.music import bass_on_beats, drum_stem
+from tests.fakes import record_puts
 from tests.service.test_references_style import analyse, owned
 
 SR = 44_100
 BPM = 96.0
 SECONDS = 12.0
-
-
-def recorded(ports: Ports) -> list[str]:
-    """The keys ``ports.cache`` is given from now on, in order."""
-    keys: list[str] = []
-    put = ports.cache.put
-
-    def recording(
-        key: str, value: dict[str, Any], *, compute_s: float = 0.0, ttl_s: int | None = None
-    ) -> None:
-        keys.append(key)
-        put(key, value, compute_s=compute_s, ttl_s=ttl_s)
-
-    ports.cache.put = recording  # type: ignore[method-assign]
-    return keys
 
 
 def wav(y: np.ndarray) -> bytes:
@@ -63,7 +49,7 @@ def test_the_session_reads_the_beat_of_the_sum_and_caches_it(ports: Ports) -> No
     assert first["bpm_source"] == "estimated"
     assert abs(first["bpm"] - BPM) <= 0.04 * BPM, first["bpm"]
 
-    puts = recorded(ports)
+    puts = record_puts(ports)
     again = analyse(ports, "groove", {"tracks": tracks})  # re-analysed unchanged: the sum is not heard again
     assert again["bpm"] == first["bpm"]
     assert puts == []
@@ -73,12 +59,12 @@ def test_the_session_reads_the_beat_of_the_sum_and_caches_it(ports: Ports) -> No
     moved = [{**t, "volume_db": -6.0} if t["track_id"] == "hats" else t for t in tracks]
     third = analyse(ports, "groove", {"tracks": moved})
     assert abs(third["bpm"] - BPM) <= 0.04 * BPM
-    assert sorted(k.split(":")[0] for k in puts if not k.startswith("moved:")) == ["mixtempo", "vetted"]
+    assert sorted(k.split(":")[0] for k, _ in puts if not k.startswith("moved:")) == ["mixtempo", "vetted"]
 
 
 def test_a_declared_tempo_is_kept_and_nothing_is_summed(ports: Ports) -> None:
-    puts = recorded(ports)
+    puts = record_puts(ports)
     out = analyse(ports, "declared", {"bpm": 140.0, "tracks": stems(ports)})
     assert out["bpm"] == 140.0 and out["bpm_source"] == "declared"
-    kinds = sorted(k.split(":")[0] for k in puts if not k.startswith("moved:"))
+    kinds = sorted(k.split(":")[0] for k, _ in puts if not k.startswith("moved:"))
     assert kinds == ["analysis"] * 4 + ["vetted"]  # four analyses, the vetted advice, no tempo of the sum

@@ -29,6 +29,7 @@ from service.session_preview import submit_session_preview
 from service.sessions import put_session
 from service.submit import submit_batch, submit_session
 from service.track_job import run_track_job
+from tests.fakes import record_puts
 
 SR = 44_100
 
@@ -335,22 +336,13 @@ def test_a_rendered_move_is_measured_once_for_vetting_edits_and_its_preview(
         return real(source, **kw)
 
     monkeypatch.setattr("service.moved.analyze", counting)
-    lives: dict[str, int | None] = {}
-    put = ports.cache.put
-
-    def recording(
-        key: str, value: dict[str, Any], *, compute_s: float = 0.0, ttl_s: int | None = None
-    ) -> None:
-        lives[key] = ttl_s
-        put(key, value, compute_s=compute_s, ttl_s=ttl_s)
-
-    monkeypatch.setattr(ports.cache, "put", recording)
+    lives = record_puts(ports)
     first = _advice(ports, _session(ports))
     vetted = [s for s in first if "verified" in s["evidence"]]
     assert len(measured) >= len(vetted) > 0
-    moved_lives = {ttl for key, ttl in lives.items() if key.startswith("moved:")}
+    moved_lives = {ttl for key, ttl in lives if key.startswith("moved:")}
     assert moved_lives == {ports.settings.moved_ttl_s}  # kept while the session is worked on, not a month
-    assert {ttl for key, ttl in lives.items() if not key.startswith("moved:")} == {None}  # the cache's own
+    assert {ttl for key, ttl in lives if not key.startswith("moved:")} == {None}  # the cache's own
     recipes = {(s["target"]["track_id"], s["type"], repr(sorted(s["parameters"].items()))) for s in first}
 
     count = len(measured)
