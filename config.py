@@ -58,6 +58,12 @@ class Settings:
     #: Expiry of the measures of rendered moves (service/moved.py): ~90 KB per move of a 3-minute stem,
     #: worth keeping while a session is being worked on, not for a month.
     moved_ttl_s: int = 2 * 24 * 3600
+    #: Helper tasks a session job sends to share its vetting with the worker pool (service/vet_share.py):
+    #: idle workers render and measure some of the moves while the job does the rest. 0: the job alone.
+    vet_helpers: int = 4
+    #: How long a claim on one move's measurement lasts unrenewed (s): its holder renews it every third
+    #: of this while measuring, so a helper that dies holding one delays the job by at most this much.
+    vet_claim_ttl_s: float = 15.0
     task_soft_time_limit_s: int = 600
     task_time_limit_s: int = 660
     visibility_timeout_s: int = 3600
@@ -137,7 +143,7 @@ class Settings:
         return self.redis_url
 
 
-def _int(environ: Mapping[str, str], name: str, default: int) -> int:
+def _int(environ: Mapping[str, str], name: str, default: int, *, minimum: int = 1) -> int:
     raw = environ.get(name)
     if raw is None or raw == "":
         return default
@@ -145,8 +151,8 @@ def _int(environ: Mapping[str, str], name: str, default: int) -> int:
         value = int(raw)
     except ValueError as exc:
         raise SettingsError(f"{name}={raw!r} is not an integer") from exc
-    if value <= 0:
-        raise SettingsError(f"{name}={raw!r} must be positive")
+    if value < minimum:
+        raise SettingsError(f"{name}={raw!r} must be {'positive' if minimum == 1 else f'at least {minimum}'}")
     return value
 
 
@@ -226,6 +232,8 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         result_ttl_s=_int(env, "CODETTE_RESULT_TTL_S", d.result_ttl_s),
         cache_ttl_s=_int(env, "CODETTE_CACHE_TTL_S", d.cache_ttl_s),
         moved_ttl_s=_int(env, "CODETTE_MOVED_TTL_S", d.moved_ttl_s),
+        vet_helpers=_int(env, "CODETTE_VET_HELPERS", d.vet_helpers, minimum=0),
+        vet_claim_ttl_s=_float(env, "CODETTE_VET_CLAIM_TTL_S", d.vet_claim_ttl_s),
         task_soft_time_limit_s=_int(env, "CODETTE_TASK_SOFT_TIME_LIMIT_S", d.task_soft_time_limit_s),
         task_time_limit_s=_int(env, "CODETTE_TASK_TIME_LIMIT_S", d.task_time_limit_s),
         visibility_timeout_s=_int(env, "CODETTE_VISIBILITY_TIMEOUT_S", d.visibility_timeout_s),

@@ -19,6 +19,7 @@ TASK_ANALYZE_SESSION = "codette.analyze_session"
 TASK_REBUILD_LEARNING = "codette.rebuild_learning"
 TASK_COMPARE = "codette.compare_tracks"
 TASK_PREVIEW = "codette.preview"
+TASK_MEASURE_MOVES = "codette.measure_moves"
 
 #: Client -> server Socket.IO events: subscribe to a room; the DAW reports its context
 #: (core.context.ContextUpdate); a question for Ask Codette (answered in the ack).

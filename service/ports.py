@@ -7,6 +7,8 @@ time matters) and never imports Flask, Celery or redis.
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -222,6 +224,57 @@ class TaskQueue(Protocol):
         """Compare the two blobs of a compare job (analyses from the cache, computed where missing)."""
         ...
 
+    def measure_moves(self, job_id: str, stems: list[dict[str, Any]]) -> None:
+        """A helper of session job ``job_id``'s vetting: measure what it can of the moves of ``stems``
+        (service.vet_share.measure_moves) while the job measures the rest."""
+        ...
+
+
+class Claims(Protocol):
+    """Who is doing one piece of shared work now, across every process (store/claims.py).
+
+    A claim is held by one holder at a time, for ``ttl_s`` unless renewed; ``release`` frees it
+    early. Two callers never both hold it; a holder that dies loses it when it runs out.
+    """
+
+    def claim(self, key: str, holder: str, *, ttl_s: float) -> bool: ...
+    def renew(self, key: str, holder: str, *, ttl_s: float) -> bool:
+        """Extend the caller's own claim; False when it is not (or no longer) the caller's."""
+        ...
+
+    def release(self, key: str, holder: str) -> None:
+        """Free the caller's own claim (another holder's is left alone)."""
+        ...
+
+
+class LocalClaims:
+    """Claims within one process (in-memory ports, eager mode), with the same expiry."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._held: dict[str, tuple[str, float]] = {}
+
+    def claim(self, key: str, holder: str, *, ttl_s: float) -> bool:
+        with self._lock:
+            current = self._held.get(key)
+            if current is not None and current[1] > time.monotonic():
+                return False
+            self._held[key] = (holder, time.monotonic() + ttl_s)
+            return True
+
+    def renew(self, key: str, holder: str, *, ttl_s: float) -> bool:
+        with self._lock:
+            current = self._held.get(key)
+            if current is None or current[0] != holder or current[1] <= time.monotonic():
+                return False
+            self._held[key] = (holder, time.monotonic() + ttl_s)
+            return True
+
+    def release(self, key: str, holder: str) -> None:
+        with self._lock:
+            if self._held.get(key, ("", 0.0))[0] == holder:
+                del self._held[key]
+
 
 class Health(Protocol):
     """Reachability, worker heartbeats, the messages each worker holds and queue depths.
@@ -378,6 +431,9 @@ class Unwired:
     def compare(self, job_id: str) -> None:
         raise RuntimeError("no task queue is wired into this process")
 
+    def measure_moves(self, job_id: str, stems: list[dict[str, Any]]) -> None:
+        raise RuntimeError("no task queue is wired into this process")
+
 
 @dataclass(frozen=True)
 class Ports:
@@ -394,3 +450,4 @@ class Ports:
     queue: TaskQueue
     admission: Admission = field(default_factory=Unlimited)
     lost: LostMessages = field(default_factory=NothingLost)
+    claims: Claims = field(default_factory=LocalClaims)

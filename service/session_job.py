@@ -14,13 +14,13 @@ import dataclasses
 import logging
 import time
 from collections.abc import Iterator, Mapping
+from functools import partial
 from typing import Any
 
 import numpy as np
 
 from core.analysis import ANALYZER_VERSION
 from core.errors import CodetteError
-from core.render import render_suggestion
 from core.results import TrackAnalysis, from_dict
 from core.session.analyze import SessionAnalysis
 from core.session.result import SessionResult, SessionTrackStatus, TrackError
@@ -33,7 +33,6 @@ from service.cached import hashed_key, readable, readable_analysis
 from service.compare import session_context
 from service.messages import JobProgress, JobStatus
 from service.model import Job
-from service.moved import moved_analysis
 from service.ports import Ports
 from service.preview import MAX_RENDER_S, PREVIEW_VERSION, decode
 from service.style import record_session_style
@@ -45,6 +44,7 @@ from service.track_job import (
     reannounce,
     rooms_for,
 )
+from service.vet_share import Move, holder_id, measure_if_free, measured, send_helpers, unmeasured
 
 log = logging.getLogger(__name__)
 
@@ -159,24 +159,33 @@ def vetted(
     if cached is not None:
         return cached
 
+    shown = [SESSION_VET_SHARE]
+
     def report(done: int, total: int) -> None:
-        progress = SESSION_VET_SHARE + (1.0 - SESSION_VET_SHARE) * done / max(total, 1)
-        ports.jobs.set_progress(job.job_id, round(progress, 4), "vetting")
-        ports.publisher.publish(JobProgress(job.job_id, round(progress, 4), "vetting"), rooms=rooms_for(job))
+        progress = round(SESSION_VET_SHARE + (1.0 - SESSION_VET_SHARE) * done / max(total, 1), 4)
+        if progress <= shown[0]:
+            return  # the shared pass got further than vet_session's count of tracks
+        shown[0] = progress
+        ports.jobs.set_progress(job.job_id, progress, "vetting")
+        ports.publisher.publish(JobProgress(job.job_id, progress, "vetting"), rooms=rooms_for(job))
 
     sha256 = stem_hashes(doc)
+    holder = holder_id(f"job:{job.job_id}")
 
     def remeasure(track_id: str, suggestion: Suggestion) -> TrackAnalysis:
-        def rendered() -> tuple[np.ndarray, int]:
-            y, sr = stems[track_id]
-            return render_suggestion(y, sr, suggestion), sr
-
-        return moved_analysis(
-            ports, sha256=sha256[track_id], name=track_id, moves=(suggestion,), rendered=rendered
+        return measured(
+            ports, Move(track_id, sha256[track_id], suggestion), holder, partial(stems.__getitem__, track_id)
         )
 
     started = time.perf_counter()
     try:
+        # the pool measures with the job (service.vet_share): helpers from the first stems on, the
+        # job from the last; vet_session then finds each move measured, or waits for its holder
+        todo = unmeasured(ports, analysis, sha256, stems)
+        if send_helpers(ports, job.job_id, todo):
+            for i, move in enumerate(reversed(todo)):
+                measure_if_free(ports, move, holder, partial(stems.__getitem__, move.track_id))
+                report(i + 1, len(todo))
         checked, _ = vet_session(
             spec, stems, analyses, result=analysis, on_progress=report, context=context, remeasure=remeasure
         )

@@ -44,6 +44,12 @@ def analysis(cache_key: str) -> str:
     return cache_key
 
 
+def measuring(work_key: str) -> str:
+    """Who is doing the work named ``work_key`` now (a move's measurement: service.moved.moved_key),
+    with a short expiry its holder renews (store/claims.py)."""
+    return f"{KEY_PREFIX}measuring:{work_key}"
+
+
 def worker_claims(instance: str) -> str:
     """The delivery tags a worker instance received and has not acknowledged yet (a set)."""
     return f"{KEY_PREFIX}claims:{instance}"

@@ -15,6 +15,7 @@ from service.ports import Ports, Publisher, TaskQueue, Unwired
 from store.admission import RedisAdmission
 from store.blobs import LocalBlobStore
 from store.cache import RedisCache
+from store.claims import RedisClaims
 from store.context import RedisContextStore
 from store.events import RedisPublisher
 from store.jobs import RedisJobStore
@@ -107,6 +108,7 @@ def build_stores(
         queue=queue or Unwired(),
         admission=RedisAdmission(client, ttl_s=settings.result_ttl_s),
         lost=RedisLostMessages(client),
+        claims=RedisClaims(client),
     )
 
 

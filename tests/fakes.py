@@ -68,6 +68,9 @@ class RecordingQueue:
     def compare(self, job_id: str) -> None:
         self.calls.append(("compare", (job_id,)))
 
+    def measure_moves(self, job_id: str, stems: list[dict[str, Any]]) -> None:
+        self.calls.append(("measure_moves", (job_id, stems)))
+
     def named(self, name: str) -> list[tuple[Any, ...]]:
         return [args for n, args in self.calls if n == name]
 

@@ -8,7 +8,13 @@ from urllib.parse import urlsplit
 from kombu import Exchange, Queue
 
 from config import ANALYSIS_QUEUE, LEARNING_QUEUE, SESSION_QUEUE, Settings
-from service.messages import TASK_ANALYZE_SESSION, TASK_ANALYZE_TRACK, TASK_COMPARE, TASK_REBUILD_LEARNING
+from service.messages import (
+    TASK_ANALYZE_SESSION,
+    TASK_ANALYZE_TRACK,
+    TASK_COMPARE,
+    TASK_MEASURE_MOVES,
+    TASK_REBUILD_LEARNING,
+)
 from worker.broker import TRANSPORT
 
 QUEUES = (ANALYSIS_QUEUE, LEARNING_QUEUE)
@@ -73,6 +79,7 @@ def celery_config(settings: Settings) -> dict[str, Any]:
         "task_routes": {
             TASK_ANALYZE_TRACK: {"queue": ANALYSIS_QUEUE},
             TASK_COMPARE: {"queue": ANALYSIS_QUEUE},  # two analyses at most, like a track job
+            TASK_MEASURE_MOVES: {"queue": ANALYSIS_QUEUE},  # a session's vetting, shared
             TASK_ANALYZE_SESSION: {"queue": SESSION_QUEUE},
             TASK_REBUILD_LEARNING: {"queue": LEARNING_QUEUE},
         },

@@ -7,6 +7,8 @@ way its configuration says, which send_task would not (it ignores eager mode).
 
 from __future__ import annotations
 
+from typing import Any
+
 from celery import Celery, chord
 
 from config import Settings
@@ -14,6 +16,7 @@ from service.messages import (
     TASK_ANALYZE_SESSION,
     TASK_ANALYZE_TRACK,
     TASK_COMPARE,
+    TASK_MEASURE_MOVES,
     TASK_PREVIEW,
     TASK_REBUILD_LEARNING,
 )
@@ -52,6 +55,11 @@ class CeleryQueue:
 
     def preview(self, job_id: str) -> None:
         self.app.signature(TASK_PREVIEW, args=(job_id,), immutable=True).apply_async()
+
+    def measure_moves(self, job_id: str, stems: list[dict[str, Any]]) -> None:
+        """Not a job of its own: its first argument names no job, so service.recovery never looks
+        for it (a lost helper costs the session job the time to measure its moves itself)."""
+        self.app.signature(TASK_MEASURE_MOVES, args=(f"helper:{job_id}", stems), immutable=True).apply_async()
 
 
 def connect_queue(settings: Settings) -> CeleryQueue:

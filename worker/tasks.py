@@ -24,6 +24,7 @@ from service.messages import (
     TASK_ANALYZE_SESSION,
     TASK_ANALYZE_TRACK,
     TASK_COMPARE,
+    TASK_MEASURE_MOVES,
     TASK_PREVIEW,
     TASK_REBUILD_LEARNING,
 )
@@ -31,6 +32,7 @@ from service.ports import Ports
 from service.preview_job import run_preview_job
 from service.session_job import run_session_job
 from service.track_job import TRANSIENT_STORE_ERRORS, fail_job, run_track_job
+from service.vet_share import measure_moves
 
 log = logging.getLogger(__name__)
 
@@ -118,6 +120,19 @@ def register_tasks(app: Celery, *, max_retries: int) -> None:
     def preview(self: Any, job_id: str) -> dict[str, str]:
         host = self.request.hostname or ""
         return _guarded(self, job_id, lambda p: run_preview_job(p, job_id=job_id, hostname=host))
+
+    @app.task(name=TASK_MEASURE_MOVES, **options)
+    def measure(self: Any, helper: str, stems: list[dict[str, Any]]) -> dict[str, Any]:
+        """A session job's helper: whatever goes wrong here, the job measures the moves itself, so
+        nothing is retried and no job is failed; the error is logged."""
+        job_id = helper.removeprefix("helper:")
+        try:
+            return measure_moves(self.app.ports, job_id=job_id, stems=stems)
+        except SoftTimeLimitExceeded:
+            log.warning("vetting helper of %s: past its time limit; the job measures the rest", job_id)
+        except Exception:
+            log.exception("vetting helper of %s crashed; the job measures the rest", job_id)
+        return {}
 
     @app.task(name=TASK_REBUILD_LEARNING, **options)
     def rebuild(self: Any, user: str) -> dict[str, Any]:

@@ -5,6 +5,7 @@ from core.verify.measures import cited_measures
 from core.verify.session import (
     SessionVerification,
     is_session_advice,
+    moves_to_vet,
     session_moves_measures,
     verify_session_moves,
     vet_session,
@@ -28,6 +29,7 @@ __all__ = [
     "compare_analyses",
     "is_session_advice",
     "judge_in_session",
+    "moves_to_vet",
     "not_renderable",
     "session_measures",
     "session_moves_measures",

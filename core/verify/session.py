@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Container, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import partial
 from typing import Any
@@ -13,7 +13,7 @@ import numpy as np
 from core.analysis import analyze
 from core.render import is_renderable, render_suggestion
 from core.results import TrackAnalysis, to_dict
-from core.session.analyze import SessionAnalysis
+from core.session.analyze import SessionAnalysis, TrackSuggestions
 from core.session.spec import SessionSpec
 from core.suggestions.model import Suggestion
 from core.verify.in_session import NO_CONTEXT, StepContext, held, judge_in_session, step, verify_in_session
@@ -46,6 +46,14 @@ def _measuring(
 ) -> Callable[[Suggestion], TrackAnalysis]:
     y, sr = audio[track_id]  # one stem decoded at a time when ``audio`` decodes on access
     return partial(rendered_analysis, y, sr, name=track_id)
+
+
+def moves_to_vet(track: TrackSuggestions, audio: Container[str]) -> list[Suggestion]:
+    """The moves of one track of a session analysis that ``vet_session``
+    renders and re-measures: its renderable suggestions, when the track's audio is in ``audio``."""
+    if track.track_id not in audio:
+        return []
+    return [s for s in track.suggestions if is_renderable(s)]
 
 
 def vet_session(
@@ -83,8 +91,8 @@ def vet_session(
     base = result if result is not None else step(spec, analyses, context)
     types = {t.track_id: t.type for t in spec.tracks}
     verdicts: dict[str, Verification] = {}
-    todo = [(ts, [s for s in ts.suggestions if is_renderable(s)]) for ts in base.tracks]
-    todo = [(ts, moves) for ts, moves in todo if moves and ts.track_id in audio]
+    todo = [(ts, moves_to_vet(ts, audio)) for ts in base.tracks]
+    todo = [(ts, moves) for ts, moves in todo if moves]
     for i, (ts, moves) in enumerate(todo):
         if on_progress is not None:
             on_progress(i, len(todo))

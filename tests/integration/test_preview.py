@@ -4,14 +4,18 @@ downloads the loudness-matched excerpts; the same preview again is done on arriv
 from __future__ import annotations
 
 import io
+import json
 import uuid
+from typing import Any
 
 import numpy as np
 import pytest
+import redis
 import requests
 import soundfile as sf
 
-from tests.conftest import auth
+from config import Settings
+from tests.conftest import RUN_SALT, auth
 from tests.integration.test_stack import connect, get, poll
 from tests.integration.test_track_suggestions import rumbling_vocal
 
@@ -121,6 +125,58 @@ def test_a_session_preview_measures_the_moves_in_the_mix(api_url: str, workers: 
     assert got.status_code == 200
     mix, sr = sf.read(io.BytesIO(got.content), always_2d=True)
     assert sr == 44_100 and mix.shape == (4 * 44_100, 2)  # the whole (short) mix, stereo
+
+
+def _vocal(pitch_hz: float) -> bytes:
+    """A voiced tone with 15 Hz rumble, unique to this run (RUN_SALT): a vocal that needs a high-pass."""
+    rng = np.random.default_rng([int(pitch_hz), RUN_SALT])
+    t = np.arange(4 * 44_100) / 44_100
+    voice = sum(0.15 / k * np.sin(2 * np.pi * pitch_hz * k * t) for k in range(1, 8))
+    y = voice + 0.3 * np.sin(2 * np.pi * 15.0 * t) + 0.01 * rng.standard_normal(t.size)
+    buf = io.BytesIO()
+    sf.write(buf, np.stack([y, y], axis=1).astype(np.float32), 44_100, format="WAV", subtype="PCM_24")
+    return buf.getvalue()
+
+
+def test_a_sessions_vetting_is_shared_with_the_other_worker(
+    api_url: str, workers: list[str], stack_settings: Settings
+) -> None:
+    """Four rumbling vocals: the session job sends helper tasks, the other worker measures some of
+    the moves (its task's result says how many), and the advice comes back vetted all the same."""
+    tracks = [
+        {
+            "track_id": f"vox{i}",
+            "name": f"Vox {i}",
+            "type": "vocals",
+            "sha256": _blob(api_url, _vocal(p), "v.wav"),
+        }
+        for i, p in enumerate((196.0, 220.0, 247.0, 262.0))
+    ]
+    sid = f"shared-{uuid.uuid4().hex[:8]}"
+    r = requests.put(f"{api_url}/api/v1/sessions/{sid}", json={"bpm": 120, "tracks": tracks}, headers=auth(),
+                     timeout=10)  # fmt: skip
+    assert r.status_code == 201, r.text
+    r = requests.post(f"{api_url}/api/v1/sessions/{sid}/analyze", headers=auth(), timeout=10)
+    assert r.status_code == 202, r.text
+    job_id = r.json()["job_id"]
+    job = poll(lambda: get(api_url, f"/api/v1/jobs/{job_id}"), lambda b: b["status"] in ("done", "failed"))
+    assert job["status"] == "done", job
+    advice = [s for t in job["result"]["session_analysis"]["tracks"] for s in t["suggestions"]]
+    vetted = [s for s in advice if "verified" in s["evidence"]]
+    assert len(vetted) >= 4, advice  # enough moves to share (service.vet_share.MIN_SHARED_MOVES)
+    client = redis.Redis.from_url(stack_settings.require_redis_url(), decode_responses=True)
+
+    def helpers() -> dict[str, Any]:
+        metas = [json.loads(v) for v in client.mget(client.keys("celery-task-meta-*")) if v]
+        results = [m.get("result") for m in metas]
+        mine = [r for r in results if isinstance(r, dict) and r.get("job_id") == job_id and "measured" in r]
+        return {"seen": sum(r["measured"] + r["cached"] + r["busy"] for r in mine), "results": mine}
+
+    try:  # every helper has reported: each went through its share of the moves
+        done = poll(helpers, lambda h: h["seen"] == len(vetted))
+    finally:
+        client.close()
+    assert sum(r["measured"] for r in done["results"]) >= 1, done  # the other worker measured some
 
 
 def test_unknown_and_foreign_suggestions_and_bad_session_bodies_are_refused(api_url: str) -> None:
