@@ -37,9 +37,9 @@ USER = "bench"
 
 class Stack:
     """Redis, two single-process workers (w1, w2) and the API (as `make run` serves it), on free
-    loopback ports."""
+    loopback ports; ``extra_env`` is added to every process's environment."""
 
-    def __init__(self, data_dir: Path) -> None:
+    def __init__(self, data_dir: Path, **extra_env: str) -> None:
         self.token = secrets.token_urlsafe(24)
         redis_port, self.port = free_port(), free_port()
         self.procs: list[subprocess.Popen[bytes]] = [start_redis(data_dir / "redis", port=redis_port)]
@@ -54,6 +54,7 @@ class Stack:
             OPENBLAS_NUM_THREADS="1",
             # 16 x 180 s of 24-bit stereo is ~760 MB in one request; the default cap is 512 MiB.
             CODETTE_MAX_UPLOAD_BYTES=str(2 << 30),
+            **extra_env,
         )
         logs = open(data_dir / "stack.log", "wb")  # noqa: SIM115 - lives as long as the stack
         for name in ("w1", "w2"):
@@ -81,11 +82,13 @@ class Stack:
         self.url = f"http://127.0.0.1:{self.port}"
         self.headers = {"Authorization": f"Bearer {self.token}"}
         wait_for_redis(self.redis_url)
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 180
         while True:
             try:
                 health = requests.get(f"{self.url}/health", timeout=2).json()
-                if health.get("workers", 0) >= 2:
+                # and Ask Codette's model loaded: on a fresh data directory the API embeds its knowledge
+                # base once (~30 s of one core), which would be timed as the workers' slowness
+                if health.get("workers", 0) >= 2 and health.get("ask", {}).get("ready"):
                     break
             except (requests.ConnectionError, requests.Timeout, ValueError):  # gunicorn listens first
                 pass

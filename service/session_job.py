@@ -14,7 +14,6 @@ import dataclasses
 import logging
 import time
 from collections.abc import Iterator, Mapping
-from functools import partial
 from typing import Any
 
 import numpy as np
@@ -44,7 +43,7 @@ from service.track_job import (
     reannounce,
     rooms_for,
 )
-from service.vet_share import Move, holder_id, measure_if_free, measured, send_helpers, unmeasured
+from service.vet_share import LastStem, Move, holder_id, measure_if_free, measured, send_helpers, unmeasured
 
 log = logging.getLogger(__name__)
 
@@ -171,11 +170,10 @@ def vetted(
 
     sha256 = stem_hashes(doc)
     holder = holder_id(f"job:{job.job_id}")
+    stem = LastStem(stems)  # a stem past the decode budget decoded once per run of its moves
 
     def remeasure(track_id: str, suggestion: Suggestion) -> TrackAnalysis:
-        return measured(
-            ports, Move(track_id, sha256[track_id], suggestion), holder, partial(stems.__getitem__, track_id)
-        )
+        return measured(ports, Move(track_id, sha256[track_id], suggestion), holder, stem(track_id))
 
     started = time.perf_counter()
     try:
@@ -184,7 +182,7 @@ def vetted(
         todo = unmeasured(ports, analysis, sha256, stems)
         if send_helpers(ports, job.job_id, todo):
             for i, move in enumerate(reversed(todo)):
-                measure_if_free(ports, move, holder, partial(stems.__getitem__, move.track_id))
+                measure_if_free(ports, move, holder, stem(move.track_id))
                 report(i + 1, len(todo))
         checked, _ = vet_session(
             spec, stems, analyses, result=analysis, on_progress=report, context=context, remeasure=remeasure

@@ -76,6 +76,26 @@ def holder_id(role: str) -> str:
     return f"{role}:{uuid.uuid4().hex[:12]}"
 
 
+class LastStem:
+    """The stems of ``stems`` (track id -> (y, sr), decoding on access) as ``Stem`` callables that keep
+    the last stem asked for until another is: moves come grouped by stem, so a stem the job's decode
+    budget does not hold (service.session_job.Stems) is decoded once per run of its moves, not once
+    per move, at the cost of one stem more in memory."""
+
+    def __init__(self, stems: Mapping[str, tuple[np.ndarray, int]]) -> None:
+        self._stems = stems
+        self._last: tuple[str, tuple[np.ndarray, int]] | None = None
+
+    def __call__(self, track_id: str) -> Stem:
+        def stem() -> tuple[np.ndarray, int]:
+            if self._last is None or self._last[0] != track_id:
+                self._last = None  # let the previous one go before decoding the next
+                self._last = (track_id, self._stems[track_id])
+            return self._last[1]
+
+        return stem
+
+
 def unmeasured(
     ports: Ports, analysis: SessionAnalysis, sha256: Mapping[str, str], audio: Mapping[str, Any]
 ) -> list[Move]:
