@@ -10,10 +10,12 @@ one bad value costs one analysis, not a failing route for as long as the entry l
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import logging
 from collections.abc import Callable, Mapping
+from pathlib import Path
 from typing import Any, TypeVar
 
 from core.results import TrackAnalysis
@@ -23,6 +25,23 @@ T = TypeVar("T")
 
 #: What TrackAnalysis.from_dict raises on a value of another shape (a missing field, a wrong type).
 UNREADABLE = (KeyError, TypeError, ValueError, AttributeError)
+
+
+#: Whose source makes code_fingerprint: the domain rules and the application functions over them.
+FINGERPRINTED = ("core", "service")
+
+
+@functools.cache
+def code_fingerprint() -> str:
+    """A hash of the Python source of core/ and service/, computed once per process: part of the key
+    of a value derived by code that has no version of its own to bump (a session's vetted advice), so
+    a deployment that changes a rule does not serve what its predecessor stored. Every host running
+    the same release computes the same."""
+    root = Path(__file__).resolve().parent.parent
+    digest = hashlib.sha256()
+    for path in sorted(p for package in FINGERPRINTED for p in (root / package).rglob("*.py")):
+        digest.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:16]
 
 
 def hashed_key(prefix: str, parts: Mapping[str, Any]) -> str:

@@ -28,7 +28,7 @@ from core.session.tempo import TempoVote, mix_tempo
 from core.session_summary import SessionTrack, summarize_session
 from core.suggestions.model import BUS_TYPES, Suggestion
 from core.verify import StepContext, step, vet_session
-from service.cached import hashed_key, readable, readable_analysis
+from service.cached import code_fingerprint, hashed_key, readable, readable_analysis
 from service.compare import session_context
 from service.messages import JobProgress, JobStatus
 from service.model import Job
@@ -111,18 +111,38 @@ def short_stems(ports: Ports, doc: Mapping[str, Any], analyses: Mapping[str, Tra
     )
 
 
-#: Part of the vetted advice's cache key, with ANALYZER_VERSION and PREVIEW_VERSION (vetting judges a
-#: move as its preview does): bump it when vetting changes what it keeps, demotes or drops.
-VETTED_VERSION = "1"
+#: Part of the vetted advice's cache key, with ANALYZER_VERSION, PREVIEW_VERSION (vetting judges a
+#: move as its preview does) and the code's fingerprint: bump it when vetting changes what it keeps,
+#: demotes or drops.
+VETTED_VERSION = "2"
 
 
-def vetting_key(doc: Mapping[str, Any], analysis: SessionAnalysis, context: StepContext) -> str:
-    """The cache key of a session's vetted advice: a hash of everything vetting depends on. The
-    session document names every stem by content and holds its fader, pan, type, inserts and mute;
-    the step it judges and that step's context (references, style, heard tempo) complete it."""
-    versions = {"vetted": VETTED_VERSION, "preview": PREVIEW_VERSION, "analyzer": ANALYZER_VERSION}
-    parts = {**versions, "doc": doc, "analysis": analysis.to_dict(), "context": dataclasses.asdict(context)}
+def advice_key(doc: Mapping[str, Any], analysis_keys: Mapping[str, str | None], context: StepContext) -> str:
+    """The cache key of a session's vetted advice: a hash of everything the session step and vetting
+    depend on, known before either runs. The session document names every stem by content and holds
+    its fader, pan, type, inserts and mute; each analysed track's analysis is named by its cache key
+    (its content, the analysis parameters, the analyser's version); the step's context (references,
+    style, heard tempo) and the code that judges (service.cached.code_fingerprint: a deployment that
+    changes a rule does not serve its predecessor's advice) complete it."""
+    versions = {
+        "vetted": VETTED_VERSION,
+        "preview": PREVIEW_VERSION,
+        "analyzer": ANALYZER_VERSION,
+        "code": code_fingerprint(),
+    }
+    parts = {**versions, "doc": doc, "analyses": dict(analysis_keys), "context": dataclasses.asdict(context)}
     return hashed_key(f"vetted:v{VETTED_VERSION}:", parts)
+
+
+def cached_advice(ports: Ports, key: str) -> SessionAnalysis | None:
+    """The session's vetted advice stored under ``key`` (advice_key); None when absent or unreadable."""
+    return readable(
+        ports.cache.load(key),
+        key=key,
+        parse=lambda value: from_dict(SessionAnalysis, value),
+        what="vetted advice",
+        again="analysing the session again",
+    )
 
 
 def vetted(
@@ -134,30 +154,22 @@ def vetted(
     analyses: Mapping[str, TrackAnalysis],
     analysis: SessionAnalysis,
     context: StepContext,
+    *,
+    key: str,
 ) -> SessionAnalysis:
     """The session's advice after core.verify.vet_session: each renderable move rendered on its stem
     and re-measured (session advice on the session step run with ``context``, as ``analysis`` was);
     one that does not resolve what it cites is demoted, one that also harms is dropped, and the
     verdict is written into its evidence (``verified``, ``side_effects``).
 
-    Cached by content (``vetting_key``): a session analysed again unchanged, what a DAW does many
-    times a day, decodes and renders nothing again; after an edit, only the moves whose parameters
-    changed are rendered and measured (each rendered stem's analysis is cached by its recipe,
-    service.moved), and a stem none of whose moves changed is not decoded. A stem that cannot be
-    decoded again leaves the advice as analysed (logged, not cached), never fails the job; one too
-    long to hold twice in memory (not in ``stems``) keeps its advice unvetted.
+    Stored under ``key`` (advice_key), which the job reads before it runs the step: a session
+    analysed again unchanged, what a DAW does many times a day, runs neither the step nor vetting
+    again; after an edit, only the moves whose parameters changed are rendered and measured (each
+    rendered stem's analysis is cached by its recipe, service.moved), and a stem none of whose moves
+    changed is not decoded. A stem that cannot be decoded again leaves the advice as analysed
+    (logged, not stored), never fails the job; one too long to hold twice in memory (not in
+    ``stems``) keeps its advice unvetted.
     """
-    key = vetting_key(doc, analysis, context)
-    cached = readable(
-        ports.cache.load(key),
-        key=key,
-        parse=lambda value: from_dict(SessionAnalysis, value),
-        what="vetted advice",
-        again="vetting again",
-    )
-    if cached is not None:
-        return cached
-
     shown = [SESSION_VET_SHARE]
 
     def report(done: int, total: int) -> None:
@@ -314,10 +326,19 @@ def run_session_job(ports: Ports, *, job_id: str) -> dict[str, str]:
         heard = heard_tempo(ports, job, spec, doc, done, stems)  # the sum, as an engineer hears it
         # the references (they replace the genre's tonal target) and the user's style
         context = session_context(ports, doc, owner=job.owner, heard_tempo=heard)
-        analysis = step(spec, done, context)
+        # the advice of these very inputs, vetted before: neither the step nor vetting runs again
+        key = advice_key(
+            doc,
+            {t: c.result_key if c.result_key and t in done else None for t, c in children.items()},
+            context,
+        )
+        known = cached_advice(ports, key)
+        fresh = known is None
+        analysis = step(spec, done, context) if known is None else known
     except CodetteError as exc:
         return failed_by(ports, job, exc)
-    analysis = vetted(ports, job, spec, doc, stems, done, analysis, context)
+    if fresh:
+        analysis = vetted(ports, job, spec, doc, stems, done, analysis, context, key=key)
     analysis = analysis.in_scope(session_scope(job.session_id))
     result = SessionResult(
         session_id=job.session_id,

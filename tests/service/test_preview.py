@@ -16,7 +16,7 @@ import soundfile as sf
 
 from core.errors import InvalidParameter, NotFound
 from core.loudness import measure_loudness
-from service import moved
+from service import moved, session_job
 from service.messages import JobKind, JobStatus
 from service.model import Upload, suggestion_from_dict
 from service.moved import moved_key
@@ -403,3 +403,24 @@ def test_a_session_job_run_again_after_a_crash_in_vetting_measures_only_what_it_
     assert run_session_job(ports, job_id=session_job_id)["status"] == "done"
     vetted = [s for s in _advice(ports, session_job_id) if "verified" in s["evidence"]]
     assert len(vetted) >= 2 and len(again) == len(vetted) - 1  # the one measured before the crash is not
+
+
+def test_a_session_analysed_again_unchanged_runs_neither_the_step_nor_vetting(
+    ports: Ports, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The vetted advice is stored under its inputs (session_job.advice_key): the same document,
+    analyses and context find it before the session step runs; a fader edit is another input."""
+    steps: list[int] = []
+    real = session_job.step
+
+    def counting(*args: Any, **kw: Any) -> Any:
+        steps.append(1)
+        return real(*args, **kw)
+
+    monkeypatch.setattr(session_job, "step", counting)
+    first = _advice(ports, _session(ports))
+    assert len(steps) == 1
+    again = _advice(ports, _session(ports))
+    assert len(steps) == 1 and again == first  # the same advice, read back
+    edited = _advice(ports, _session(ports, bass_db=-6.0))
+    assert len(steps) == 2 and edited != first
