@@ -7,6 +7,7 @@ the broker redelivers after a crash costs one cache lookup.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import logging
 import time
@@ -123,6 +124,10 @@ def finish_done(
     elapsed_s: float | None = None,
 ) -> Job:
     message = _final_messages(job, result=result)  # built first: nothing slow between store and publish
+    if job.kind is JobKind.TRACK:
+        # before the job reads as done: a client polling GET /api/v1/jobs/<id> saw "done" with no
+        # suggestions when they were stored after it (tests/integration/test_preview.py, 2 runs in 9)
+        store_track_suggestions(ports, dataclasses.replace(job, result_key=result_key), result)
     finished = ports.jobs.finish_job(
         job.job_id,
         status=JobStatus.DONE,
@@ -135,8 +140,6 @@ def finish_done(
     )
     if finished is None:  # another delivery of the same message finished it first, and announces it
         return ports.jobs.job(job.job_id) or job
-    if job.kind is JobKind.TRACK:
-        store_track_suggestions(ports, finished, result)
     return _announce(ports, finished, message)
 
 

@@ -78,6 +78,20 @@ def _blob(api_url: str, data: bytes, name: str) -> str:
     return str(r.json()["sha256"])
 
 
+def _analysed_session(api_url: str, prefix: str, tracks: list[dict[str, Any]]) -> tuple[str, dict[str, Any]]:
+    """PUT a new session of ``tracks`` (tempo 120), analyse it and wait: (its id, the finished job)."""
+    sid = f"{prefix}-{uuid.uuid4().hex[:8]}"
+    r = requests.put(f"{api_url}/api/v1/sessions/{sid}", json={"bpm": 120, "tracks": tracks}, headers=auth(),
+                     timeout=10)  # fmt: skip
+    assert r.status_code == 201, r.text
+    r = requests.post(f"{api_url}/api/v1/sessions/{sid}/analyze", headers=auth(), timeout=10)
+    assert r.status_code == 202, r.text
+    job_url = f"/api/v1/jobs/{r.json()['job_id']}"
+    job = poll(lambda: get(api_url, job_url), lambda b: b["status"] in ("done", "failed"))
+    assert job["status"] == "done", job
+    return sid, job
+
+
 def test_a_session_preview_measures_the_moves_in_the_mix(api_url: str, workers: list[str]) -> None:
     t = np.arange(4 * 44_100) / 44_100
     bass = np.stack([0.4 * np.sin(2 * np.pi * 55.0 * t)] * 2, axis=1).astype(np.float32)
@@ -97,15 +111,7 @@ def test_a_session_preview_measures_the_moves_in_the_mix(api_url: str, workers: 
             "sha256": _blob(api_url, buf.getvalue(), "b.wav"),
         },
     ]
-    sid = f"preview-{uuid.uuid4().hex[:8]}"
-    r = requests.put(f"{api_url}/api/v1/sessions/{sid}", json={"bpm": 120, "tracks": tracks}, headers=auth(),
-                     timeout=10)  # fmt: skip
-    assert r.status_code == 201, r.text
-    r = requests.post(f"{api_url}/api/v1/sessions/{sid}/analyze", headers=auth(), timeout=10)
-    assert r.status_code == 202, r.text
-    job_url = f"/api/v1/jobs/{r.json()['job_id']}"
-    job = poll(lambda: get(api_url, job_url), lambda b: b["status"] in ("done", "failed"))
-    assert job["status"] == "done", job
+    sid, job = _analysed_session(api_url, "preview", tracks)
     advice = [s for t in job["result"]["session_analysis"]["tracks"] for s in t["suggestions"]]
     assert any("verified" in s["evidence"] for s in advice), advice  # vetted before it was stored
     high_pass = next(s for s in advice if s["type"] == "high_pass" and s["target"]["track_id"] == "vox")
@@ -152,15 +158,8 @@ def test_a_sessions_vetting_is_shared_with_the_other_worker(
         }
         for i, p in enumerate((196.0, 220.0, 247.0, 262.0))
     ]
-    sid = f"shared-{uuid.uuid4().hex[:8]}"
-    r = requests.put(f"{api_url}/api/v1/sessions/{sid}", json={"bpm": 120, "tracks": tracks}, headers=auth(),
-                     timeout=10)  # fmt: skip
-    assert r.status_code == 201, r.text
-    r = requests.post(f"{api_url}/api/v1/sessions/{sid}/analyze", headers=auth(), timeout=10)
-    assert r.status_code == 202, r.text
-    job_id = r.json()["job_id"]
-    job = poll(lambda: get(api_url, f"/api/v1/jobs/{job_id}"), lambda b: b["status"] in ("done", "failed"))
-    assert job["status"] == "done", job
+    _, job = _analysed_session(api_url, "shared", tracks)
+    job_id = job["job_id"]
     advice = [s for t in job["result"]["session_analysis"]["tracks"] for s in t["suggestions"]]
     vetted = [s for s in advice if "verified" in s["evidence"]]
     assert len(vetted) >= 4, advice  # enough moves to share (service.vet_share.MIN_SHARED_MOVES)

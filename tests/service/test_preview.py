@@ -424,3 +424,20 @@ def test_a_session_analysed_again_unchanged_runs_neither_the_step_nor_vetting(
     assert len(steps) == 1 and again == first  # the same advice, read back
     edited = _advice(ports, _session(ports, bass_db=-6.0))
     assert len(steps) == 2 and edited != first
+
+
+def test_a_track_job_reads_as_done_only_once_its_suggestions_are_stored(
+    ports: Ports, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A client polling GET /api/v1/jobs/<id> reads the status and the stored suggestions: they were
+    stored after the status turned done, and a poll between the two saw none."""
+    seen: list[int] = []
+    finish = ports.jobs.finish_job
+
+    def finishing(job_id: str, **changes: Any) -> Any:
+        seen.append(len(ports.jobs.track_suggestions(job_id)))  # what a poll right after would read
+        return finish(job_id, **changes)
+
+    monkeypatch.setattr(ports.jobs, "finish_job", finishing)
+    found = typed_track(ports, rumbling_vocal(seconds=3.0), "vocals")
+    assert found and seen == [len(found)]
