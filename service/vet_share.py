@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import functools
 import logging
+import os
+import socket
 import threading
 import time
 import uuid
@@ -72,8 +74,9 @@ class Outcome(Enum):
 
 
 def holder_id(role: str) -> str:
-    """A claim holder's name: unique per call, readable in Redis (``job:<id>:<random>``)."""
-    return f"{role}:{uuid.uuid4().hex[:12]}"
+    """A claim holder's name, unique per call and readable in Redis: who (``job:<id>`` or
+    ``helper:<job id>``), where (host and process id) and a random part."""
+    return f"{role}:{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:12]}"
 
 
 class LastStem:
