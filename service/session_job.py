@@ -120,10 +120,11 @@ VETTED_VERSION = "2"
 def advice_key(doc: Mapping[str, Any], analysis_keys: Mapping[str, str | None], context: StepContext) -> str:
     """The cache key of a session's vetted advice: a hash of everything the session step and vetting
     depend on, known before either runs. The session document names every stem by content and holds
-    its fader, pan, type, inserts and mute; each analysed track's analysis is named by its cache key
-    (its content, the analysis parameters, the analyser's version); the step's context (references,
-    style, heard tempo) and the code that judges (service.cached.code_fingerprint: a deployment that
-    changes a rule does not serve its predecessor's advice) complete it."""
+    its fader, pan, type, inserts and mute; each track's analysis is named by its cache key (its
+    content, the analysis parameters, the analyser's version; None for a track not analysed); the
+    step's context (references, style, heard tempo) and the code that judges
+    (service.cached.code_fingerprint: a release that changes a rule does not serve its predecessor's
+    advice) complete it."""
     versions = {
         "vetted": VETTED_VERSION,
         "preview": PREVIEW_VERSION,
