@@ -117,14 +117,13 @@ def short_stems(ports: Ports, doc: Mapping[str, Any], analyses: Mapping[str, Tra
 VETTED_VERSION = "2"
 
 
-def advice_key(doc: Mapping[str, Any], analysis_keys: Mapping[str, str | None], context: StepContext) -> str:
+def advice_key(doc: Mapping[str, Any], analysis_keys: Mapping[str, str], context: StepContext) -> str:
     """The cache key of a session's vetted advice: a hash of everything the session step and vetting
     depend on, known before either runs. The session document names every stem by content and holds
-    its fader, pan, type, inserts and mute; each track's analysis is named by its cache key (its
-    content, the analysis parameters, the analyser's version; None for a track not analysed); the
-    step's context (references, style, heard tempo) and the code that judges
-    (service.cached.code_fingerprint: a release that changes a rule does not serve its predecessor's
-    advice) complete it."""
+    its fader, pan, type, inserts and mute; each analysed track's analysis is named by its cache key
+    (its content, the analysis parameters, the analyser's version); the step's context
+    (references, style, heard tempo) and the code that judges (service.cached.code_fingerprint: a
+    release that changes a rule does not serve its predecessor's advice) complete it."""
     versions = {
         "vetted": VETTED_VERSION,
         "preview": PREVIEW_VERSION,
@@ -328,11 +327,7 @@ def run_session_job(ports: Ports, *, job_id: str) -> dict[str, str]:
         # the references (they replace the genre's tonal target) and the user's style
         context = session_context(ports, doc, owner=job.owner, heard_tempo=heard)
         # the advice of these very inputs, vetted before: neither the step nor vetting runs again
-        key = advice_key(
-            doc,
-            {t: c.result_key if c.result_key and t in done else None for t, c in children.items()},
-            context,
-        )
+        key = advice_key(doc, {t: children[t].result_key for t in done}, context)
         known = cached_advice(ports, key)
         fresh = known is None
         analysis = step(spec, done, context) if known is None else known

@@ -27,7 +27,6 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from enum import Enum
-from functools import partial
 from typing import Any
 
 import numpy as np
@@ -197,7 +196,8 @@ def measure_moves(ports: Ports, *, job_id: str, stems: Sequence[Mapping[str, Any
     holder = holder_id(f"helper:{job_id}")
     counts = {o.value: 0 for o in Outcome}
     for item in stems:
-        stem = functools.cache(partial(decode, ports, str(item["sha256"])))  # decoded once, on first use
+        # decoded once, on the first move this helper claims
+        stem = functools.cache(functools.partial(decode, ports, str(item["sha256"])))
         for raw in item["moves"]:
             move = Move(str(item["track_id"]), str(item["sha256"]), suggestion_from_dict(raw))
             try:

@@ -15,7 +15,7 @@ import requests
 import soundfile as sf
 
 from config import Settings
-from tests.conftest import RUN_SALT, auth
+from tests.conftest import auth
 from tests.integration.test_stack import connect, get, poll
 from tests.integration.test_track_suggestions import rumbling_vocal
 
@@ -133,17 +133,6 @@ def test_a_session_preview_measures_the_moves_in_the_mix(api_url: str, workers: 
     assert sr == 44_100 and mix.shape == (4 * 44_100, 2)  # the whole (short) mix, stereo
 
 
-def _vocal(pitch_hz: float) -> bytes:
-    """A voiced tone with 15 Hz rumble, unique to this run (RUN_SALT): a vocal that needs a high-pass."""
-    rng = np.random.default_rng([int(pitch_hz), RUN_SALT])
-    t = np.arange(4 * 44_100) / 44_100
-    voice = sum(0.15 / k * np.sin(2 * np.pi * pitch_hz * k * t) for k in range(1, 8))
-    y = voice + 0.3 * np.sin(2 * np.pi * 15.0 * t) + 0.01 * rng.standard_normal(t.size)
-    buf = io.BytesIO()
-    sf.write(buf, np.stack([y, y], axis=1).astype(np.float32), 44_100, format="WAV", subtype="PCM_24")
-    return buf.getvalue()
-
-
 def test_a_sessions_vetting_is_shared_with_the_other_worker(
     api_url: str, workers: list[str], stack_settings: Settings
 ) -> None:
@@ -154,7 +143,7 @@ def test_a_sessions_vetting_is_shared_with_the_other_worker(
             "track_id": f"vox{i}",
             "name": f"Vox {i}",
             "type": "vocals",
-            "sha256": _blob(api_url, _vocal(p), "v.wav"),
+            "sha256": _blob(api_url, rumbling_vocal(p), "v.wav"),
         }
         for i, p in enumerate((196.0, 220.0, 247.0, 262.0))
     ]

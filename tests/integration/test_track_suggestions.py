@@ -16,11 +16,12 @@ pytestmark = pytest.mark.integration
 SR = 44_100
 
 
-def rumbling_vocal() -> bytes:
-    """A voiced tone with 15 Hz rumble and sibilance: a vocal that needs a high-pass and a de-esser."""
+def rumbling_vocal(pitch_hz: float = 220.0) -> bytes:
+    """A voiced tone with 15 Hz rumble and sibilance: a vocal that needs a high-pass and a de-esser.
+    Unique to the run (RUN_SALT) and, by ``pitch_hz``, within it."""
     rng = np.random.default_rng([11, RUN_SALT])
     t = np.arange(4 * SR) / SR
-    voice = sum(0.15 / k * np.sin(2 * np.pi * 220.0 * k * t) for k in range(1, 8))
+    voice = sum(0.15 / k * np.sin(2 * np.pi * pitch_hz * k * t) for k in range(1, 8))
     rumble = 0.3 * np.sin(2 * np.pi * 15.0 * t)
     hiss = np.convolve(rng.standard_normal(t.size), np.ones(3) / 3, mode="same")
     sibilance = 0.08 * hiss * (np.sin(2 * np.pi * 2.0 * t) > 0.6)
